@@ -1,0 +1,77 @@
+#!/bin/sh
+# Build awsguard, install the binary, install its pre-commit hook into a repository, and
+# run the hook once to show it works.
+#
+# Usage: ./install.sh [--bin-dir DIR] [--repo PATH] [--no-hook]
+#   --bin-dir DIR  where the binary goes (default: ~/.local/bin, or ~/.cargo/bin when only
+#                  that one is on PATH)
+#   --repo PATH    the repository to protect (default: the one holding the current directory)
+#   --no-hook      build and install the binary only
+#
+# Running it twice is harmless. A different pre-commit hook already in place is kept and
+# runs before awsguard (`awsguard uninstall` puts it back). core.hooksPath is honoured.
+set -eu
+
+here=$(cd "$(dirname "$0")" && pwd)
+bin_dir=
+repo=
+hook=1
+
+usage() { sed -n '2,12s/^# \{0,1\}//p' "$0"; }
+die() { echo "install.sh: $*" >&2; exit 2; }
+
+while [ $# -gt 0 ]; do
+    case $1 in
+        --bin-dir) [ $# -ge 2 ] || die "--bin-dir needs a directory"; bin_dir=$2; shift 2 ;;
+        --bin-dir=*) bin_dir=${1#*=}; shift ;;
+        --repo) [ $# -ge 2 ] || die "--repo needs a path"; repo=$2; shift 2 ;;
+        --repo=*) repo=${1#*=}; shift ;;
+        --no-hook) hook=0; shift ;;
+        -h|--help) usage; exit 0 ;;
+        *) die "unknown argument '$1' (see ./install.sh --help)" ;;
+    esac
+done
+
+command -v cargo >/dev/null 2>&1 || die "cargo not found: install Rust (https://rustup.rs), then run ./install.sh again"
+
+if [ -z "$bin_dir" ]; then
+    case ":$PATH:" in
+        *":$HOME/.local/bin:"*) bin_dir=$HOME/.local/bin ;;
+        *":$HOME/.cargo/bin:"*) bin_dir=$HOME/.cargo/bin ;;
+        *) bin_dir=$HOME/.local/bin ;;
+    esac
+fi
+
+echo "install.sh: building awsguard (release)"
+cargo build --release --locked --quiet --manifest-path "$here/Cargo.toml"
+mkdir -p "$bin_dir"
+# Copy then rename, so a hook running right now never sees a half-written binary.
+cp "$here/target/release/awsguard" "$bin_dir/.awsguard.new.$$"
+mv -f "$bin_dir/.awsguard.new.$$" "$bin_dir/awsguard"
+bin=$(cd "$bin_dir" && pwd)/awsguard
+echo "install.sh: installed $bin ($("$bin" --version))"
+case ":$PATH:" in
+    *":$bin_dir:"*) ;;
+    *) echo "install.sh: note: $bin_dir is not on PATH; the hook records the full path anyway" ;;
+esac
+
+[ "$hook" = 1 ] || exit 0
+
+if ! top=$(git -C "${repo:-.}" rev-parse --show-toplevel 2>/dev/null); then
+    [ -z "$repo" ] || die "$repo is not inside a git work tree"
+    echo "install.sh: not inside a git repository, so no hook was installed;"
+    echo "            run 'awsguard install' inside each repository to protect it"
+    exit 0
+fi
+cd "$top"
+"$bin" install --binary "$bin"
+hook_path=$(git rev-parse --git-path hooks)/pre-commit
+
+echo "install.sh: running the installed hook once on what is staged now"
+status=0
+GIT_INDEX_FILE= "$hook_path" || status=$?
+case $status in
+    0) echo "install.sh: done: the hook works, and nothing staged holds an AWS credential" ;;
+    1) echo "install.sh: done: the hook works, and it found credentials in what is staged now (above)" ;;
+    *) die "the hook failed to run (exit $status); see the message above" ;;
+esac

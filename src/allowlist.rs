@@ -1,0 +1,532 @@
+//! The allowlist: deliberate, reviewed exceptions, read from `.awsguard.toml` as it is in
+//! the index (so the exception is committed with what it excuses), from the user's config
+//! file and from `--config`.
+//!
+//! It fails closed: any malformed entry is an error naming file, line and column, never a
+//! reason to allow everything or nothing. Entries that would allow everything are refused
+//! unless they say `allow_all = true`, and then warned about on every run.
+
+use std::fmt;
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context, Result, anyhow};
+use globset::{GlobBuilder, GlobMatcher};
+use memchr::memmem;
+use regex::bytes::{Regex, RegexBuilder};
+use serde::Deserialize;
+use sha2::{Digest, Sha256};
+use toml::Spanned;
+
+use crate::rules::{RULES, Rule};
+
+/// The allowlist file at the repository root.
+pub const REPO_FILE: &str = ".awsguard.toml";
+
+/// Inline markers: a line holding one is never reported. The last two keep repositories
+/// that migrate from detect-secrets/ripsecrets and gitleaks working.
+pub const INLINE_MARKERS: [&str; 3] = ["awsguard:allow", "pragma: allowlist secret", "gitleaks:allow"];
+
+/// Hex digits of a fingerprint that `awsguard` prints; entries may use 16 to 64.
+pub const FINGERPRINT_HEX: usize = 16;
+
+/// The fingerprint of a secret value: `sha256:` and the first [`FINGERPRINT_HEX`] hex
+/// digits of its SHA-256. Stable across moves, edits around it and renames; the file that
+/// records it never holds the secret.
+pub fn fingerprint(value: &[u8]) -> String {
+    let mut hex = full_sha256(value);
+    hex.truncate(FINGERPRINT_HEX);
+    format!("sha256:{hex}")
+}
+
+/// The full lowercase hex SHA-256 of a value.
+pub fn full_sha256(value: &[u8]) -> String {
+    Sha256::digest(value).iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// A calendar date, for `expires`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Date {
+    pub year: i32,
+    pub month: u8,
+    pub day: u8,
+}
+
+impl Date {
+    /// Today in UTC, from the system clock.
+    pub fn today() -> Date {
+        let secs = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_secs());
+        Date::from_days((secs / 86_400) as i64)
+    }
+
+    /// The civil date `days` after 1970-01-01 (Howard Hinnant's `civil_from_days`).
+    fn from_days(days: i64) -> Date {
+        let z = days + 719_468;
+        let era = z.div_euclid(146_097);
+        let doe = z.rem_euclid(146_097);
+        let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+        let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+        let mp = (5 * doy + 2) / 153;
+        let day = (doy - (153 * mp + 2) / 5 + 1) as u8;
+        let month = if mp < 10 { mp + 3 } else { mp - 9 } as u8;
+        let year = (yoe + era * 400 + i64::from(month <= 2)) as i32;
+        Date { year, month, day }
+    }
+}
+
+impl fmt::Display for Date {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{:04}-{:02}-{:02}", self.year, self.month, self.day)
+    }
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct FileSyntax {
+    #[serde(default)]
+    allow: Vec<Spanned<EntrySyntax>>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct EntrySyntax {
+    reason: Option<Spanned<String>>,
+    fingerprint: Option<Spanned<String>>,
+    path: Option<Spanned<String>>,
+    pattern: Option<Spanned<String>>,
+    rules: Option<Spanned<Vec<String>>>,
+    expires: Option<Spanned<toml::value::Datetime>>,
+    #[serde(default)]
+    allow_all: bool,
+}
+
+/// Where an entry was written, for messages: `file:line`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Origin {
+    pub file: String,
+    pub line: usize,
+}
+
+impl fmt::Display for Origin {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}:{}", self.file, self.line)
+    }
+}
+
+/// One allowlist entry. Every selector it has must match.
+#[derive(Debug)]
+pub struct Entry {
+    pub origin: Origin,
+    pub reason: String,
+    fingerprint: Option<String>,
+    path: Option<(String, GlobMatcher)>,
+    pattern: Option<Regex>,
+    rules: Vec<String>,
+    pub expires: Option<Date>,
+    pub allow_all: bool,
+}
+
+impl Entry {
+    fn matches(&self, path: &[u8], rule: &Rule, value: &[u8]) -> bool {
+        if !self.rules.is_empty() && !self.rules.iter().any(|r| rule.is_named_by(r)) {
+            return false;
+        }
+        if let Some(fp) = &self.fingerprint {
+            if !full_sha256(value).starts_with(fp.as_str()) {
+                return false;
+            }
+        }
+        if let Some((_, glob)) = &self.path {
+            if !glob.is_match(Path::new(&*String::from_utf8_lossy(path))) {
+                return false;
+            }
+        }
+        if let Some(pattern) = &self.pattern {
+            if !pattern.is_match(value) {
+                return false;
+            }
+        }
+        true
+    }
+
+    /// A one-line description of what the entry selects, for warnings.
+    pub fn describe(&self) -> String {
+        let mut parts = Vec::new();
+        if let Some(fp) = &self.fingerprint {
+            parts.push(format!("fingerprint sha256:{fp}"));
+        }
+        if let Some((glob, _)) = &self.path {
+            parts.push(format!("path {glob:?}"));
+        }
+        if let Some(p) = &self.pattern {
+            parts.push(format!("pattern {:?}", p.as_str()));
+        }
+        if !self.rules.is_empty() {
+            parts.push(format!("rules {:?}", self.rules));
+        }
+        parts.join(", ")
+    }
+}
+
+/// Why a finding is not reported.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Allowed {
+    /// An inline marker on the finding's line.
+    Inline,
+    /// The entry with this index.
+    Entry(usize),
+}
+
+/// The outcome of checking one finding.
+#[derive(Debug, Default)]
+pub struct Decision {
+    pub allowed: Option<Allowed>,
+    /// Entries that would have allowed the finding but have expired.
+    pub expired: Vec<usize>,
+}
+
+/// All allowlist entries in force for this run.
+#[derive(Debug)]
+pub struct Allowlist {
+    pub entries: Vec<Entry>,
+    today: Date,
+}
+
+impl Default for Allowlist {
+    fn default() -> Allowlist {
+        Allowlist { entries: Vec::new(), today: Date::today() }
+    }
+}
+
+/// A config file's text and the name to report it by.
+pub struct Source {
+    pub name: String,
+    pub text: Vec<u8>,
+}
+
+impl Allowlist {
+    /// Parses and validates every source, in order; entries of all sources apply.
+    ///
+    /// # Errors
+    /// The first malformed source, as `file:line:col: what is wrong`.
+    pub fn parse(sources: &[Source], today: Date) -> Result<Allowlist> {
+        let mut entries = Vec::new();
+        for source in sources {
+            parse_source(source, &mut entries)?;
+        }
+        Ok(Allowlist { entries, today })
+    }
+
+    /// Decides whether a finding is reported: not if its line carries an inline marker or a
+    /// live entry matches it. Expired matching entries are listed so the report can say so.
+    pub fn check(&self, path: &[u8], rule: &Rule, value: &[u8], line: &[u8]) -> Decision {
+        let mut decision = Decision::default();
+        if has_inline_marker(line) {
+            decision.allowed = Some(Allowed::Inline);
+            return decision;
+        }
+        for (i, entry) in self.entries.iter().enumerate() {
+            if entry.matches(path, rule, value) {
+                if entry.expires.is_some_and(|d| d < self.today) {
+                    decision.expired.push(i);
+                } else {
+                    decision.allowed = Some(Allowed::Entry(i));
+                    return decision;
+                }
+            }
+        }
+        decision
+    }
+
+    /// Entries that say `allow_all = true`, to be warned about on every run.
+    pub fn allow_all_entries(&self) -> impl Iterator<Item = &Entry> {
+        self.entries.iter().filter(|e| e.allow_all)
+    }
+
+    /// Whether an entry's `expires` date has passed.
+    pub fn is_expired(&self, entry: &Entry) -> bool {
+        entry.expires.is_some_and(|d| d < self.today)
+    }
+}
+
+/// Whether a line carries one of the [`INLINE_MARKERS`].
+pub fn has_inline_marker(line: &[u8]) -> bool {
+    INLINE_MARKERS.iter().any(|m| memmem::find(line, m.as_bytes()).is_some())
+}
+
+/// `file:line:col` of a byte offset.
+fn position(name: &str, text: &str, offset: usize) -> String {
+    let before = &text.as_bytes()[..offset.min(text.len())];
+    let line = before.iter().filter(|&&b| b == b'\n').count() + 1;
+    let col = before.iter().rev().take_while(|&&b| b != b'\n').count() + 1;
+    format!("{name}:{line}:{col}")
+}
+
+fn parse_source(source: &Source, entries: &mut Vec<Entry>) -> Result<()> {
+    let name = &source.name;
+    let text = std::str::from_utf8(&source.text)
+        .map_err(|e| anyhow!("{}: the file is not valid UTF-8 (TOML must be)", position(name, "", e.valid_up_to())))?;
+    let file: FileSyntax = toml::from_str(text).map_err(|e| {
+        let at = e.span().map_or_else(|| format!("{name}:1:1"), |s| position(name, text, s.start));
+        anyhow!("{at}: {}", e.message().trim())
+    })?;
+    for spanned in file.allow {
+        let span = spanned.span();
+        let syntax = spanned.into_inner();
+        let at = |offset: usize| position(name, text, offset);
+        let fail = |offset: usize, msg: String| anyhow!("{}: {msg}", at(offset));
+        let origin_line = text[..span.start].bytes().filter(|&b| b == b'\n').count() + 1;
+
+        let reason = match &syntax.reason {
+            Some(r) if !r.get_ref().trim().is_empty() => r.get_ref().trim().to_string(),
+            Some(r) => return Err(fail(r.span().start, "`reason` is empty: say why this exception is safe".into())),
+            None => {
+                return Err(fail(span.start, "entry has no `reason`: every exception must say why it is safe".into()));
+            }
+        };
+        if syntax.fingerprint.is_none() && syntax.path.is_none() && syntax.pattern.is_none() {
+            return Err(fail(
+                span.start,
+                "entry selects nothing: give a `fingerprint`, a `path` or a `pattern`".into(),
+            ));
+        }
+        let fingerprint = match &syntax.fingerprint {
+            None => None,
+            Some(fp) => {
+                let hex = fp.get_ref().strip_prefix("sha256:").unwrap_or("");
+                let ok = (FINGERPRINT_HEX..=64).contains(&hex.len())
+                    && hex.bytes().all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b));
+                if !ok {
+                    return Err(fail(
+                        fp.span().start,
+                        format!(
+                            "fingerprint {:?} is not `sha256:` followed by {FINGERPRINT_HEX} to 64 lowercase hex \
+                             digits (copy it from awsguard's report)",
+                            fp.get_ref()
+                        ),
+                    ));
+                }
+                Some(hex.to_string())
+            }
+        };
+        let rules = match &syntax.rules {
+            None => Vec::new(),
+            Some(list) => {
+                for id in list.get_ref() {
+                    if !RULES.rules.iter().any(|r| r.is_named_by(id)) {
+                        let known: Vec<&str> = RULES.rules.iter().map(|r| r.id.as_str()).collect();
+                        return Err(fail(
+                            list.span().start,
+                            format!("unknown rule {id:?}; rules are: {}", known.join(", ")),
+                        ));
+                    }
+                }
+                if list.get_ref().is_empty() {
+                    return Err(fail(list.span().start, "`rules` is empty: leave it out to mean every rule".into()));
+                }
+                list.get_ref().clone()
+            }
+        };
+        let path = match &syntax.path {
+            None => None,
+            Some(glob) => {
+                let matcher = compile_glob(glob.get_ref()).map_err(|e| fail(glob.span().start, e))?;
+                Some((glob.get_ref().clone(), matcher))
+            }
+        };
+        let pattern = match &syntax.pattern {
+            None => None,
+            Some(p) => Some(
+                RegexBuilder::new(p.get_ref())
+                    .unicode(false)
+                    .size_limit(1 << 20)
+                    .build()
+                    .map_err(|e| fail(p.span().start, format!("invalid regex {:?}: {e}", p.get_ref())))?,
+            ),
+        };
+        let expires = match &syntax.expires {
+            None => None,
+            Some(d) => {
+                let date = d
+                    .get_ref()
+                    .date
+                    .filter(|_| d.get_ref().time.is_none())
+                    .ok_or_else(|| fail(d.span().start, "`expires` must be a date such as 2027-03-01".into()))?;
+                Some(Date { year: i32::from(date.year), month: date.month, day: date.day })
+            }
+        };
+        let entry = Entry {
+            origin: Origin { file: name.clone(), line: origin_line },
+            reason,
+            fingerprint,
+            path,
+            pattern,
+            rules,
+            expires,
+            allow_all: syntax.allow_all,
+        };
+        if !entry.allow_all && allows_everything(&entry) {
+            return Err(fail(
+                span.start,
+                "this entry would allow every finding (a path or pattern that matches everything, \
+                 with no `rules` restriction); narrow it, or add `allow_all = true` if that is \
+                 really meant (awsguard will then warn on every commit)"
+                    .into(),
+            ));
+        }
+        entries.push(entry);
+    }
+    Ok(())
+}
+
+/// A gitignore-style glob: `*` stays within a directory, `**` crosses them, a pattern with
+/// no `/` matches at any depth, and a trailing `/` means everything below.
+fn compile_glob(glob: &str) -> std::result::Result<GlobMatcher, String> {
+    if glob.trim().is_empty() {
+        return Err("`path` is empty".into());
+    }
+    let mut pattern = glob.trim_start_matches('/').to_string();
+    if pattern.ends_with('/') {
+        pattern.push_str("**");
+    }
+    if !glob.contains('/') {
+        pattern = format!("**/{pattern}");
+    }
+    GlobBuilder::new(&pattern)
+        .literal_separator(true)
+        .backslash_escape(true)
+        .build()
+        .map(|g| g.compile_matcher())
+        .map_err(|e| format!("invalid path glob {glob:?}: {e}"))
+}
+
+/// Whether an entry with no rule restriction matches every probe path and value.
+fn allows_everything(entry: &Entry) -> bool {
+    if !entry.rules.is_empty() || entry.fingerprint.is_some() {
+        return false;
+    }
+    const PATHS: [&str; 4] = ["a", ".env", "src/main.rs", "deep/nested/dir/config.yaml"];
+    let mut fake = crate::fake::Fake::new(0x5eed);
+    let values = [fake.key_id("AKIA"), fake.secret(), fake.session_token(), fake.expand("da2-{lower36:26}")];
+    let rule = &RULES.rules[0];
+    PATHS.iter().all(|p| values.iter().all(|v| entry.matches(p.as_bytes(), rule, v.as_bytes())))
+}
+
+/// The user-level config file: `$XDG_CONFIG_HOME/awsguard/config.toml`, else
+/// `~/.config/awsguard/config.toml`.
+pub fn user_config_path() -> Option<PathBuf> {
+    let base = std::env::var_os("XDG_CONFIG_HOME")
+        .filter(|v| !v.is_empty())
+        .map(PathBuf::from)
+        .or_else(|| std::env::var_os("HOME").filter(|v| !v.is_empty()).map(|h| PathBuf::from(h).join(".config")))?;
+    Some(base.join("awsguard").join("config.toml"))
+}
+
+/// Reads a config file from disk; a missing optional file is `None`.
+///
+/// # Errors
+/// When the file exists but cannot be read (permissions, a directory).
+pub fn read_file_source(path: &Path, required: bool) -> Result<Option<Source>> {
+    match std::fs::read(path) {
+        Ok(text) => Ok(Some(Source { name: path.display().to_string(), text })),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound && !required => Ok(None),
+        Err(e) => Err(e).with_context(|| format!("reading the allowlist {}", path.display())),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse(text: &str) -> Result<Allowlist> {
+        Allowlist::parse(&[Source { name: ".awsguard.toml".into(), text: text.as_bytes().to_vec() }], Date::today())
+    }
+
+    fn err(text: &str) -> String {
+        format!("{:#}", parse(text).unwrap_err())
+    }
+
+    #[test]
+    fn dates_are_civil() {
+        assert_eq!(Date::from_days(0).to_string(), "1970-01-01");
+        assert_eq!(Date::from_days(19_782).to_string(), "2024-02-29");
+        assert_eq!(Date::from_days(20_819).to_string(), "2027-01-01");
+    }
+
+    #[test]
+    fn fingerprints_are_sha256_prefixes() {
+        let fp = fingerprint(b"abc");
+        assert_eq!(fp, "sha256:ba7816bf8f01cfea");
+        let list = parse(&format!("[[allow]]\nfingerprint = \"{fp}\"\nreason = \"test\"\n")).unwrap();
+        let rule = &RULES.rules[0];
+        assert!(list.check(b"x", rule, b"abc", b"").allowed.is_some());
+        assert!(list.check(b"x", rule, b"abd", b"").allowed.is_none());
+    }
+
+    #[test]
+    fn malformed_entries_name_file_line_and_column() {
+        assert_eq!(
+            err("[[allow]]\npath = \"docs/**\"\n"),
+            ".awsguard.toml:1:1: entry has no `reason`: every exception must say why it is safe"
+        );
+        assert!(err("[[allow]]\nreason = \"x\"\npath = \"a[\"\n").starts_with(".awsguard.toml:3:8: invalid path glob"));
+        assert!(err("[[allow]]\nreason = \"x\"\npattern = \"(\"\n").starts_with(".awsguard.toml:3:11: invalid regex"));
+        assert!(
+            err("[[allow]]\nreason = \"x\"\nfingerprint = \"abc\"\n").starts_with(".awsguard.toml:3:15: fingerprint")
+        );
+        assert!(
+            err("[[allow]]\nreason = \"x\"\npath = \"a\"\ncolour = 1\n")
+                .starts_with(".awsguard.toml:4:1: unknown field")
+        );
+        assert!(err("[[allow]\n").starts_with(".awsguard.toml:1:"));
+        assert!(err("[[allow]]\nreason = \"x\"\nrules = [\"aws.nope\"]\npath = \"a\"\n").contains("unknown rule"));
+        assert!(
+            err("[[allow]]\nreason = \"x\"\nexpires = 2027-01-01T10:00:00\npath = \"a\"\n").contains("must be a date")
+        );
+        assert!(err("[[allow]]\nreason = \"x\"\n").contains("selects nothing"));
+    }
+
+    #[test]
+    fn allow_everything_needs_allow_all() {
+        assert!(err("[[allow]]\nreason = \"x\"\npath = \"**\"\n").contains("would allow every finding"));
+        assert!(err("[[allow]]\nreason = \"x\"\npattern = \".*\"\n").contains("would allow every finding"));
+        assert!(err("[[allow]]\nreason = \"x\"\npattern = \".\"\n").contains("would allow every finding"));
+        let list = parse("[[allow]]\nreason = \"x\"\npath = \"**\"\nallow_all = true\n").unwrap();
+        assert_eq!(list.allow_all_entries().count(), 1);
+        parse("[[allow]]\nreason = \"x\"\npath = \"**\"\nrules = [\"aws.access-key-id\"]\n").unwrap();
+    }
+
+    #[test]
+    fn globs_are_gitignore_style() {
+        let m = compile_glob("docs/examples/**").unwrap();
+        assert!(m.is_match("docs/examples/a/b.md"));
+        assert!(!m.is_match("src/docs/examples/a.md"));
+        let m = compile_glob("*.md").unwrap();
+        assert!(m.is_match("README.md") && m.is_match("a/b/c.md"));
+        let m = compile_glob("fixtures/").unwrap();
+        assert!(m.is_match("fixtures/x/y"));
+        let m = compile_glob("src/*.rs").unwrap();
+        assert!(m.is_match("src/a.rs") && !m.is_match("src/x/a.rs"));
+    }
+
+    #[test]
+    fn expired_entries_stop_applying() {
+        let list = Allowlist::parse(
+            &[Source {
+                name: "c".into(),
+                text: b"[[allow]]\nreason = \"x\"\npath = \"a\"\nexpires = 2020-01-01\n".to_vec(),
+            }],
+            Date { year: 2026, month: 1, day: 1 },
+        )
+        .unwrap();
+        let d = list.check(b"a", &RULES.rules[0], b"v", b"");
+        assert_eq!((d.allowed, d.expired), (None, vec![0]));
+    }
+
+    #[test]
+    fn inline_markers() {
+        for line in ["x = 1 # awsguard:allow", "// gitleaks:allow", "/* pragma: allowlist secret */"] {
+            assert!(has_inline_marker(line.as_bytes()), "{line}");
+        }
+        assert!(!has_inline_marker(b"x = 1 # awsguard"));
+    }
+}

@@ -1,0 +1,235 @@
+//! The pass over a set of changes: scan each new blob, keep matches on lines the change
+//! adds, drop lines a merge's other parent already had, apply the allowlist, and turn what
+//! is left into findings.
+
+use std::collections::HashSet;
+
+use anyhow::{Context, Result};
+use git2::{Oid, Repository, Tree};
+
+use crate::added::{AddedLines, has_line};
+use crate::allowlist::{Allowed, Allowlist};
+use crate::changes::{Change, Changes, tree_contains_blob};
+use crate::encoding::utf16_view;
+use crate::report::{Finding, escape};
+use crate::rules::{Kind, account_id};
+use crate::scan::{Match, Scanner};
+
+/// Lines apart at which a key ID and a secret are reported as one credential pair.
+const PAIR_LINES: u32 = 4;
+
+/// Share of lines an added file must have in common with a deleted one to be treated as a
+/// rename of it (git's default similarity threshold is 50% too).
+const RENAME_SIMILARITY: f64 = 0.5;
+
+/// What a pass found.
+#[derive(Debug, Default)]
+pub struct Checked {
+    pub findings: Vec<Finding>,
+    /// How many findings each allowlist entry let through, by entry index.
+    pub allowed_by_entry: Vec<usize>,
+    /// How many findings inline markers let through.
+    pub allowed_inline: usize,
+}
+
+/// Scans changes in a repository.
+pub struct Checker<'a> {
+    pub repo: &'a Repository,
+    pub scanner: &'a Scanner,
+    pub allowlist: &'a Allowlist,
+    /// Trees of a merge's other parents: lines they already hold are not new.
+    pub merge_trees: Vec<Tree<'a>>,
+    /// The commit being scanned, for history and pre-push reports.
+    pub commit: Option<String>,
+}
+
+/// The part of a blob that the change did not add.
+enum Baseline {
+    /// A modification or a rename with edits: lines not in this blob are added.
+    Blob(Oid),
+    /// A new file: every line is added.
+    None,
+    /// An exact rename or copy: nothing is added.
+    Unchanged,
+}
+
+impl<'a> Checker<'a> {
+    /// A checker with no merge parents and no commit.
+    pub fn new(repo: &'a Repository, scanner: &'a Scanner, allowlist: &'a Allowlist) -> Checker<'a> {
+        Checker { repo, scanner, allowlist, merge_trees: Vec::new(), commit: None }
+    }
+
+    /// Runs the pass over every changed file.
+    ///
+    /// # Errors
+    /// When a blob cannot be read: fail closed, never skip a file.
+    pub fn check(&self, changes: &mut Changes, checked: &mut Checked) -> Result<()> {
+        checked.allowed_by_entry.resize(self.allowlist.entries.len(), 0);
+        let mut matches = Vec::new();
+        for i in 0..changes.files.len() {
+            let change = changes.files[i].clone();
+            let blob = self.repo.find_blob(change.new).with_context(|| {
+                format!(
+                    "reading {} (blob {}) from the object database: the index names an object that is \
+                     missing or corrupt; `git fsck` tells more, `git add` the file again to repair it",
+                    escape(&change.path),
+                    change.new
+                )
+            })?;
+            self.check_blob(&change, blob.content(), changes, &mut matches, checked)?;
+        }
+        Ok(())
+    }
+
+    /// Scans one new blob (and its UTF-16 view) and records its findings.
+    fn check_blob(
+        &self,
+        change: &Change,
+        content: &[u8],
+        changes: &mut Changes,
+        matches: &mut Vec<Match>,
+        checked: &mut Checked,
+    ) -> Result<()> {
+        let utf16 = utf16_view(content);
+        let mut baseline = None;
+        let first_finding = checked.findings.len();
+        for (view_index, view) in [Some(content), utf16.as_deref()].into_iter().flatten().enumerate() {
+            matches.clear();
+            self.scanner.scan(view, matches);
+            if matches.is_empty() {
+                continue;
+            }
+            if baseline.is_none() {
+                baseline = Some(self.baseline(change, content, changes)?);
+            }
+            let added = match baseline.as_ref().expect("set above") {
+                Baseline::Unchanged => return Ok(()),
+                Baseline::None => AddedLines::all(),
+                Baseline::Blob(old) => {
+                    let old = self.repo.find_blob(*old).context("reading the previous version of a file")?;
+                    let old_view = view_of(old.content(), view_index);
+                    AddedLines::between(&old_view, view)?
+                }
+            };
+            for m in matches.iter() {
+                if !added.contains(m.line) {
+                    continue;
+                }
+                let line = &view[m.line_start..m.line_end];
+                if self.in_merge_parent(&change.path, view_index, line)? {
+                    continue;
+                }
+                let rule = &self.scanner.rules().rules[m.rule];
+                let decision = self.allowlist.check(&change.path, rule, &m.value, line);
+                match decision.allowed {
+                    Some(Allowed::Inline) => checked.allowed_inline += 1,
+                    Some(Allowed::Entry(e)) => checked.allowed_by_entry[e] += 1,
+                    None => checked.findings.push(Finding {
+                        path: change.path.clone(),
+                        line: m.line,
+                        column: m.column,
+                        rule,
+                        value: m.value.clone(),
+                        account: if rule.kind == Kind::AccessKeyId { account_id(&m.value) } else { None },
+                        paired_line: None,
+                        commit: self.commit.clone(),
+                        expired: decision
+                            .expired
+                            .iter()
+                            .map(|&e| {
+                                let entry = &self.allowlist.entries[e];
+                                (entry.origin.clone(), entry.reason.clone())
+                            })
+                            .collect(),
+                    }),
+                }
+            }
+        }
+        mark_pairs(&mut checked.findings[first_finding..]);
+        Ok(())
+    }
+
+    /// What the new blob is compared against to find its added lines.
+    fn baseline(&self, change: &Change, content: &[u8], changes: &mut Changes) -> Result<Baseline> {
+        if let Some(old) = change.old {
+            return Ok(Baseline::Blob(old));
+        }
+        let deleted = changes.deleted(self.repo)?;
+        if deleted.iter().any(|(_, id)| *id == change.new) {
+            return Ok(Baseline::Unchanged);
+        }
+        if let Some(old_tree) = changes.old_tree {
+            if tree_contains_blob(self.repo, old_tree, change.new)? {
+                return Ok(Baseline::Unchanged);
+            }
+        }
+        // A rename with edits: the deleted file that shares the most lines, if enough.
+        let new_lines: HashSet<&[u8]> = content.split(|&b| b == b'\n').collect();
+        let mut best: Option<(f64, Oid)> = None;
+        for (_, id) in changes.deleted(self.repo)? {
+            let old = self.repo.find_blob(*id).context("reading a deleted file")?;
+            let old_lines: Vec<&[u8]> = old.content().split(|&b| b == b'\n').collect();
+            let common = old_lines.iter().filter(|l| new_lines.contains(*l)).count();
+            let score = common as f64 / old_lines.len().max(new_lines.len()) as f64;
+            if score >= RENAME_SIMILARITY && best.is_none_or(|(s, _)| score > s) {
+                best = Some((score, *id));
+            }
+        }
+        Ok(best.map_or(Baseline::None, |(_, id)| Baseline::Blob(id)))
+    }
+
+    /// Whether one of a merge's other parents already has this line in this file.
+    fn in_merge_parent(&self, path: &[u8], view_index: usize, line: &[u8]) -> Result<bool> {
+        for tree in &self.merge_trees {
+            let Ok(entry) = tree.get_path(std::path::Path::new(&*bytes_to_os(path))) else { continue };
+            let Ok(blob) = self.repo.find_blob(entry.id()) else { continue };
+            if has_line(&view_of(blob.content(), view_index), line) {
+                return Ok(true);
+            }
+        }
+        Ok(false)
+    }
+}
+
+/// The same view of another version of a file: raw, or transcoded from UTF-16 if it is.
+fn view_of(content: &[u8], view_index: usize) -> std::borrow::Cow<'_, [u8]> {
+    match view_index {
+        0 => content.into(),
+        _ => utf16_view(content).map_or(content.into(), Into::into),
+    }
+}
+
+#[cfg(unix)]
+fn bytes_to_os(path: &[u8]) -> std::borrow::Cow<'_, std::ffi::OsStr> {
+    use std::os::unix::ffi::OsStrExt;
+    std::ffi::OsStr::from_bytes(path).into()
+}
+
+#[cfg(not(unix))]
+fn bytes_to_os(path: &[u8]) -> std::borrow::Cow<'_, std::ffi::OsStr> {
+    std::ffi::OsString::from(String::from_utf8_lossy(path).into_owned()).into()
+}
+
+/// Marks key IDs and secrets of one file that sit within [`PAIR_LINES`] of each other as
+/// one credential.
+pub fn mark_pairs(findings: &mut [Finding]) {
+    let ids: Vec<(usize, u32)> = findings
+        .iter()
+        .enumerate()
+        .filter(|(_, f)| f.rule.kind == Kind::AccessKeyId)
+        .map(|(i, f)| (i, f.line))
+        .collect();
+    for i in 0..findings.len() {
+        if findings[i].rule.kind != Kind::SecretAccessKey {
+            continue;
+        }
+        let line = findings[i].line;
+        let partner = ids.iter().filter(|(_, l)| l.abs_diff(line) <= PAIR_LINES).min_by_key(|(_, l)| l.abs_diff(line));
+        if let Some(&(id_index, id_line)) = partner {
+            findings[i].paired_line = Some(id_line);
+            if findings[id_index].paired_line.is_none() {
+                findings[id_index].paired_line = Some(line);
+            }
+        }
+    }
+}

@@ -1,0 +1,269 @@
+//! Command-line arguments: parsed once into [`Args`], which nothing re-reads afterwards.
+
+use std::ffi::OsString;
+use std::io::IsTerminal;
+use std::path::PathBuf;
+
+use anyhow::{Result, bail};
+use lexopt::prelude::*;
+
+use crate::report::Format;
+
+/// The help text: what awsguard does, every command and option, and the exit codes.
+pub const HELP: &str = "\
+awsguard: block commits that add AWS credentials
+
+USAGE:
+    awsguard [pre-commit] [OPTIONS]      scan what `git commit` is about to record
+    awsguard allow [FINGERPRINT] --reason TEXT [--path GLOB] [--rule ID]... [--expires DATE]
+    awsguard check-config                validate the allowlists, list stale entries
+    awsguard install [--hook NAME] [--global]   install awsguard as a git hook
+    awsguard uninstall [--hook NAME] [--global] remove it, restoring any hook it wrapped
+    awsguard rules                       list the detection rules
+
+As a pre-commit hook, awsguard reads the index git is committing from (not your files),
+takes only the lines the commit adds, and blocks the commit if they hold an AWS access
+key ID, secret access key, session token, Bedrock API key, MWS auth token or AppSync API
+key. Documentation example keys, placeholders and variable references pass.
+
+EXCEPTIONS:
+    A line containing `awsguard:allow` (or `gitleaks:allow`, `pragma: allowlist secret`) is
+    never reported. Deliberate exceptions live in .awsguard.toml at the repository root,
+    read from the index so that they are committed and reviewed with what they excuse:
+        [[allow]]
+        fingerprint = \"sha256:3f1c9a0b2d4e5f60\"   # printed by a blocked commit
+        reason = \"revoked key quoted in the incident report\"
+    `awsguard allow` writes and stages such an entry.
+
+OPTIONS:
+    --format FORMAT      text (default), json or sarif
+    --color WHEN         auto (default: on a terminal, unless NO_COLOR is set), always, never
+    -q, --quiet          print findings only, no advice
+    --show-secrets[=always]
+                         print whole secret values; only on a terminal unless =always
+    --config PATH        an extra allowlist file (a CI policy), on top of the repository's
+                         and the user's ($XDG_CONFIG_HOME/awsguard/config.toml)
+    -h, --help           print this help
+    -V, --version        print the version
+
+EXIT STATUS:
+    0  nothing found: the commit goes ahead
+    1  credentials found: the commit is blocked
+    2  error (not a repository, unreadable index, malformed allowlist...): the commit is
+       blocked too, and the message says what failed and how to fix it
+
+To bypass the hook once, knowingly: git commit --no-verify
+";
+
+/// Which hook to install or uninstall.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Hook {
+    PreCommit,
+}
+
+/// Arguments of `awsguard allow`.
+#[derive(Clone, Debug, Default)]
+pub struct AllowArgs {
+    pub fingerprint: Option<String>,
+    pub reason: Option<String>,
+    pub path: Option<String>,
+    pub pattern: Option<String>,
+    pub rules: Vec<String>,
+    pub expires: Option<String>,
+}
+
+/// Arguments of `awsguard install` and `uninstall`.
+#[derive(Clone, Debug)]
+pub struct InstallArgs {
+    pub hooks: Vec<Hook>,
+    pub global: bool,
+    /// The binary the hook should run (install.sh records where it put it).
+    pub binary: Option<PathBuf>,
+}
+
+/// What to do.
+#[derive(Clone, Debug)]
+pub enum Command {
+    PreCommit,
+    Allow(AllowArgs),
+    CheckConfig,
+    Install(InstallArgs),
+    Uninstall(InstallArgs),
+    Rules,
+    Help,
+    Version,
+}
+
+/// When to print whole secrets.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ShowSecrets {
+    Never,
+    OnTerminal,
+    Always,
+}
+
+/// Parsed arguments.
+#[derive(Clone, Debug)]
+pub struct Args {
+    pub command: Command,
+    pub format: Format,
+    pub color: bool,
+    pub quiet: bool,
+    pub show_secrets: bool,
+    pub configs: Vec<PathBuf>,
+}
+
+/// Parses the process's arguments.
+///
+/// # Errors
+/// On an unknown command or option, or a bad option value.
+pub fn parse() -> Result<Args> {
+    parse_from(std::env::args_os().skip(1))
+}
+
+/// Parses arguments (without the program name).
+///
+/// # Errors
+/// On an unknown command or option, or a bad option value.
+pub fn parse_from(args: impl IntoIterator<Item = OsString>) -> Result<Args> {
+    let mut parser = lexopt::Parser::from_args(args);
+    let mut command: Option<Command> = None;
+    let mut format = Format::Text;
+    let mut color = None;
+    let mut quiet = false;
+    let mut show = ShowSecrets::Never;
+    let mut configs = Vec::new();
+    let mut allow = AllowArgs::default();
+    let mut hooks = Vec::new();
+    let mut global = false;
+    let mut binary = None;
+    while let Some(arg) = parser.next()? {
+        match arg {
+            Short('h') | Long("help") => command = Some(Command::Help),
+            Short('V') | Long("version") => command = Some(Command::Version),
+            Short('q') | Long("quiet") => quiet = true,
+            Long("format") => {
+                format = match parser.value()?.string()?.as_str() {
+                    "text" => Format::Text,
+                    "json" => Format::Json,
+                    "sarif" => Format::Sarif,
+                    other => bail!("--format {other:?}: expected text, json or sarif"),
+                }
+            }
+            Long("color") | Long("colour") => {
+                color = match parser.value()?.string()?.as_str() {
+                    "auto" => None,
+                    "always" => Some(true),
+                    "never" => Some(false),
+                    other => bail!("--color {other:?}: expected auto, always or never"),
+                }
+            }
+            Long("show-secrets") => {
+                show = match parser.optional_value() {
+                    None => ShowSecrets::OnTerminal,
+                    Some(v) if v == "always" => ShowSecrets::Always,
+                    Some(v) => bail!("--show-secrets={}: the only value is `always`", v.to_string_lossy()),
+                }
+            }
+            Long("config") => configs.push(PathBuf::from(parser.value()?)),
+            Long("reason") => allow.reason = Some(parser.value()?.string()?),
+            Long("path") => allow.path = Some(parser.value()?.string()?),
+            Long("pattern") => allow.pattern = Some(parser.value()?.string()?),
+            Long("rule") => allow.rules.push(parser.value()?.string()?),
+            Long("expires") => allow.expires = Some(parser.value()?.string()?),
+            Long("hook") => {
+                let name = parser.value()?.string()?;
+                match name.as_str() {
+                    "pre-commit" | "all" => hooks.push(Hook::PreCommit),
+                    other => bail!("--hook {other:?}: expected pre-commit or all"),
+                }
+            }
+            Long("global") => global = true,
+            Long("binary") => binary = Some(PathBuf::from(parser.value()?)),
+            Value(value) if command.is_none() => {
+                let value = value.string()?;
+                command = Some(match value.as_str() {
+                    "pre-commit" => Command::PreCommit,
+                    "allow" => Command::Allow(AllowArgs::default()),
+                    "check-config" => Command::CheckConfig,
+                    "install" => Command::Install(InstallArgs { hooks: vec![], global: false, binary: None }),
+                    "uninstall" => Command::Uninstall(InstallArgs { hooks: vec![], global: false, binary: None }),
+                    "rules" => Command::Rules,
+                    "help" => Command::Help,
+                    other => bail!("unknown command {other:?}"),
+                });
+            }
+            Value(value) if matches!(command, Some(Command::Allow(_))) && allow.fingerprint.is_none() => {
+                allow.fingerprint = Some(value.string()?);
+            }
+            _ => return Err(arg.unexpected().into()),
+        }
+    }
+    let command = match command.unwrap_or(Command::PreCommit) {
+        Command::Allow(_) => Command::Allow(allow),
+        Command::Install(_) => Command::Install(InstallArgs { hooks: default_hooks(hooks), global, binary }),
+        Command::Uninstall(_) => Command::Uninstall(InstallArgs { hooks: default_hooks(hooks), global, binary }),
+        other => other,
+    };
+    let stdout_is_terminal = std::io::stdout().is_terminal();
+    let no_color = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
+    Ok(Args {
+        command,
+        format,
+        color: color.unwrap_or(stdout_is_terminal && !no_color && format == Format::Text),
+        quiet,
+        show_secrets: match show {
+            ShowSecrets::Never => false,
+            ShowSecrets::OnTerminal => stdout_is_terminal,
+            ShowSecrets::Always => true,
+        },
+        configs,
+    })
+}
+
+fn default_hooks(mut hooks: Vec<Hook>) -> Vec<Hook> {
+    if hooks.is_empty() {
+        hooks.push(Hook::PreCommit);
+    }
+    hooks.dedup();
+    hooks
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse(args: &[&str]) -> Result<Args> {
+        parse_from(args.iter().map(OsString::from))
+    }
+
+    #[test]
+    fn no_command_means_pre_commit() {
+        assert!(matches!(parse(&[]).unwrap().command, Command::PreCommit));
+        assert!(matches!(parse(&["pre-commit", "--quiet"]).unwrap().command, Command::PreCommit));
+    }
+
+    #[test]
+    fn allow_takes_fingerprint_and_options() {
+        let args =
+            parse(&["allow", "sha256:0123456789abcdef", "--reason", "fixture", "--rule", "aws.access-key-id"]).unwrap();
+        let Command::Allow(a) = args.command else { panic!() };
+        assert_eq!(a.fingerprint.as_deref(), Some("sha256:0123456789abcdef"));
+        assert_eq!(a.reason.as_deref(), Some("fixture"));
+        assert_eq!(a.rules, vec!["aws.access-key-id"]);
+    }
+
+    #[test]
+    fn bad_arguments_are_errors() {
+        assert!(parse(&["--format", "xml"]).is_err());
+        assert!(parse(&["frobnicate"]).is_err());
+        assert!(parse(&["--nope"]).is_err());
+    }
+
+    #[test]
+    fn show_secrets_off_a_terminal_needs_always() {
+        // Tests run with stdout captured, not a terminal.
+        assert!(!parse(&["--show-secrets"]).unwrap().show_secrets);
+        assert!(parse(&["--show-secrets=always"]).unwrap().show_secrets);
+    }
+}

@@ -1,0 +1,56 @@
+//! `awsguard check-config`: validate every allowlist in force and list the entries that
+//! no longer match anything in the staged tree (stale), expired ones, and `allow_all` ones.
+
+use std::io::Write;
+
+use anyhow::Result;
+
+use super::{Outcome, load_allowlist};
+use crate::changes::Changes;
+use crate::check::{Checked, Checker};
+use crate::cli::Args;
+use crate::rules::RULES;
+use crate::scan::Scanner;
+use crate::staged;
+
+/// Validates (errors exit 2, like the hook would), then reports on each entry.
+///
+/// # Errors
+/// A malformed allowlist, or a repository that cannot be read.
+pub fn run(args: &Args) -> Result<Outcome> {
+    let repo = staged::open_repository()?;
+    let index = staged::open_index(&repo)?;
+    let allowlist = load_allowlist(Some((&repo, &index)), args)?;
+    // Every file as it is staged: the tree the next commit will have.
+    let mut changes = Changes::all_of_index(&index);
+    let scanner = Scanner::new(&RULES);
+    let mut checked = Checked::default();
+    Checker::new(&repo, &scanner, &allowlist).check(&mut changes, &mut checked)?;
+
+    let mut out = std::io::stdout().lock();
+    if allowlist.entries.is_empty() {
+        writeln!(
+            out,
+            "awsguard: no allowlist entries (checked the user config, .awsguard.toml as staged, and --config)"
+        )?;
+        return Ok(Outcome::Clean);
+    }
+    writeln!(out, "awsguard: {} allowlist entries, all valid", allowlist.entries.len())?;
+    for (i, entry) in allowlist.entries.iter().enumerate() {
+        let used = checked.allowed_by_entry.get(i).copied().unwrap_or(0);
+        let mut notes = Vec::new();
+        if allowlist.is_expired(entry) {
+            notes.push(format!("EXPIRED on {}", entry.expires.expect("expired entries have a date")));
+        }
+        if entry.allow_all {
+            notes.push("allow_all: warned about on every commit".to_string());
+        }
+        if used == 0 {
+            notes.push("STALE: matches nothing in the staged tree; remove it".to_string());
+        } else {
+            notes.push(format!("matches {used} finding{}", if used == 1 { "" } else { "s" }));
+        }
+        writeln!(out, "  {}: {} ({}): {}", entry.origin, entry.describe(), entry.reason, notes.join("; "))?;
+    }
+    Ok(Outcome::Clean)
+}

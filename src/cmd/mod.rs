@@ -1,0 +1,125 @@
+//! One module per command, and what they share: loading the allowlists and reporting.
+
+pub mod allow;
+pub mod check_config;
+pub mod install;
+pub mod pre_commit;
+
+use std::io::{self, Write};
+use std::path::Path;
+
+use anyhow::{Context, Result};
+use git2::{Index, Repository};
+
+use crate::allowlist::{self, Allowlist, Date, Source};
+use crate::check::Checked;
+use crate::cli::{Args, Command, HELP};
+use crate::report::{self, Format, Style};
+use crate::rules::RULES;
+
+/// How a run ended, when it did not fail.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Outcome {
+    /// Nothing to report: exit 0.
+    Clean,
+    /// Credentials found: exit 1, the commit (or push) is blocked.
+    Blocked,
+}
+
+/// Runs the command the arguments name.
+///
+/// # Errors
+/// Any failure; the caller exits 2, which blocks the commit.
+pub fn run(args: &Args) -> Result<Outcome> {
+    match &args.command {
+        Command::PreCommit => pre_commit::run(args),
+        Command::Allow(allow) => allow::run(args, allow),
+        Command::CheckConfig => check_config::run(args),
+        Command::Install(install) => install::install(install),
+        Command::Uninstall(install) => install::uninstall(install),
+        Command::Rules => {
+            let mut out = io::stdout().lock();
+            for rule in &RULES.rules {
+                ignore_broken_pipe(writeln!(out, "{:34} {}", rule.id, rule.name))?;
+            }
+            Ok(Outcome::Clean)
+        }
+        Command::Help => {
+            ignore_broken_pipe(io::stdout().lock().write_all(HELP.as_bytes()))?;
+            Ok(Outcome::Clean)
+        }
+        Command::Version => {
+            ignore_broken_pipe(writeln!(io::stdout().lock(), "awsguard {}", env!("CARGO_PKG_VERSION")))?;
+            Ok(Outcome::Clean)
+        }
+    }
+}
+
+/// A closed pipe (`awsguard ... | head`) is not an error; the outcome stands.
+fn ignore_broken_pipe(result: io::Result<()>) -> Result<()> {
+    match result {
+        Err(e) if e.kind() == io::ErrorKind::BrokenPipe => Ok(()),
+        other => other.context("writing output"),
+    }
+}
+
+/// The allowlist sources in force: the user's config file, the repository's
+/// `.awsguard.toml` as staged in `index`, and each `--config` file, in that order. All
+/// their entries apply; a malformed one is an error.
+///
+/// # Errors
+/// When a source cannot be read or does not parse.
+pub fn load_allowlist(repo: Option<(&Repository, &Index)>, args: &Args) -> Result<Allowlist> {
+    let mut sources = Vec::new();
+    if let Some(path) = allowlist::user_config_path() {
+        sources.extend(allowlist::read_file_source(&path, false)?);
+    }
+    if let Some((repo, index)) = repo {
+        sources.extend(staged_allowlist(repo, index)?);
+    }
+    for path in &args.configs {
+        sources.extend(allowlist::read_file_source(path, true)?);
+    }
+    Allowlist::parse(&sources, Date::today())
+}
+
+/// `.awsguard.toml` as it is in the index: the version being committed.
+fn staged_allowlist(repo: &Repository, index: &Index) -> Result<Option<Source>> {
+    let Some(entry) = index.get_path(Path::new(allowlist::REPO_FILE), 0) else { return Ok(None) };
+    let blob = repo.find_blob(entry.id).with_context(|| {
+        format!("reading the staged {} (blob {}) from the object database", allowlist::REPO_FILE, entry.id)
+    })?;
+    Ok(Some(Source { name: allowlist::REPO_FILE.to_string(), text: blob.content().to_vec() }))
+}
+
+/// Prints what a check found, in the chosen format, and the advice that goes with a block.
+/// `what` names what was scanned ("the staged changes").
+///
+/// # Errors
+/// When output cannot be written (other than a closed pipe).
+pub fn conclude(args: &Args, allowlist: &Allowlist, checked: &Checked, what: &str) -> Result<Outcome> {
+    let style = Style { color: args.color, show_secrets: args.show_secrets };
+    let mut err = io::stderr().lock();
+    for entry in allowlist.allow_all_entries() {
+        let _ = writeln!(
+            err,
+            "awsguard: warning: the allowlist entry at {} allows every finding it covers (allow_all = true): {}",
+            entry.origin, entry.reason
+        );
+    }
+    let findings = &checked.findings;
+    let mut out = io::stdout().lock();
+    let written = match args.format {
+        Format::Text => report::write_text(&mut out, findings, &style),
+        Format::Json => report::write_json(&mut out, findings, &style),
+        Format::Sarif => report::write_sarif(&mut out, findings, &style),
+    };
+    ignore_broken_pipe(written.and_then(|()| out.flush()))?;
+    if findings.is_empty() {
+        return Ok(Outcome::Clean);
+    }
+    if !args.quiet {
+        let _ = report::write_blocked_help(&mut err, findings, &style, what);
+    }
+    Ok(Outcome::Blocked)
+}

@@ -1,0 +1,179 @@
+//! Fake credentials, generated at run time for tests and benchmarks.
+//!
+//! This repository must pass its own hook, so no key-shaped literal is ever written into
+//! it: tests and the rule examples in `rules/aws.toml` hold templates such as
+//! `AKIA{b32:16}`, and this module fills them in with fresh random characters of the right
+//! alphabet. Generated values always look real (varied, no `EXAMPLE`, no long runs), so a
+//! test that expects a finding never flakes on an unlucky draw.
+
+const BASE32: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
+const BASE64: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+const ALNUM: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
+const HEX: &[u8] = b"0123456789abcdef";
+const LOWER36: &[u8] = b"abcdefghijklmnopqrstuvwxyz0123456789";
+
+/// Whether the text between braces is a placeholder (and not, say, JSON).
+fn is_placeholder(spec: &str) -> bool {
+    spec.is_empty()
+        || spec == "uuid"
+        || ["b32:", "b64:", "hex:", "alnum:", "lower36:", "rep:"].iter().any(|p| spec.starts_with(p))
+}
+
+/// A seeded generator of fake credentials.
+pub struct Fake {
+    rng: fastrand::Rng,
+    seed: u64,
+}
+
+impl Fake {
+    /// A generator with a fixed seed: the same seed gives the same values.
+    pub fn new(seed: u64) -> Fake {
+        Fake { rng: fastrand::Rng::with_seed(seed), seed }
+    }
+
+    /// A generator seeded from `AWSGUARD_TEST_SEED` if set, otherwise at random. Tests print
+    /// [`Fake::seed`] on failure so that a failing run can be replayed.
+    pub fn from_env() -> Fake {
+        let seed =
+            std::env::var("AWSGUARD_TEST_SEED").ok().and_then(|s| s.parse().ok()).unwrap_or_else(|| fastrand::u64(..));
+        Fake::new(seed)
+    }
+
+    /// The seed this generator started from.
+    pub fn seed(&self) -> u64 {
+        self.seed
+    }
+
+    /// A real-looking access key ID: `prefix` and 16 base32 characters.
+    pub fn key_id(&mut self, prefix: &str) -> String {
+        format!("{prefix}{}", self.realistic(BASE32, 16))
+    }
+
+    /// A real-looking 40-character secret access key.
+    pub fn secret(&mut self) -> String {
+        self.realistic(BASE64, 40)
+    }
+
+    /// A real-looking STS session token (`IQoJb3JpZ2luX2Vj` and 300 more characters).
+    pub fn session_token(&mut self) -> String {
+        format!("IQoJb3JpZ2luX2Vj{}", self.realistic(BASE64, 300))
+    }
+
+    /// `n` random characters of `alphabet`, with no further guarantee.
+    pub fn chars(&mut self, alphabet: &[u8], n: usize) -> String {
+        (0..n).map(|_| alphabet[self.rng.usize(..alphabet.len())] as char).collect()
+    }
+
+    /// Expands a template: `{b32:N}`, `{b64:N}`, `{hex:N}`, `{alnum:N}`, `{lower36:N}`,
+    /// `{uuid}`, `{rep:C:N}` and `{}` (nothing). Other text, other braces included (JSON
+    /// examples), is copied.
+    ///
+    /// # Panics
+    /// On a malformed placeholder: templates are test data, and a typo must fail loudly.
+    pub fn expand(&mut self, template: &str) -> String {
+        let mut out = String::with_capacity(template.len() * 2);
+        let mut rest = template;
+        while let Some(open) = rest.find('{') {
+            out.push_str(&rest[..open]);
+            let spec = rest[open + 1..].split('}').next().filter(|_| rest[open..].contains('}'));
+            match spec.filter(|s| is_placeholder(s)) {
+                Some(spec) => {
+                    out.push_str(&self.placeholder(spec, template));
+                    rest = &rest[open + spec.len() + 2..];
+                }
+                None => {
+                    out.push('{');
+                    rest = &rest[open + 1..];
+                }
+            }
+        }
+        out.push_str(rest);
+        out
+    }
+
+    fn placeholder(&mut self, spec: &str, template: &str) -> String {
+        let mut parts = spec.split(':');
+        let name = parts.next().unwrap_or("");
+        let mut number = || -> usize {
+            parts.next().and_then(|n| n.parse().ok()).unwrap_or_else(|| panic!("bad {{{spec}}} in {template:?}"))
+        };
+        match name {
+            "" => String::new(),
+            "b32" => self.realistic(BASE32, number()),
+            "b64" => self.realistic(BASE64, number()),
+            "alnum" => self.realistic(ALNUM, number()),
+            "hex" => self.realistic(HEX, number()),
+            "lower36" => self.realistic(LOWER36, number()),
+            "uuid" => format!(
+                "{}-{}-{}-{}-{}",
+                self.realistic(HEX, 8),
+                self.realistic(HEX, 4),
+                self.realistic(HEX, 4),
+                self.realistic(HEX, 4),
+                self.realistic(HEX, 12)
+            ),
+            "rep" => {
+                let c = spec.split(':').nth(1).unwrap_or_else(|| panic!("bad {{{spec}}}"));
+                let n: usize =
+                    spec.split(':').nth(2).and_then(|n| n.parse().ok()).unwrap_or_else(|| panic!("bad {{{spec}}}"));
+                c.repeat(n)
+            }
+            _ => panic!("unknown placeholder {{{spec}}} in {template:?}"),
+        }
+    }
+
+    /// Random characters that look like a real credential: varied (at least half distinct,
+    /// up to the alphabet's size), every class of the alphabet present once long enough,
+    /// no `EXAMPLE` and no run of equal characters.
+    fn realistic(&mut self, alphabet: &[u8], n: usize) -> String {
+        loop {
+            let s = self.chars(alphabet, n);
+            let b = s.as_bytes();
+            let mut seen = [false; 256];
+            let distinct = b.iter().filter(|&&c| !std::mem::replace(&mut seen[c as usize], true)).count();
+            let classes_ok = n < 16
+                || [u8::is_ascii_uppercase, u8::is_ascii_lowercase, u8::is_ascii_digit]
+                    .iter()
+                    .all(|class| !alphabet.iter().any(class) || b.iter().any(class));
+            let varied = distinct * 2 >= n.min(alphabet.len());
+            let example = b.windows(7).any(|w| w.eq_ignore_ascii_case(b"EXAMPLE"));
+            let run = b.windows(4).any(|w| w.iter().all(|&c| c == w[0]));
+            let vowels = b.iter().filter(|c| b"AEIOUYaeiouy".contains(c)).count();
+            let wordy = vowels * 16 >= n * 5;
+            if classes_ok && varied && !example && !run && !wordy {
+                return s;
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn templates_expand_to_the_right_alphabet_and_length() {
+        let mut fake = Fake::new(7);
+        let id = fake.expand("AKIA{b32:16}");
+        assert_eq!(id.len(), 20);
+        assert!(id[4..].bytes().all(|b| BASE32.contains(&b)));
+        assert_eq!(fake.expand("x{}y"), "xy");
+        assert_eq!(fake.expand("{rep:X:3}"), "XXX");
+        let uuid = fake.expand("{uuid}");
+        assert_eq!(uuid.len(), 36);
+        assert_eq!(fake.expand("{b64:40}").len(), 40);
+        assert_eq!(fake.expand("{\"a\": {}1}"), "{\"a\": 1}");
+    }
+
+    #[test]
+    fn same_seed_same_values() {
+        assert_eq!(Fake::new(3).secret(), Fake::new(3).secret());
+        assert_ne!(Fake::new(3).secret(), Fake::new(4).secret());
+    }
+
+    #[test]
+    #[should_panic(expected = "bad {b32:x}")]
+    fn malformed_placeholders_fail_loudly() {
+        Fake::new(1).expand("AKIA{b32:x}");
+    }
+}

@@ -1,0 +1,23 @@
+//! awsguard: a git pre-commit hook that blocks commits adding AWS credentials.
+//!
+//! The pass, start to finish: [`staged`] finds the files the index changes against HEAD
+//! ([`changes`]); [`check`] scans each new blob with the [`scan::Scanner`] (an
+//! Aho-Corasick prefilter over the [`rules`]' keywords, then each rule's regex on candidate
+//! lines), keeps matches on lines the commit adds ([`added`]), and applies the
+//! [`allowlist`]; [`report`] prints what is left. [`cmd`] holds one module per command.
+
+pub mod added;
+pub mod allowlist;
+pub mod changes;
+pub mod check;
+pub mod cli;
+pub mod cmd;
+pub mod encoding;
+#[doc(hidden)]
+pub mod fake;
+pub mod report;
+pub mod rules;
+pub mod scan;
+pub mod staged;
+
+pub use cmd::{Outcome, run};

@@ -1,0 +1,38 @@
+//! The `awsguard` binary: parse arguments, run, and turn the outcome into an exit code.
+//!
+//! 0 means nothing was found, 1 that credentials were found, 2 that something went wrong.
+//! Both 1 and 2 block the commit: awsguard fails closed, even on a panic.
+
+use std::process::ExitCode;
+
+fn main() -> ExitCode {
+    // A panic must block the commit with a message, never exit 0 or 101 with a bare
+    // backtrace: report it and exit 2 before any unwinding.
+    std::panic::set_hook(Box::new(|info| {
+        eprintln!(
+            "awsguard: internal error: {info}\n\
+             awsguard could not finish its check, so the commit is blocked. Please report this \
+             bug (see SECURITY.md). To commit once without the check: git commit --no-verify"
+        );
+        std::process::exit(2);
+    }));
+    let args = match awsguard::cli::parse() {
+        Ok(args) => args,
+        Err(e) => {
+            eprintln!("awsguard: {e:#}\nRun `awsguard --help` for usage.");
+            return ExitCode::from(2);
+        }
+    };
+    match awsguard::run(&args) {
+        Ok(awsguard::Outcome::Clean) => ExitCode::SUCCESS,
+        Ok(awsguard::Outcome::Blocked) => ExitCode::from(1),
+        Err(e) => {
+            eprintln!(
+                "awsguard: error: {e:#}\n\
+                 awsguard could not complete its check, so it blocked the operation. Fix the cause \
+                 above; to commit once without the check: git commit --no-verify"
+            );
+            ExitCode::from(2)
+        }
+    }
+}

@@ -1,0 +1,351 @@
+//! What awsguard says: findings as `path:line:col: rule: redacted` lines (or JSON, or
+//! SARIF), then what to do about them. Only this module writes findings; nothing it writes
+//! holds a whole secret unless `--show-secrets` asked for it.
+
+use std::io::{self, Write};
+
+use crate::allowlist::{Origin, fingerprint};
+use crate::rules::{Kind, Rule};
+
+/// One credential found in what is being committed (or pushed, or scanned).
+#[derive(Clone, Debug)]
+pub struct Finding {
+    /// Path from the repository root (or as given to `scan`), as bytes.
+    pub path: Vec<u8>,
+    pub line: u32,
+    pub column: u32,
+    pub rule: &'static Rule,
+    /// The decoded value: never printed whole by default.
+    pub value: Vec<u8>,
+    /// The AWS account an `AKIA`/`ASIA` key ID belongs to, decoded offline.
+    pub account: Option<u64>,
+    /// For a key ID and its secret found together: the line of the other half.
+    pub paired_line: Option<u32>,
+    /// The commit holding the finding, for history and pre-push scans.
+    pub commit: Option<String>,
+    /// Allowlist entries that would have let this through but have expired.
+    pub expired: Vec<(Origin, String)>,
+}
+
+impl Finding {
+    /// What the credential is, in words: the rule's name, refined by the key-ID prefix.
+    pub fn description(&self) -> String {
+        let base = match (self.rule.kind, self.value.get(..4)) {
+            (Kind::AccessKeyId, Some(b"AKIA")) => "long-term IAM user access key ID".to_string(),
+            (Kind::AccessKeyId, Some(b"ASIA")) => "temporary (STS) access key ID".to_string(),
+            (Kind::AccessKeyId, Some(b"ABIA")) => "AWS STS service bearer token key ID".to_string(),
+            (Kind::AccessKeyId, Some(b"ACCA")) => "context-specific credential key ID".to_string(),
+            _ => self.rule.name.clone(),
+        };
+        let mut out = base;
+        if let Some(account) = self.account {
+            out.push_str(&format!(", AWS account {account:012}"));
+        }
+        if let Some(line) = self.paired_line {
+            let other = if self.rule.kind == Kind::AccessKeyId { "its secret" } else { "the key ID" };
+            out.push_str(&format!(", pairs with {other} on line {line}"));
+        }
+        out
+    }
+
+    /// The stable fingerprint an allowlist entry names.
+    pub fn fingerprint(&self) -> String {
+        fingerprint(&self.value)
+    }
+}
+
+/// Output format of findings.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Format {
+    Text,
+    Json,
+    Sarif,
+}
+
+/// How findings are shown.
+#[derive(Clone, Copy, Debug)]
+pub struct Style {
+    pub color: bool,
+    pub show_secrets: bool,
+}
+
+/// `AKIA...WXYZ`: the first and last four characters, enough to recognise a key in IAM,
+/// never enough to use it. Short values keep even less.
+pub fn redact(value: &[u8]) -> String {
+    let text = String::from_utf8_lossy(value);
+    let chars: Vec<char> = text.chars().collect();
+    let keep = if chars.len() >= 16 { 4 } else { chars.len() / 4 };
+    let head: String = chars[..keep].iter().collect();
+    let tail: String = chars[chars.len() - keep..].iter().collect();
+    escape(format!("{head}...{tail}").as_bytes())
+}
+
+/// Makes bytes safe to print: control characters (newlines, terminal escapes) and bytes
+/// that are not UTF-8 become `\n`, `\x1b`-style escapes, so no path or value can rewrite
+/// the terminal or forge a line of output.
+pub fn escape(bytes: &[u8]) -> String {
+    let mut out = String::with_capacity(bytes.len());
+    for chunk in bytes.utf8_chunks() {
+        for c in chunk.valid().chars() {
+            match c {
+                '\n' => out.push_str("\\n"),
+                '\r' => out.push_str("\\r"),
+                '\t' => out.push_str("\\t"),
+                '\\' => out.push_str("\\\\"),
+                c if c.is_control()
+                    || matches!(c, '\u{200b}'..='\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}') =>
+                {
+                    let code = c as u32;
+                    if code < 0x100 {
+                        out.push_str(&format!("\\x{code:02x}"));
+                    } else {
+                        out.push_str(&format!("\\u{{{code:x}}}"));
+                    }
+                }
+                c => out.push(c),
+            }
+        }
+        for b in chunk.invalid() {
+            out.push_str(&format!("\\x{b:02x}"));
+        }
+    }
+    out
+}
+
+fn paint(style: &Style, code: &str, text: &str) -> String {
+    if style.color { format!("\x1b[{code}m{text}\x1b[0m") } else { text.to_string() }
+}
+
+/// The value as printed: redacted unless `--show-secrets` is in force.
+fn shown_value(finding: &Finding, style: &Style) -> String {
+    if style.show_secrets { escape(&finding.value) } else { redact(&finding.value) }
+}
+
+/// The location prefix: `commit:path` for history, `path` otherwise.
+fn location(finding: &Finding) -> String {
+    match &finding.commit {
+        Some(commit) => format!("{}:{}", &commit[..commit.len().min(12)], escape(&finding.path)),
+        None => escape(&finding.path),
+    }
+}
+
+/// Writes one line per finding: `path:line:col: rule-id: redacted  description`.
+///
+/// # Errors
+/// When the output cannot be written.
+pub fn write_text(out: &mut dyn Write, findings: &[Finding], style: &Style) -> io::Result<()> {
+    for f in findings {
+        writeln!(
+            out,
+            "{}:{}:{}: {}: {}  {}",
+            paint(style, "1", &location(f)),
+            f.line,
+            f.column,
+            paint(style, "31", &f.rule.id),
+            paint(style, "33", &shown_value(f, style)),
+            f.description(),
+        )?;
+    }
+    Ok(())
+}
+
+/// How many credentials the findings are: a key ID and its paired secret count once.
+pub fn credential_count(findings: &[Finding]) -> usize {
+    findings.iter().filter(|f| !(f.rule.kind != Kind::AccessKeyId && f.paired_line.is_some())).count()
+}
+
+/// What a blocked commit needs to hear: it was blocked, how to take the secret out of the
+/// index, that a leaked key must be rotated, what to use instead, and how to allow a
+/// deliberate exception.
+///
+/// # Errors
+/// When the output cannot be written.
+pub fn write_blocked_help(out: &mut dyn Write, findings: &[Finding], style: &Style, what: &str) -> io::Result<()> {
+    let credentials = credential_count(findings);
+    let noun = if credentials == 1 { "credential" } else { "credentials" };
+    writeln!(out)?;
+    writeln!(
+        out,
+        "{} {credentials} AWS {noun} in {what} ({} finding{}).",
+        paint(style, "1;31", "awsguard: commit blocked:"),
+        findings.len(),
+        if findings.len() == 1 { "" } else { "s" }
+    )?;
+    for f in findings {
+        for (origin, reason) in &f.expired {
+            writeln!(
+                out,
+                "  note: the allowlist entry at {origin} ({reason}) matched {} but has expired",
+                location(f)
+            )?;
+        }
+    }
+    writeln!(out)?;
+    writeln!(out, "  Take the secret out of the commit, not just out of the file:")?;
+    writeln!(out, "    edit the file, then `git add <file>`; or unstage a whole file with `git rm --cached <file>`")?;
+    writeln!(out, "  A key that was ever pushed, shared or committed elsewhere is compromised:")?;
+    writeln!(
+        out,
+        "    deactivate and rotate it in IAM now (IAM > Users > Security credentials); rewriting history is not enough."
+    )?;
+    writeln!(out, "  Keep credentials outside the repository: environment variables or ~/.aws/credentials,")?;
+    writeln!(
+        out,
+        "    short-lived credentials from STS (`aws sts assume-role`, `aws sso login`), IAM Identity Center, or IAM roles."
+    )?;
+    writeln!(
+        out,
+        "  If a finding is a deliberate exception (revoked key in a write-up, test fixture), allow it on purpose:"
+    )?;
+    let mut seen = Vec::new();
+    for f in findings {
+        let fp = f.fingerprint();
+        if seen.contains(&fp) {
+            continue;
+        }
+        seen.push(fp.clone());
+        writeln!(out, "    awsguard allow {fp} --reason \"...\"    # {}:{}", location(f), f.line)?;
+    }
+    Ok(())
+}
+
+/// Writes findings as one JSON document.
+///
+/// # Errors
+/// When the output cannot be written.
+pub fn write_json(out: &mut dyn Write, findings: &[Finding], style: &Style) -> io::Result<()> {
+    let list: Vec<serde_json::Value> = findings
+        .iter()
+        .map(|f| {
+            let mut v = serde_json::json!({
+                "path": String::from_utf8_lossy(&f.path),
+                "line": f.line,
+                "column": f.column,
+                "rule": f.rule.id,
+                "kind": f.rule.kind.as_str(),
+                "description": f.description(),
+                "redacted": redact(&f.value),
+                "fingerprint": f.fingerprint(),
+                "account_id": f.account.map(|a| format!("{a:012}")),
+                "paired_line": f.paired_line,
+                "commit": f.commit,
+            });
+            if style.show_secrets {
+                v["secret"] = String::from_utf8_lossy(&f.value).into();
+            }
+            v
+        })
+        .collect();
+    let doc = serde_json::json!({
+        "version": env!("CARGO_PKG_VERSION"),
+        "credentials": credential_count(findings),
+        "findings": list,
+    });
+    serde_json::to_writer_pretty(&mut *out, &doc)?;
+    writeln!(out)
+}
+
+/// Help text shown with every rule in SARIF: what to do about a finding.
+const SARIF_HELP: &str = "Remove the credential from the commit (edit the file and `git add` it again). \
+If it was ever pushed or shared, deactivate and rotate it in IAM. Keep credentials outside the \
+repository: environment variables, ~/.aws/credentials, STS or IAM Identity Center. A deliberate \
+exception goes in .awsguard.toml with a reason.";
+
+/// A repository path as a SARIF artifact URI: percent-encoded, `/`-separated.
+fn uri(path: &[u8]) -> String {
+    let mut out = String::with_capacity(path.len());
+    for &b in path {
+        if b.is_ascii_alphanumeric() || b"-._~/".contains(&b) {
+            out.push(b as char);
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
+}
+
+/// Writes findings as a SARIF 2.1.0 log that GitHub code scanning accepts: every rule with
+/// its help text, and results with locations and partial fingerprints.
+///
+/// # Errors
+/// When the output cannot be written.
+pub fn write_sarif(out: &mut dyn Write, findings: &[Finding], style: &Style) -> io::Result<()> {
+    let rules = &crate::rules::RULES.rules;
+    let descriptors: Vec<serde_json::Value> = rules
+        .iter()
+        .map(|r| {
+            serde_json::json!({
+                "id": r.id,
+                "name": r.id.replace(['.', '-'], "_"),
+                "shortDescription": { "text": format!("{} in a commit", r.name) },
+                "fullDescription": { "text": format!("awsguard found an {} ({}) in content being committed.", r.name, r.kind.as_str()) },
+                "help": { "text": SARIF_HELP },
+                "defaultConfiguration": { "level": "error" },
+                "properties": { "tags": ["security", "secret", "aws"], "security-severity": "9.0", "precision": "high" },
+            })
+        })
+        .collect();
+    let results: Vec<serde_json::Value> = findings
+        .iter()
+        .map(|f| {
+            let index = rules.iter().position(|r| std::ptr::eq(r, f.rule)).unwrap_or(0);
+            let mut message = format!("{} {}: {}", f.rule.name, shown_value(f, style), f.description());
+            if let Some(commit) = &f.commit {
+                message.push_str(&format!(" (commit {commit})"));
+            }
+            let mut result = serde_json::json!({
+                "ruleId": f.rule.id,
+                "ruleIndex": index,
+                "level": "error",
+                "message": { "text": message },
+                "locations": [{
+                    "physicalLocation": {
+                        "artifactLocation": { "uri": uri(&f.path) },
+                        "region": { "startLine": f.line.max(1), "startColumn": f.column.max(1) },
+                    }
+                }],
+                "partialFingerprints": { "awsguardSecret/v1": f.fingerprint() },
+            });
+            if let Some(commit) = &f.commit {
+                result["properties"] = serde_json::json!({ "commit": commit });
+            }
+            result
+        })
+        .collect();
+    let doc = serde_json::json!({
+        "$schema": "https://json.schemastore.org/sarif-2.1.0.json",
+        "version": "2.1.0",
+        "runs": [{
+            "tool": { "driver": {
+                "name": "awsguard",
+                "version": env!("CARGO_PKG_VERSION"),
+                "semanticVersion": env!("CARGO_PKG_VERSION"),
+                "informationUri": "https://github.com/awsguard/awsguard",
+                "rules": descriptors,
+            }},
+            "results": results,
+        }],
+    });
+    serde_json::to_writer_pretty(&mut *out, &doc)?;
+    writeln!(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn redaction_keeps_four_and_four() {
+        assert_eq!(redact(b"ABCDEFGHIJKLMNOPQRST"), "ABCD...QRST");
+        assert_eq!(redact(b"abcdefgh"), "ab...gh");
+        assert_eq!(redact(b""), "...");
+    }
+
+    #[test]
+    fn escaping_neutralises_control_and_invalid_bytes() {
+        assert_eq!(escape(b"a\nb"), "a\\nb");
+        assert_eq!(escape(b"\x1b[2Jx"), "\\x1b[2Jx");
+        assert_eq!(escape(b"caf\xc3\xa9 \xff"), "caf\u{e9} \\xff");
+        assert_eq!(escape("a\u{202e}b".as_bytes()), "a\\u{202e}b");
+    }
+}

@@ -2,11 +2,12 @@
 # Build awsguard, install the binary, install its pre-commit hook into a repository, and
 # run the hook once to show it works.
 #
-# Usage: ./install.sh [--bin-dir DIR] [--repo PATH] [--no-hook]
+# Usage: ./install.sh [--bin-dir DIR] [--repo PATH] [--no-hook] [--binary FILE]
 #   --bin-dir DIR  where the binary goes (default: ~/.local/bin, or ~/.cargo/bin when only
 #                  that one is on PATH)
 #   --repo PATH    the repository to protect (default: the one holding the current directory)
 #   --no-hook      build and install the binary only
+#   --binary FILE  install this awsguard binary instead of building one
 #
 # Running it twice is harmless. A different pre-commit hook already in place is kept and
 # runs before awsguard (`awsguard uninstall` puts it back). core.hooksPath is honoured.
@@ -16,8 +17,9 @@ here=$(cd "$(dirname "$0")" && pwd)
 bin_dir=
 repo=
 hook=1
+prebuilt=
 
-usage() { sed -n '2,12s/^# \{0,1\}//p' "$0"; }
+usage() { sed -n '2,13s/^# \{0,1\}//p' "$0"; }
 die() { echo "install.sh: $*" >&2; exit 2; }
 
 while [ $# -gt 0 ]; do
@@ -27,12 +29,13 @@ while [ $# -gt 0 ]; do
         --repo) [ $# -ge 2 ] || die "--repo needs a path"; repo=$2; shift 2 ;;
         --repo=*) repo=${1#*=}; shift ;;
         --no-hook) hook=0; shift ;;
+        --binary) [ $# -ge 2 ] || die "--binary needs a file"; prebuilt=$2; shift 2 ;;
+        --binary=*) prebuilt=${1#*=}; shift ;;
         -h|--help) usage; exit 0 ;;
         *) die "unknown argument '$1' (see ./install.sh --help)" ;;
     esac
 done
 
-command -v cargo >/dev/null 2>&1 || die "cargo not found: install Rust (https://rustup.rs), then run ./install.sh again"
 
 if [ -z "$bin_dir" ]; then
     case ":$PATH:" in
@@ -42,11 +45,17 @@ if [ -z "$bin_dir" ]; then
     esac
 fi
 
-echo "install.sh: building awsguard (release)"
-cargo build --release --locked --quiet --manifest-path "$here/Cargo.toml"
+if [ -z "$prebuilt" ]; then
+    command -v cargo >/dev/null 2>&1 ||
+        die "cargo not found: install Rust (https://rustup.rs), then run ./install.sh again"
+    echo "install.sh: building awsguard (release)"
+    cargo build --release --locked --quiet --manifest-path "$here/Cargo.toml"
+    prebuilt=$here/target/release/awsguard
+fi
+[ -x "$prebuilt" ] || die "$prebuilt is not an executable file"
 mkdir -p "$bin_dir"
 # Copy then rename, so a hook running right now never sees a half-written binary.
-cp "$here/target/release/awsguard" "$bin_dir/.awsguard.new.$$"
+cp "$prebuilt" "$bin_dir/.awsguard.new.$$"
 mv -f "$bin_dir/.awsguard.new.$$" "$bin_dir/awsguard"
 bin=$(cd "$bin_dir" && pwd)/awsguard
 echo "install.sh: installed $bin ($("$bin" --version))"

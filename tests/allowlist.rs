@@ -1,0 +1,286 @@
+//! The allowlist, end to end: `.awsguard.toml` as staged, inline markers, user and
+//! `--config` files, `awsguard allow` and `check-config`, all through real commits.
+
+mod util;
+
+use util::{TestRepo, fake};
+
+/// The fingerprint awsguard prints for a value (sha256 prefix).
+fn fingerprint(value: &str) -> String {
+    awsguard::allowlist::fingerprint(value.as_bytes())
+}
+
+fn stage_allowlist(repo: &TestRepo, text: &str) {
+    repo.write(".awsguard.toml", text);
+    repo.add(&[".awsguard.toml"]);
+}
+
+#[test]
+fn a_fingerprint_entry_allows_exactly_that_secret() {
+    let repo = TestRepo::with_hook();
+    let mut fake = fake();
+    let (allowed, other) = (fake.key_id("AKIA"), fake.key_id("AKIA"));
+    stage_allowlist(
+        &repo,
+        &format!(
+            "[[allow]]\nfingerprint = \"{}\"\nreason = \"revoked key in the incident report\"\n",
+            fingerprint(&allowed)
+        ),
+    );
+    repo.write("incident.md", format!("The leaked key was {allowed}.\n"));
+    repo.add(&["incident.md"]);
+    repo.assert_commits(&[]);
+    // It survives moving to another line and a rename with edits.
+    repo.git(&["mv", "incident.md", "postmortem.md"]);
+    repo.write("postmortem.md", format!("# Postmortem\n\nIntro.\n\nThe leaked key was {allowed}, now revoked.\n"));
+    repo.add(&["postmortem.md"]);
+    repo.assert_commits(&[]);
+    // Another key is still blocked.
+    repo.write("postmortem.md", format!("# Postmortem\n\nThe leaked key was {allowed}.\nAlso {other}\n"));
+    repo.add(&["postmortem.md"]);
+    repo.assert_blocked(&[], "postmortem.md:4:6:", &other);
+}
+
+#[test]
+fn a_path_entry_allows_only_its_paths_and_rules() {
+    let repo = TestRepo::with_hook();
+    let mut fake = fake();
+    stage_allowlist(
+        &repo,
+        "[[allow]]\npath = \"docs/examples/**\"\nrules = [\"aws.access-key-id\"]\nreason = \"generated demo keys\"\n",
+    );
+    let key = fake.key_id("AKIA");
+    repo.write("docs/examples/setup.md", format!("aws_access_key_id = {key}\n"));
+    repo.add(&["docs"]);
+    repo.assert_commits(&[]);
+    // Same key kind outside the path: blocked.
+    let key2 = fake.key_id("AKIA");
+    repo.write("docs/setup.md", format!("aws_access_key_id = {key2}\n"));
+    repo.add(&["docs"]);
+    repo.assert_blocked(&[], "docs/setup.md:1:21:", &key2);
+    repo.git(&["rm", "-q", "--cached", "docs/setup.md"]);
+    // Another rule inside the path: blocked.
+    let secret = fake.secret();
+    repo.write("docs/examples/secret.md", format!("aws_secret_access_key = {secret}\n"));
+    repo.add(&["docs/examples/secret.md"]);
+    repo.assert_blocked(&[], "docs/examples/secret.md:1:25: aws.secret-access-key:", &secret);
+}
+
+#[test]
+fn a_pattern_entry_allows_matching_values() {
+    let repo = TestRepo::with_hook();
+    let mut fake = fake();
+    stage_allowlist(
+        &repo,
+        "[[allow]]\npattern = \"^ASIA\"\nreason = \"short-lived test credentials from the sandbox\"\n",
+    );
+    let (asia, akia) = (fake.key_id("ASIA"), fake.key_id("AKIA"));
+    repo.write("a.txt", format!("{asia}\n"));
+    repo.add(&["a.txt"]);
+    repo.assert_commits(&[]);
+    repo.write("a.txt", format!("{asia}\n{akia}\n"));
+    repo.add(&["a.txt"]);
+    repo.assert_blocked(&[], "a.txt:2:1:", &akia);
+}
+
+#[test]
+fn an_allowlist_edited_only_in_the_work_tree_has_no_effect() {
+    let repo = TestRepo::with_hook();
+    let key = fake().key_id("AKIA");
+    repo.write("a.txt", format!("{key}\n"));
+    repo.add(&["a.txt"]);
+    // Written but not staged: not what is committed, so not in force.
+    repo.write(".awsguard.toml", format!("[[allow]]\nfingerprint = \"{}\"\nreason = \"x\"\n", fingerprint(&key)));
+    repo.assert_blocked(&[], "a.txt:1:1:", &key);
+    // Staged, it applies.
+    repo.add(&[".awsguard.toml"]);
+    repo.assert_commits(&[]);
+}
+
+#[test]
+fn a_staged_allowlist_with_unstaged_breakage_still_applies_as_staged() {
+    let repo = TestRepo::with_hook();
+    let key = fake().key_id("AKIA");
+    stage_allowlist(&repo, &format!("[[allow]]\nfingerprint = \"{}\"\nreason = \"fixture\"\n", fingerprint(&key)));
+    repo.write(".awsguard.toml", "this is not toml [[[\n");
+    repo.write("a.txt", format!("{key}\n"));
+    repo.add(&["a.txt"]);
+    repo.assert_commits(&[]);
+}
+
+#[test]
+fn expired_entries_stop_applying_and_say_so() {
+    let repo = TestRepo::with_hook();
+    let key = fake().key_id("AKIA");
+    stage_allowlist(
+        &repo,
+        &format!(
+            "# fixtures\n[[allow]]\nfingerprint = \"{}\"\nexpires = 2020-01-01\nreason = \"temporary fixture\"\n",
+            fingerprint(&key)
+        ),
+    );
+    repo.write("a.txt", format!("{key}\n"));
+    repo.add(&["a.txt"]);
+    let run = repo.assert_blocked(&[], "a.txt:1:1:", &key);
+    run.assert_contains(".awsguard.toml:2").assert_contains("expired");
+    // A future date applies.
+    stage_allowlist(
+        &repo,
+        &format!("[[allow]]\nfingerprint = \"{}\"\nexpires = 2999-01-01\nreason = \"fixture\"\n", fingerprint(&key)),
+    );
+    repo.assert_commits(&[]);
+}
+
+#[test]
+fn malformed_allowlists_block_with_file_line_and_column() {
+    let repo = TestRepo::with_hook();
+    repo.write("a.txt", "clean\n");
+    repo.add(&["a.txt"]);
+    let cases = [
+        ("[[allow]\n", ".awsguard.toml:1:"),
+        ("[[allow]]\npath = \"docs/**\"\n", ".awsguard.toml:1:1: entry has no `reason`"),
+        ("[[allow]]\nreason = \"x\"\npath = \"docs/**\"\ncolour = \"red\"\n", ".awsguard.toml:4:1: unknown field"),
+        ("[[allow]]\nreason = \"x\"\npath = \"docs/[\"\n", ".awsguard.toml:3:8: invalid path glob"),
+        ("[[allow]]\nreason = \"x\"\npattern = \"AKIA(\"\n", ".awsguard.toml:3:11: invalid regex"),
+        ("[[allow]]\nreason = \"x\"\nfingerprint = \"md5:abc\"\n", ".awsguard.toml:3:15: fingerprint"),
+        ("[[allow]]\nreason = \"x\"\npath = \"**\"\n", "would allow every finding"),
+        ("[[allow]]\nreason = \"x\"\npattern = \".*\"\n", "would allow every finding"),
+        ("[[allow]]\nreason = \"x\"\npath = \"a\"\nrules = [\"aws.nope\"]\n", ".awsguard.toml:4:9: unknown rule"),
+        ("[[allow]]\nreason = \"\"\npath = \"a\"\n", ".awsguard.toml:2:10: `reason` is empty"),
+    ];
+    for (text, expected) in cases {
+        stage_allowlist(&repo, text);
+        let run = repo.commit(&[]);
+        assert_eq!(run.code(), 1, "git reports the hook's exit 2 as a failed hook\n{}", run.all());
+        run.assert_contains(expected).assert_contains("awsguard: error:");
+        assert_eq!(repo.head(), None, "{text:?} must block");
+        let direct = repo.awsguard(&[]);
+        direct.assert_code(2);
+    }
+}
+
+#[test]
+fn allow_all_entries_pass_with_a_warning_every_time() {
+    let repo = TestRepo::with_hook();
+    stage_allowlist(&repo, "[[allow]]\npath = \"**\"\nallow_all = true\nreason = \"throwaway sandbox repository\"\n");
+    let key = fake().key_id("AKIA");
+    repo.write("a.txt", format!("{key}\n"));
+    repo.add(&["a.txt"]);
+    repo.assert_commits(&[]).assert_contains("allows every finding").assert_contains("throwaway sandbox");
+    repo.write("b.txt", "b\n");
+    repo.add(&["b.txt"]);
+    repo.assert_commits(&[]).assert_contains("allows every finding");
+}
+
+#[test]
+fn inline_markers_work_in_every_comment_syntax() {
+    let repo = TestRepo::with_hook();
+    let mut fake = fake();
+    let lines: Vec<(String, String)> = [
+        ("a.py", "# awsguard:allow"),
+        ("a.js", "// awsguard:allow"),
+        ("a.c", "/* awsguard:allow */"),
+        ("a.sql", "-- awsguard:allow"),
+        ("a.html", "<!-- awsguard:allow -->"),
+        ("a.ini", "; awsguard:allow"),
+        ("b.py", "# pragma: allowlist secret"),
+        ("b.go", "// gitleaks:allow"),
+    ]
+    .iter()
+    .map(|(file, marker)| (file.to_string(), format!("key = \"{}\" {marker}\n", fake.key_id("AKIA"))))
+    .collect();
+    for (file, line) in &lines {
+        repo.write(file, line);
+        repo.add(&[file]);
+    }
+    repo.assert_commits(&[]);
+    // The marker covers its own line only.
+    let key = fake.key_id("AKIA");
+    repo.write("a.py", format!("{}key2 = \"{key}\"\n", lines[0].1));
+    repo.add(&["a.py"]);
+    repo.assert_blocked(&[], "a.py:2:9:", &key);
+}
+
+#[test]
+fn awsguard_allow_writes_stages_and_lets_the_commit_through() {
+    let repo = TestRepo::with_hook();
+    let key = fake().key_id("AKIA");
+    repo.write("fixture.json", format!("{{\"id\": \"{key}\"}}\n"));
+    repo.add(&["fixture.json"]);
+    let blocked = repo.assert_blocked(&[], "fixture.json:1:9:", &key);
+    // The blocked message prints the exact command.
+    let command = blocked
+        .stderr()
+        .lines()
+        .find_map(|l| {
+            l.trim().strip_prefix("awsguard allow ").map(|rest| rest.split_whitespace().next().unwrap().to_string())
+        })
+        .expect("the blocked message prints an `awsguard allow` command");
+    assert_eq!(command, fingerprint(&key));
+    repo.awsguard(&["allow", &command, "--reason", "fixture for the parser tests", "--path", "fixture.json"])
+        .assert_code(0)
+        .assert_contains("staged");
+    let staged = repo.git(&["show", ":.awsguard.toml"]);
+    assert!(
+        staged.contains(&format!("fingerprint = \"{command}\""))
+            && staged.contains("reason = \"fixture for the parser tests\"")
+    );
+    assert!(!staged.contains(&key), "the allowlist never holds the secret");
+    repo.assert_commits(&[]);
+    // A second entry appends to the same file.
+    repo.awsguard(&["allow", "--pattern", "^AKIA", "--rule", "aws.access-key-id", "--reason", "all test keys"])
+        .assert_code(0);
+    assert_eq!(repo.git(&["show", ":.awsguard.toml"]).lines().filter(|l| *l == "[[allow]]").count(), 2);
+    // Without a reason, nothing is written.
+    repo.awsguard(&["allow", "--path", "x"]).assert_code(2).assert_contains("--reason is required");
+    repo.awsguard(&["allow", "--path", "**", "--reason", "everything"])
+        .assert_code(2)
+        .assert_contains("nothing was written");
+}
+
+#[test]
+fn check_config_lists_stale_and_expired_entries() {
+    let repo = TestRepo::new();
+    let key = fake().key_id("AKIA");
+    repo.write("a.txt", format!("{key}\n"));
+    stage_allowlist(
+        &repo,
+        &format!(
+            "[[allow]]\nfingerprint = \"{}\"\nreason = \"used\"\n\n\
+             [[allow]]\npath = \"gone/**\"\nreason = \"old fixtures\"\n\n\
+             [[allow]]\npath = \"a.txt\"\nexpires = 2020-01-01\nreason = \"expired\"\n",
+            fingerprint(&key)
+        ),
+    );
+    repo.add(&["a.txt"]);
+    let run = repo.awsguard(&["check-config"]);
+    run.assert_code(0).assert_contains("3 allowlist entries, all valid").assert_contains("matches 1 finding");
+    run.assert_contains(".awsguard.toml:5: path \"gone/**\" (old fixtures): STALE");
+    run.assert_contains(".awsguard.toml:9:").assert_contains("EXPIRED on 2020-01-01");
+    stage_allowlist(&repo, "[[allow]]\nreason = 1\n");
+    repo.awsguard(&["check-config"]).assert_code(2).assert_contains(".awsguard.toml:2:10");
+}
+
+#[test]
+fn user_and_command_line_configs_are_merged() {
+    let repo = TestRepo::with_hook();
+    let mut fake = fake();
+    let (a, b) = (fake.key_id("AKIA"), fake.key_id("AKIA"));
+    let user_config = repo.home.join(".config/awsguard/config.toml");
+    std::fs::create_dir_all(user_config.parent().unwrap()).unwrap();
+    std::fs::write(&user_config, format!("[[allow]]\nfingerprint = \"{}\"\nreason = \"user\"\n", fingerprint(&a)))
+        .unwrap();
+    let ci = repo.home.join("ci.toml");
+    std::fs::write(&ci, format!("[[allow]]\nfingerprint = \"{}\"\nreason = \"ci policy\"\n", fingerprint(&b))).unwrap();
+    repo.write("a.txt", format!("{a}\n{b}\n"));
+    repo.add(&["a.txt"]);
+    repo.awsguard(&[]).assert_code(1).assert_contains("a.txt:2:1:").assert_lacks("a.txt:1:1:");
+    repo.awsguard(&["--config", ci.to_str().unwrap()]).assert_code(0);
+    // A broken --config file fails closed, as does a missing one.
+    std::fs::write(&ci, "[[allow]]\nfingerprint = 3\n").unwrap();
+    repo.awsguard(&["--config", ci.to_str().unwrap()]).assert_code(2).assert_contains("ci.toml:2:15");
+    repo.awsguard(&["--config", "/no/such/file.toml"]).assert_code(2).assert_contains("/no/such/file.toml");
+    // And a broken user config too.
+    std::fs::write(&user_config, "[[allow]]\nreason = \"x\"\n").unwrap();
+    repo.awsguard(&[]).assert_code(2).assert_contains("config.toml:1:1: entry selects nothing");
+}

@@ -120,7 +120,8 @@ impl<'a> Checker<'a> {
                     continue;
                 }
                 let rule = &self.scanner.rules().rules[m.rule];
-                let decision = self.allowlist.check(&change.path, rule, &m.value, line);
+                let value = m.value(view);
+                let decision = self.allowlist.check(&change.path, rule, &value, line);
                 match decision.allowed {
                     Some(Allowed::Inline) => checked.allowed_inline += 1,
                     Some(Allowed::Entry(e)) => checked.allowed_by_entry[e] += 1,
@@ -129,8 +130,8 @@ impl<'a> Checker<'a> {
                         line: m.line,
                         column: m.column,
                         rule,
-                        value: m.value.clone(),
-                        account: if rule.kind == Kind::AccessKeyId { account_id(&m.value) } else { None },
+                        account: if rule.kind == Kind::AccessKeyId { account_id(&value) } else { None },
+                        value: value.into_owned(),
                         paired_line: None,
                         commit: self.commit.clone(),
                         expired: decision

@@ -5,17 +5,20 @@
 //! vectorised literal search; regexes run only on the few lines that hold a keyword, and
 //! line numbers are counted only for confirmed matches.
 
+use std::borrow::Cow;
+
 use aho_corasick::{AhoCorasick, AhoCorasickBuilder, MatchKind};
 use memchr::{memchr, memchr_iter, memrchr};
 use regex::bytes::Regex;
 
 use crate::rules::{Rule, Ruleset, decode_value};
 
-/// Bytes of lines either side of an anchor that a `near` or `context` window may span, so a
-/// minified file's giant line is not searched once per anchor.
+/// Bytes on either side of a value that a `near` or `context` window may span, so a
+/// minified file's giant line costs a bounded amount per value, never a pass per value.
 const WINDOW_BYTES: usize = 4096;
 
-/// A confirmed match of one rule in one haystack.
+/// A confirmed match of one rule in one haystack. Small and owning nothing, so that even an
+/// input packed with credentials costs little memory per match.
 #[derive(Clone, Debug)]
 pub struct Match {
     /// Index of the rule in the ruleset.
@@ -23,14 +26,19 @@ pub struct Match {
     /// Byte range of the value as it appears in the haystack (escapes included).
     pub start: usize,
     pub end: usize,
-    /// The value with JSON and URL escapes decoded: what the credential really is.
-    pub value: Vec<u8>,
     /// 1-based line number and byte column of `start`.
     pub line: u32,
     pub column: u32,
     /// Byte range of the line holding the value, without its newline.
     pub line_start: usize,
     pub line_end: usize,
+}
+
+impl Match {
+    /// The value with JSON and URL escapes decoded: what the credential really is.
+    pub fn value<'h>(&self, haystack: &'h [u8]) -> Cow<'h, [u8]> {
+        decode_value(&haystack[self.start..self.end])
+    }
 }
 
 /// Scans haystacks with a ruleset. Build once and reuse: construction builds the automaton.
@@ -82,7 +90,8 @@ impl Scanner {
     }
 
     /// Appends every confirmed match in `haystack` to `out`, sorted by position, with
-    /// overlapping matches of later rules removed.
+    /// overlapping matches of later rules removed. Time is linear in the haystack: each
+    /// candidate line is confirmed once per rule, and windows around values are bounded.
     pub fn scan(&self, haystack: &[u8], out: &mut Vec<Match>) {
         let first = out.len();
         // Stage 1: candidate lines, each with the mask of rules whose keywords hit it.
@@ -108,25 +117,24 @@ impl Scanner {
         if out.len() == first {
             return;
         }
-        // Stage 2: rules anchored on a confirmed match look at the lines around it.
-        let anchored: Vec<(usize, usize, usize)> = out[first..]
-            .iter()
-            .filter(|m| self.anchors[m.rule] != 0)
-            .map(|m| (m.rule, m.line_start, m.line_end))
-            .collect();
-        let mut last_window = None;
+        // Stage 2: rules anchored on a confirmed match look at the lines around it. Windows
+        // of successive anchors are searched as one union, never twice.
+        out[first..].sort_by_key(|m| m.start);
+        let anchored: Vec<(usize, usize, usize)> =
+            out[first..].iter().filter(|m| self.anchors[m.rule] != 0).map(|m| (m.rule, m.start, m.end)).collect();
+        let mut searched_until = vec![0usize; self.rules.rules.len()];
         for (anchor, start, end) in anchored {
             let mut near = self.anchors[anchor];
             while near != 0 {
                 let rule = near.trailing_zeros() as usize;
                 near &= near - 1;
                 let lines = self.rules.rules[rule].near.map_or(0, |(_, n)| n);
-                let window = window(haystack, start, end, lines);
-                if last_window == Some((rule, window)) {
-                    continue;
+                let (ws, we) = token_window(haystack, window(haystack, start, end, lines));
+                let ws = ws.max(searched_until[rule]);
+                if ws < we {
+                    self.find(rule, haystack, ws, we, out);
+                    searched_until[rule] = we;
                 }
-                last_window = Some((rule, window));
-                self.find(rule, haystack, window.0, window.1, out);
             }
         }
         finish(haystack, &mut out[first..]);
@@ -172,18 +180,16 @@ impl Scanner {
             }
             let value = decode_value(&slice[vs..ve]);
             let body = match body_group.and_then(|g| locs.get(g)) {
-                Some((bs, be)) => decode_value(&slice[bs..be]).into_owned(),
-                None => value.to_vec(),
+                Some((bs, be)) => decode_value(&slice[bs..be]),
+                None => Cow::Borrowed(&*value),
             };
             if !rule.accepts(&value, &body) {
                 continue;
             }
             let (abs_start, abs_end) = (start + vs, start + ve);
             if let Some(context) = rule.context() {
-                let line_start = memrchr(b'\n', &haystack[..abs_start]).map_or(0, |i| i + 1);
-                let line_end = memchr(b'\n', &haystack[abs_start..]).map_or(haystack.len(), |i| abs_start + i);
-                let (ws, we) = window(haystack, line_start, line_end, rule.context_lines);
-                if !context_matches(context, &haystack[ws..we]) {
+                let (ws, we) = window(haystack, abs_start, abs_end, rule.context_lines);
+                if !context.is_match(&haystack[ws..we]) {
                     continue;
                 }
             }
@@ -191,7 +197,6 @@ impl Scanner {
                 rule: rule_index,
                 start: abs_start,
                 end: abs_end,
-                value: value.into_owned(),
                 line: 0,
                 column: 0,
                 line_start: 0,
@@ -205,8 +210,9 @@ fn body_group(regex: &Regex) -> Option<usize> {
     regex.capture_names().position(|n| n == Some("body"))
 }
 
-fn context_matches(context: &Regex, window: &[u8]) -> bool {
-    context.is_match(window)
+/// Bytes that can continue a token: base64, and the escapes values may contain.
+fn is_token_byte(b: u8) -> bool {
+    b.is_ascii_alphanumeric() || matches!(b, b'+' | b'/' | b'=' | b'%' | b'\\')
 }
 
 /// A value must not run on into more base64: the regexes cap their repetition, so a
@@ -218,47 +224,68 @@ fn ends_cleanly(slice: &[u8], end: usize) -> bool {
     }
 }
 
-/// The byte range of the lines within `lines` of the line `start..end`, clipped to
-/// [`WINDOW_BYTES`] on either side at line boundaries.
+/// The byte range from `lines` lines before `start`'s line to `lines` lines after `end`'s,
+/// clipped to [`WINDOW_BYTES`] on either side.
 fn window(haystack: &[u8], start: usize, end: usize, lines: usize) -> (usize, usize) {
-    let mut ws = start;
+    let lo = start.saturating_sub(WINDOW_BYTES);
+    let hi = (end + WINDOW_BYTES).min(haystack.len());
+    let mut ws = memrchr(b'\n', &haystack[lo..start]).map_or(lo, |i| lo + i + 1);
     for _ in 0..lines {
-        if ws == 0 {
+        if ws <= lo {
             break;
         }
-        let prev = memrchr(b'\n', &haystack[..ws - 1]).map_or(0, |i| i + 1);
-        if start - prev > WINDOW_BYTES {
-            break;
-        }
-        ws = prev;
+        // `ws - 1` holds a newline: look for the one before it.
+        ws = memrchr(b'\n', &haystack[lo..ws - 1]).map_or(lo, |i| lo + i + 1);
     }
-    let mut we = end;
+    let mut we = memchr(b'\n', &haystack[end..hi]).map_or(hi, |i| end + i);
     for _ in 0..lines {
-        if we >= haystack.len() {
+        if we >= hi {
             break;
         }
-        let next = memchr(b'\n', &haystack[we + 1..]).map_or(haystack.len(), |i| we + 1 + i);
-        if next - end > WINDOW_BYTES {
-            break;
-        }
-        we = next;
+        // `we` holds a newline: look for the one after it.
+        we = memchr(b'\n', &haystack[we + 1..hi]).map_or(hi, |i| we + 1 + i);
     }
     (ws, we)
 }
 
-/// Sorts matches by position and fills in line numbers, columns and line ranges, counting
-/// newlines once from one match to the next.
+/// Shrinks a window that was clipped inside a line to whole tokens, so that its edges can
+/// never make the middle of a long token look like a value of its own.
+fn token_window(haystack: &[u8], (mut ws, mut we): (usize, usize)) -> (usize, usize) {
+    if ws > 0 && haystack[ws - 1] != b'\n' {
+        while ws < we && is_token_byte(haystack[ws]) {
+            ws += 1;
+        }
+    }
+    if we < haystack.len() && haystack[we] != b'\n' {
+        while we > ws && is_token_byte(haystack[we - 1]) {
+            we -= 1;
+        }
+    }
+    (ws, we)
+}
+
+/// Sorts matches by position and fills in line numbers, columns and line ranges in one
+/// forward pass: newlines are counted once, and a line's end is found once per line.
 fn finish(haystack: &[u8], matches: &mut [Match]) {
     matches.sort_by_key(|m| (m.start, m.rule));
     let mut line = 1u32;
     let mut counted = 0;
+    let mut line_start = 0;
+    let mut line_end = 0;
     for m in matches.iter_mut() {
-        line += memchr_iter(b'\n', &haystack[counted..m.start]).count() as u32;
+        let segment = &haystack[counted..m.start];
+        if let Some(last) = memrchr(b'\n', segment) {
+            line += memchr_iter(b'\n', segment).count() as u32;
+            line_start = counted + last + 1;
+        }
         counted = m.start;
-        m.line_start = memrchr(b'\n', &haystack[..m.start]).map_or(0, |i| i + 1);
-        m.line_end = memchr(b'\n', &haystack[m.start..]).map_or(haystack.len(), |i| m.start + i);
+        if m.start >= line_end {
+            line_end = memchr(b'\n', &haystack[m.start..]).map_or(haystack.len(), |i| m.start + i);
+        }
         m.line = line;
-        m.column = (m.start - m.line_start + 1) as u32;
+        m.line_start = line_start;
+        m.line_end = line_end;
+        m.column = (m.start - line_start + 1) as u32;
     }
 }
 
@@ -280,7 +307,9 @@ mod tests {
     fn scan(text: &str) -> Vec<(String, String)> {
         let mut out = Vec::new();
         SCANNER.scan(text.as_bytes(), &mut out);
-        out.iter().map(|m| (RULES.rules[m.rule].id.clone(), String::from_utf8_lossy(&m.value).into_owned())).collect()
+        out.iter()
+            .map(|m| (RULES.rules[m.rule].id.clone(), String::from_utf8_lossy(&m.value(text.as_bytes())).into_owned()))
+            .collect()
     }
 
     /// Every example of every rule is found by the whole scanner, as that rule; no negative
@@ -359,6 +388,24 @@ mod tests {
                 assert!(found.iter().all(|(rule, _)| rule == "aws.access-key-id"), "{text}: {found:?}");
             }
         }
+    }
+
+    #[test]
+    fn windows_span_whole_lines_within_the_byte_bound() {
+        let text = b"l1\nl2\nl3 value\nl4\nl5\n";
+        let at = 9; // "value" on line 3
+        let (ws, we) = window(text, at, at + 5, 1);
+        assert_eq!(&text[ws..we], b"l2\nl3 value\nl4");
+        let (ws, we) = window(text, at, at + 5, 0);
+        assert_eq!(&text[ws..we], b"l3 value");
+        let (ws, we) = window(text, at, at + 5, 9);
+        assert_eq!(&text[ws..we], &text[..]);
+        // On a giant line the window is clipped, then shrunk to whole tokens.
+        let mut long = vec![b'a'; 10_000];
+        long[5_000] = b' ';
+        let (ws, we) = token_window(&long, window(&long, 5_001, 5_002, 3));
+        assert!(ws >= 5_000 - WINDOW_BYTES && we <= 5_002 + WINDOW_BYTES);
+        assert!(long[ws..we].iter().all(|&b| b == b' ') || ws == we || long[ws] == b' ');
     }
 
     #[test]

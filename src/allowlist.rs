@@ -255,7 +255,11 @@ pub fn has_inline_marker(line: &[u8]) -> bool {
 
 /// `file:line:col` of a byte offset.
 fn position(name: &str, text: &str, offset: usize) -> String {
-    let before = &text.as_bytes()[..offset.min(text.len())];
+    position_in(name, text.as_bytes(), offset)
+}
+
+fn position_in(name: &str, text: &[u8], offset: usize) -> String {
+    let before = &text[..offset.min(text.len())];
     let line = before.iter().filter(|&&b| b == b'\n').count() + 1;
     let col = before.iter().rev().take_while(|&&b| b != b'\n').count() + 1;
     format!("{name}:{line}:{col}")
@@ -263,8 +267,9 @@ fn position(name: &str, text: &str, offset: usize) -> String {
 
 fn parse_source(source: &Source, entries: &mut Vec<Entry>) -> Result<()> {
     let name = &source.name;
-    let text = std::str::from_utf8(&source.text)
-        .map_err(|e| anyhow!("{}: the file is not valid UTF-8 (TOML must be)", position(name, "", e.valid_up_to())))?;
+    let text = std::str::from_utf8(&source.text).map_err(|e| {
+        anyhow!("{}: the file is not valid UTF-8 (TOML must be)", position_in(name, &source.text, e.valid_up_to()))
+    })?;
     let file: FileSyntax = toml::from_str(text).map_err(|e| {
         let at = e.span().map_or_else(|| format!("{name}:1:1"), |s| position(name, text, s.start));
         anyhow!("{at}: {}", e.message().trim())

@@ -11,6 +11,7 @@ use crate::added::{AddedLines, has_line};
 use crate::allowlist::{Allowed, Allowlist};
 use crate::changes::{Change, Changes, tree_contains_blob};
 use crate::encoding::utf16_view;
+use crate::lfs;
 use crate::report::{Finding, escape};
 use crate::rules::{Kind, account_id};
 use crate::scan::{Match, Scanner};
@@ -68,15 +69,10 @@ impl<'a> Checker<'a> {
         let mut matches = Vec::new();
         for i in 0..changes.files.len() {
             let change = changes.files[i].clone();
-            let blob = self.repo.find_blob(change.new).with_context(|| {
-                format!(
-                    "reading {} (blob {}) from the object database: the index names an object that is \
-                     missing or corrupt; `git fsck` tells more, `git add` the file again to repair it",
-                    escape(&change.path),
-                    change.new
-                )
-            })?;
-            self.check_blob(&change, blob.content(), changes, &mut matches, checked)?;
+            let blob = self.repo.find_blob(change.new).map_err(|e| read_error(self.repo, &change, e))?;
+            let lfs = lfs::content(self.repo, blob.content(), &escape(&change.path))?;
+            let content = lfs.as_deref().unwrap_or(blob.content());
+            self.check_blob(&change, content, changes, &mut matches, checked)?;
         }
         Ok(())
     }
@@ -106,9 +102,8 @@ impl<'a> Checker<'a> {
                 Baseline::Unchanged => return Ok(()),
                 Baseline::None => AddedLines::all(),
                 Baseline::Blob(old) => {
-                    let old = self.repo.find_blob(*old).context("reading the previous version of a file")?;
-                    let old_view = view_of(old.content(), view_index);
-                    AddedLines::between(&old_view, view)?
+                    let old = self.content_of(*old)?;
+                    AddedLines::between(&view_of(&old, view_index), view)?
                 }
             };
             for m in matches.iter() {
@@ -179,16 +174,44 @@ impl<'a> Checker<'a> {
         Ok(best.map_or(Baseline::None, |(_, id)| Baseline::Blob(id)))
     }
 
+    /// Another version of a file: the blob, or the LFS content it points to when that is
+    /// stored locally (a version that is not being committed may lack it).
+    fn content_of(&self, id: Oid) -> Result<Vec<u8>> {
+        let blob = self.repo.find_blob(id).with_context(|| format!("reading blob {id}"))?;
+        Ok(lfs::content(self.repo, blob.content(), "").ok().flatten().unwrap_or_else(|| blob.content().to_vec()))
+    }
+
     /// Whether one of a merge's other parents already has this line in this file.
     fn in_merge_parent(&self, path: &[u8], view_index: usize, line: &[u8]) -> Result<bool> {
         for tree in &self.merge_trees {
             let Ok(entry) = tree.get_path(std::path::Path::new(&*bytes_to_os(path))) else { continue };
-            let Ok(blob) = self.repo.find_blob(entry.id()) else { continue };
-            if has_line(&view_of(blob.content(), view_index), line) {
+            let Ok(content) = self.content_of(entry.id()) else { continue };
+            if has_line(&view_of(&content, view_index), line) {
                 return Ok(true);
             }
         }
         Ok(false)
+    }
+}
+
+/// Why a blob could not be read, with what to do about it.
+fn read_error(repo: &Repository, change: &Change, e: git2::Error) -> anyhow::Error {
+    let path = escape(&change.path);
+    if e.class() == git2::ErrorClass::NoMemory {
+        let size = repo.odb().and_then(|odb| odb.read_header(change.new)).map_or(0, |(size, _)| size);
+        anyhow::anyhow!(
+            "{path} (blob {}) is {size} bytes, more than awsguard could allocate to scan it ({}); \
+             free memory or raise the process's memory limit and commit again",
+            change.new,
+            e.message()
+        )
+    } else {
+        anyhow::anyhow!(
+            "reading {path} (blob {}) from the object database: {}. The index names an object that is \
+             missing or corrupt; `git fsck` tells more, and `git add` the file again repairs it",
+            change.new,
+            e.message()
+        )
     }
 }
 

@@ -19,11 +19,15 @@ pub fn utf16_view(blob: &[u8]) -> Option<Vec<u8>> {
         let pair = [pair[0], pair[1]];
         if little_endian { u16::from_le_bytes(pair) } else { u16::from_be_bytes(pair) }
     });
-    let mut out = Vec::with_capacity(body.len() / 2 + 16);
+    // A blob too large to transcode is still scanned raw; never abort on allocation.
+    let mut out = Vec::new();
+    out.try_reserve(body.len() / 2 + 16).ok()?;
     let mut buf = [0u8; 4];
     for c in char::decode_utf16(units) {
         let c = c.unwrap_or(char::REPLACEMENT_CHARACTER);
-        out.extend_from_slice(c.encode_utf8(&mut buf).as_bytes());
+        let bytes = c.encode_utf8(&mut buf).as_bytes();
+        out.try_reserve(bytes.len()).ok()?;
+        out.extend_from_slice(bytes);
     }
     Some(out)
 }

@@ -15,6 +15,7 @@ pub mod cmd;
 pub mod encoding;
 #[doc(hidden)]
 pub mod fake;
+pub mod lfs;
 pub mod report;
 pub mod rules;
 pub mod scan;

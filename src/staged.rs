@@ -2,13 +2,16 @@
 //!
 //! Traps handled here: git runs the hook with `GIT_INDEX_FILE` naming a temporary index
 //! for `commit -a`, `commit <paths>` and `--only` (relative to the work tree root, where
-//! hooks run); linked worktrees come with `GIT_DIR`; an unborn branch has no HEAD tree.
+//! hooks run); linked worktrees come with `GIT_DIR`; an unborn branch has no HEAD tree; a
+//! split or sparse index, which libgit2 cannot read, is listed by git itself.
 
 use std::env;
 use std::path::{Path, PathBuf};
 
-use anyhow::{Context, Result, bail};
-use git2::{ErrorCode, Index, Oid, Repository};
+use std::process::{Command, Stdio};
+
+use anyhow::{Context, Result, anyhow, bail};
+use git2::{ErrorCode, Index, IndexEntry, IndexTime, Oid, Repository};
 
 use crate::changes::Changes;
 
@@ -65,7 +68,71 @@ pub fn open_index(repo: &Repository) -> Result<Index> {
         // No index file yet (a fresh repository): nothing is staged.
         return Index::new().context("creating an empty index");
     }
-    Index::open(&path).with_context(|| format!("reading the index {}", path.display()))
+    match Index::open(&path) {
+        Ok(index) => Ok(index),
+        // libgit2 cannot read every index git writes (a split index, a sparse index): then
+        // git itself lists the entries.
+        Err(e) if e.message().contains("unsupported mandatory extension") => {
+            index_from_git(repo, &path).with_context(|| {
+                format!("libgit2 cannot read the index {} ({}), and git could not list it", path.display(), e.message())
+            })
+        }
+        Err(e) => Err(anyhow!(
+            "cannot read the index {}: {}. The index is corrupt or truncated: `rm {} && git reset` \
+             rebuilds it from HEAD without touching your files; then stage your changes again",
+            path.display(),
+            e.message(),
+            path.display()
+        )),
+    }
+}
+
+/// Builds the index in memory from `git ls-files --stage`, which reads every index format
+/// git can write and expands a sparse index's directories into their files.
+fn index_from_git(repo: &Repository, path: &Path) -> Result<Index> {
+    let workdir = repo.workdir().context("the repository has no work tree")?;
+    let output = Command::new("git")
+        .arg("-C")
+        .arg(workdir)
+        .args(["ls-files", "--stage", "-z"])
+        .env("GIT_DIR", repo.path())
+        .env("GIT_WORK_TREE", workdir)
+        .env("GIT_INDEX_FILE", path)
+        .stdin(Stdio::null())
+        .output()
+        .context("running `git ls-files`")?;
+    if !output.status.success() {
+        bail!("{}", String::from_utf8_lossy(&output.stderr).trim());
+    }
+    let mut index = Index::new().context("creating an in-memory index")?;
+    for record in output.stdout.split(|&b| b == 0).filter(|r| !r.is_empty()) {
+        // "<mode> <object> <stage>\t<path>"
+        let tab = record.iter().position(|&b| b == b'\t').context("malformed `git ls-files` output")?;
+        let meta = std::str::from_utf8(&record[..tab]).context("malformed `git ls-files` output")?;
+        let mut fields = meta.split(' ');
+        let (Some(mode), Some(id), Some(stage)) = (fields.next(), fields.next(), fields.next()) else {
+            bail!("malformed `git ls-files` output: {meta:?}");
+        };
+        let path = record[tab + 1..].to_vec();
+        let stage: u16 = stage.parse().context("malformed stage in `git ls-files` output")?;
+        index
+            .add(&IndexEntry {
+                ctime: IndexTime::new(0, 0),
+                mtime: IndexTime::new(0, 0),
+                dev: 0,
+                ino: 0,
+                mode: u32::from_str_radix(mode, 8).context("malformed mode in `git ls-files` output")?,
+                uid: 0,
+                gid: 0,
+                file_size: 0,
+                id: Oid::from_str(id).context("malformed object ID in `git ls-files` output")?,
+                flags: (stage << 12) | (path.len().min(0xfff) as u16),
+                flags_extended: 0,
+                path,
+            })
+            .context("building the index in memory")?;
+    }
+    Ok(index)
 }
 
 fn absolute(path: &Path) -> Result<PathBuf> {

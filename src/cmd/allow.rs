@@ -51,7 +51,13 @@ pub fn run(_args: &Args, allow: &AllowArgs) -> Result<Outcome> {
     fs::write(&path, &text).with_context(|| format!("writing {}", path.display()))?;
     let mut index = repo.index().context("opening the index")?;
     index.add_path(Path::new(allowlist::REPO_FILE)).context("staging .awsguard.toml")?;
-    index.write().context("writing the index (is another git command running?)")?;
+    index.write().with_context(|| {
+        format!(
+            "writing the index: {} exists, so another git command is running or one crashed; \
+             if none is running, remove that file and run `awsguard allow` again",
+            repo.path().join("index.lock").display()
+        )
+    })?;
     let mut out = std::io::stdout().lock();
     writeln!(out, "awsguard: added this entry to {} and staged it:\n", allowlist::REPO_FILE)?;
     write!(out, "{entry}")?;

@@ -31,6 +31,11 @@ pub enum Outcome {
 /// # Errors
 /// Any failure; the caller exits 2, which blocks the commit.
 pub fn run(args: &Args) -> Result<Outcome> {
+    // Fault injection for the tests of the panic hook; debug builds only.
+    #[cfg(debug_assertions)]
+    if std::env::var_os("AWSGUARD_INJECT_PANIC").is_some() {
+        panic!("injected by AWSGUARD_INJECT_PANIC");
+    }
     match &args.command {
         Command::PreCommit => pre_commit::run(args),
         Command::Allow(allow) => allow::run(args, allow),

@@ -110,35 +110,10 @@ impl<'a> Checker<'a> {
                 if !added.contains(m.line) {
                     continue;
                 }
-                let line = &view[m.line_start..m.line_end];
-                if self.in_merge_parent(&change.path, view_index, line)? {
+                if self.in_merge_parent(&change.path, view_index, &view[m.line_start..m.line_end])? {
                     continue;
                 }
-                let rule = &self.scanner.rules().rules[m.rule];
-                let value = m.value(view);
-                let decision = self.allowlist.check(&change.path, rule, &value, line);
-                match decision.allowed {
-                    Some(Allowed::Inline) => checked.allowed_inline += 1,
-                    Some(Allowed::Entry(e)) => checked.allowed_by_entry[e] += 1,
-                    None => checked.findings.push(Finding {
-                        path: change.path.clone(),
-                        line: m.line,
-                        column: m.column,
-                        rule,
-                        account: if rule.kind == Kind::AccessKeyId { account_id(&value) } else { None },
-                        value: value.into_owned(),
-                        paired_line: None,
-                        commit: self.commit.clone(),
-                        expired: decision
-                            .expired
-                            .iter()
-                            .map(|&e| {
-                                let entry = &self.allowlist.entries[e];
-                                (entry.origin.clone(), entry.reason.clone())
-                            })
-                            .collect(),
-                    }),
-                }
+                record(self.scanner, self.allowlist, &change.path, view, m, self.commit.as_deref(), checked);
             }
         }
         mark_pairs(&mut checked.findings[first_finding..]);
@@ -215,6 +190,56 @@ fn read_error(repo: &Repository, change: &Change, e: git2::Error) -> anyhow::Err
     }
 }
 
+/// Scans a plain buffer (a file on disk, stdin, a commit message): every line counts.
+pub fn check_bytes(scanner: &Scanner, allowlist: &Allowlist, path: &[u8], content: &[u8], checked: &mut Checked) {
+    checked.allowed_by_entry.resize(allowlist.entries.len(), 0);
+    let first_finding = checked.findings.len();
+    let utf16 = utf16_view(content);
+    let mut matches = Vec::new();
+    for view in [Some(content), utf16.as_deref()].into_iter().flatten() {
+        matches.clear();
+        scanner.scan(view, &mut matches);
+        for m in &matches {
+            record(scanner, allowlist, path, view, m, None, checked);
+        }
+    }
+    mark_pairs(&mut checked.findings[first_finding..]);
+}
+
+/// Applies the allowlist to a match and records it as a finding or as allowed.
+fn record(
+    scanner: &Scanner,
+    allowlist: &Allowlist,
+    path: &[u8],
+    view: &[u8],
+    m: &Match,
+    commit: Option<&str>,
+    checked: &mut Checked,
+) {
+    let rule = &scanner.rules().rules[m.rule];
+    let value = m.value(view);
+    let decision = allowlist.check(path, rule, &value, &view[m.line_start..m.line_end]);
+    match decision.allowed {
+        Some(Allowed::Inline) => checked.allowed_inline += 1,
+        Some(Allowed::Entry(e)) => checked.allowed_by_entry[e] += 1,
+        None => checked.findings.push(Finding {
+            path: path.to_vec(),
+            line: m.line,
+            column: m.column,
+            rule,
+            account: if rule.kind == Kind::AccessKeyId { account_id(&value) } else { None },
+            value: value.into_owned(),
+            paired_line: None,
+            commit: commit.map(str::to_string),
+            expired: decision
+                .expired
+                .iter()
+                .map(|&e| (allowlist.entries[e].origin.clone(), allowlist.entries[e].reason.clone()))
+                .collect(),
+        }),
+    }
+}
+
 /// The same view of another version of a file: raw, or transcoded from UTF-16 if it is.
 fn view_of(content: &[u8], view_index: usize) -> std::borrow::Cow<'_, [u8]> {
     match view_index {
@@ -235,21 +260,31 @@ fn bytes_to_os(path: &[u8]) -> std::borrow::Cow<'_, std::ffi::OsStr> {
 }
 
 /// Marks key IDs and secrets of one file that sit within [`PAIR_LINES`] of each other as
-/// one credential.
+/// one credential. Findings come sorted by line, so the nearest key ID is a binary search
+/// away.
 pub fn mark_pairs(findings: &mut [Finding]) {
-    let ids: Vec<(usize, u32)> = findings
+    let ids: Vec<(u32, usize)> = findings
         .iter()
         .enumerate()
         .filter(|(_, f)| f.rule.kind == Kind::AccessKeyId)
-        .map(|(i, f)| (i, f.line))
+        .map(|(i, f)| (f.line, i))
         .collect();
+    if ids.is_empty() {
+        return;
+    }
     for i in 0..findings.len() {
         if findings[i].rule.kind != Kind::SecretAccessKey {
             continue;
         }
         let line = findings[i].line;
-        let partner = ids.iter().filter(|(_, l)| l.abs_diff(line) <= PAIR_LINES).min_by_key(|(_, l)| l.abs_diff(line));
-        if let Some(&(id_index, id_line)) = partner {
+        let at = ids.partition_point(|&(l, _)| l < line);
+        let nearest = [at.checked_sub(1), Some(at)]
+            .into_iter()
+            .flatten()
+            .filter_map(|k| ids.get(k))
+            .filter(|(l, _)| l.abs_diff(line) <= PAIR_LINES)
+            .min_by_key(|(l, _)| l.abs_diff(line));
+        if let Some(&(id_line, id_index)) = nearest {
             findings[i].paired_line = Some(id_line);
             if findings[id_index].paired_line.is_none() {
                 findings[id_index].paired_line = Some(line);

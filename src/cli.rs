@@ -15,10 +15,22 @@ awsguard: block commits that add AWS credentials
 
 USAGE:
     awsguard [pre-commit] [OPTIONS]      scan what `git commit` is about to record
-    awsguard allow [FINGERPRINT] --reason TEXT [--path GLOB] [--rule ID]... [--expires DATE]
+    awsguard pre-push [REMOTE [URL]]     scan the commits being pushed (refs on stdin, as
+                                         git's pre-push hook gives them)
+    awsguard commit-msg FILE             scan a commit message (the commit-msg hook)
+    awsguard history [RANGE]             scan what each commit of RANGE added (default:
+                                         all of HEAD's history; in CI: origin/main..HEAD)
+    awsguard scan [PATH...]              scan files as they are on disk (default: .),
+                                         skipping what .gitignore ignores; `-` reads stdin
+    awsguard allow [FINGERPRINT] --reason TEXT [--path GLOB] [--pattern REGEX]
+                   [--rule ID]... [--expires YYYY-MM-DD]
+                                         add an allowlist entry to .awsguard.toml, staged
     awsguard check-config                validate the allowlists, list stale entries
-    awsguard install [--hook NAME] [--global]   install awsguard as a git hook
-    awsguard uninstall [--hook NAME] [--global] remove it, restoring any hook it wrapped
+    awsguard install [--hook NAME]... [--global]
+                                         install the hook (pre-commit, pre-push,
+                                         commit-msg or all; default pre-commit)
+    awsguard uninstall [--hook NAME]... [--global]
+                                         remove it, restoring any hook it wrapped
     awsguard rules                       list the detection rules
 
 As a pre-commit hook, awsguard reads the index git is committing from (not your files),
@@ -59,6 +71,8 @@ To bypass the hook once, knowingly: git commit --no-verify
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Hook {
     PreCommit,
+    PrePush,
+    CommitMsg,
 }
 
 /// Arguments of `awsguard allow`.
@@ -89,6 +103,10 @@ pub enum Command {
     CheckConfig,
     Install(InstallArgs),
     Uninstall(InstallArgs),
+    PrePush,
+    CommitMsg(PathBuf),
+    History(Option<String>),
+    Scan(Vec<OsString>),
     Rules,
     Help,
     Version,
@@ -174,8 +192,11 @@ pub fn parse_from(args: impl IntoIterator<Item = OsString>) -> Result<Args> {
             Long("hook") => {
                 let name = parser.value()?.string()?;
                 match name.as_str() {
-                    "pre-commit" | "all" => hooks.push(Hook::PreCommit),
-                    other => bail!("--hook {other:?}: expected pre-commit or all"),
+                    "pre-commit" => hooks.push(Hook::PreCommit),
+                    "pre-push" => hooks.push(Hook::PrePush),
+                    "commit-msg" => hooks.push(Hook::CommitMsg),
+                    "all" => hooks.extend([Hook::PreCommit, Hook::PrePush, Hook::CommitMsg]),
+                    other => bail!("--hook {other:?}: expected pre-commit, pre-push, commit-msg or all"),
                 }
             }
             Long("global") => global = true,
@@ -189,12 +210,29 @@ pub fn parse_from(args: impl IntoIterator<Item = OsString>) -> Result<Args> {
                     "install" => Command::Install(InstallArgs { hooks: vec![], global: false, binary: None }),
                     "uninstall" => Command::Uninstall(InstallArgs { hooks: vec![], global: false, binary: None }),
                     "rules" => Command::Rules,
+                    "pre-push" => Command::PrePush,
+                    "commit-msg" => Command::CommitMsg(PathBuf::new()),
+                    "history" => Command::History(None),
+                    "scan" => Command::Scan(Vec::new()),
                     "help" => Command::Help,
                     other => bail!("unknown command {other:?}"),
                 });
             }
             Value(value) if matches!(command, Some(Command::Allow(_))) && allow.fingerprint.is_none() => {
                 allow.fingerprint = Some(value.string()?);
+            }
+            // git passes the remote's name and URL to pre-push; the refs come on stdin.
+            Value(_) if matches!(command, Some(Command::PrePush)) => {}
+            Value(value) if matches!(command, Some(Command::CommitMsg(ref p)) if p.as_os_str().is_empty()) => {
+                command = Some(Command::CommitMsg(PathBuf::from(value)));
+            }
+            Value(value) if matches!(command, Some(Command::History(None))) => {
+                command = Some(Command::History(Some(value.string()?)));
+            }
+            Value(value) if matches!(command, Some(Command::Scan(_))) => {
+                if let Some(Command::Scan(paths)) = &mut command {
+                    paths.push(value);
+                }
             }
             _ => return Err(arg.unexpected().into()),
         }
@@ -203,6 +241,9 @@ pub fn parse_from(args: impl IntoIterator<Item = OsString>) -> Result<Args> {
         Command::Allow(_) => Command::Allow(allow),
         Command::Install(_) => Command::Install(InstallArgs { hooks: default_hooks(hooks), global, binary }),
         Command::Uninstall(_) => Command::Uninstall(InstallArgs { hooks: default_hooks(hooks), global, binary }),
+        Command::CommitMsg(path) if path.as_os_str().is_empty() => {
+            bail!("commit-msg needs the message file git passes to the hook (awsguard commit-msg FILE)")
+        }
         other => other,
     };
     let stdout_is_terminal = std::io::stdout().is_terminal();
@@ -221,12 +262,17 @@ pub fn parse_from(args: impl IntoIterator<Item = OsString>) -> Result<Args> {
     })
 }
 
-fn default_hooks(mut hooks: Vec<Hook>) -> Vec<Hook> {
+fn default_hooks(hooks: Vec<Hook>) -> Vec<Hook> {
     if hooks.is_empty() {
-        hooks.push(Hook::PreCommit);
+        return vec![Hook::PreCommit];
     }
-    hooks.dedup();
-    hooks
+    let mut unique = Vec::new();
+    for hook in hooks {
+        if !unique.contains(&hook) {
+            unique.push(hook);
+        }
+    }
+    unique
 }
 
 #[cfg(test)]
@@ -251,6 +297,22 @@ mod tests {
         assert_eq!(a.fingerprint.as_deref(), Some("sha256:0123456789abcdef"));
         assert_eq!(a.reason.as_deref(), Some("fixture"));
         assert_eq!(a.rules, vec!["aws.access-key-id"]);
+    }
+
+    #[test]
+    fn hook_commands_take_what_git_passes() {
+        assert!(matches!(parse(&["pre-push", "origin", "git@example.com:x.git"]).unwrap().command, Command::PrePush));
+        let Command::CommitMsg(p) = parse(&["commit-msg", ".git/COMMIT_EDITMSG"]).unwrap().command else { panic!() };
+        assert_eq!(p, PathBuf::from(".git/COMMIT_EDITMSG"));
+        assert!(parse(&["commit-msg"]).is_err());
+        let Command::History(r) = parse(&["history", "origin/main..HEAD"]).unwrap().command else { panic!() };
+        assert_eq!(r.as_deref(), Some("origin/main..HEAD"));
+        let Command::Scan(p) = parse(&["scan", "a", "-"]).unwrap().command else { panic!() };
+        assert_eq!(p, vec![OsString::from("a"), OsString::from("-")]);
+        let Command::Install(i) = parse(&["install", "--hook", "all", "--hook", "pre-push"]).unwrap().command else {
+            panic!()
+        };
+        assert_eq!(i.hooks, vec![Hook::PreCommit, Hook::PrePush, Hook::CommitMsg]);
     }
 
     #[test]

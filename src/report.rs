@@ -154,20 +154,59 @@ pub fn credential_count(findings: &[Finding]) -> usize {
     findings.iter().filter(|f| !(f.rule.kind != Kind::AccessKeyId && f.paired_line.is_some())).count()
 }
 
-/// What a blocked commit needs to hear: it was blocked, how to take the secret out of the
-/// index, that a leaked key must be rotated, what to use instead, and how to allow a
-/// deliberate exception.
+/// What was scanned, which decides the advice a block comes with.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Scope {
+    /// The staged changes of a commit being made.
+    Staged,
+    /// The commit message.
+    Message,
+    /// Commits about to be pushed.
+    Push,
+    /// Commits already made (`history`).
+    History,
+    /// Files on disk (`scan`).
+    Files,
+}
+
+impl Scope {
+    fn what(self) -> &'static str {
+        match self {
+            Scope::Staged => "the staged changes",
+            Scope::Message => "the commit message",
+            Scope::Push => "the commits being pushed",
+            Scope::History => "the scanned history",
+            Scope::Files => "the scanned files",
+        }
+    }
+
+    fn blocked(self) -> &'static str {
+        match self {
+            Scope::Staged | Scope::Message => "awsguard: commit blocked:",
+            Scope::Push => "awsguard: push blocked:",
+            Scope::History | Scope::Files => "awsguard: found",
+        }
+    }
+}
+
+/// How many `awsguard allow` lines a block prints before pointing at `--format json`.
+const MAX_ALLOW_LINES: usize = 20;
+
+/// What a block needs to say: what was found, how to take the secret out of what git is
+/// about to record, that a leaked key must be rotated, what to use instead, and how to
+/// allow a deliberate exception.
 ///
 /// # Errors
 /// When the output cannot be written.
-pub fn write_blocked_help(out: &mut dyn Write, findings: &[Finding], style: &Style, what: &str) -> io::Result<()> {
+pub fn write_blocked_help(out: &mut dyn Write, findings: &[Finding], style: &Style, scope: Scope) -> io::Result<()> {
     let credentials = credential_count(findings);
     let noun = if credentials == 1 { "credential" } else { "credentials" };
     writeln!(out)?;
     writeln!(
         out,
-        "{} {credentials} AWS {noun} in {what} ({} finding{}).",
-        paint(style, "1;31", "awsguard: commit blocked:"),
+        "{} {credentials} AWS {noun} in {} ({} finding{}).",
+        paint(style, "1;31", scope.blocked()),
+        scope.what(),
         findings.len(),
         if findings.len() == 1 { "" } else { "s" }
     )?;
@@ -181,12 +220,26 @@ pub fn write_blocked_help(out: &mut dyn Write, findings: &[Finding], style: &Sty
         }
     }
     writeln!(out)?;
-    writeln!(out, "  Take the secret out of the commit, not just out of the file:")?;
-    writeln!(out, "    edit the file, then `git add <file>`; or unstage a whole file with `git rm --cached <file>`")?;
+    let removal: &[&str] = match scope {
+        Scope::Staged => &[
+            "  Take the secret out of the commit, not just out of the file:",
+            "    edit the file, then `git add <file>`; or unstage a whole file with `git rm --cached <file>`.",
+        ],
+        Scope::Message => &["  Take the secret out of the commit message and commit again."],
+        Scope::Push | Scope::History => &[
+            "  Deleting the secret in a new commit is not enough: the commits above still hold it.",
+            "    Rewrite them before pushing: `git commit --amend` for the last commit, or",
+            "    `git rebase -i <upstream>` and edit each commit named above; then push again.",
+        ],
+        Scope::Files => &["  Remove the secret from these files before they are committed, built or shipped."],
+    };
+    for line in removal {
+        writeln!(out, "{line}")?;
+    }
     writeln!(out, "  A key that was ever pushed, shared or committed elsewhere is compromised:")?;
     writeln!(
         out,
-        "    deactivate and rotate it in IAM now (IAM > Users > Security credentials); rewriting history is not enough."
+        "    deactivate and rotate it in IAM now (IAM > Users > Security credentials); removing it is not enough."
     )?;
     writeln!(out, "  Keep credentials outside the repository: environment variables or ~/.aws/credentials,")?;
     writeln!(
@@ -204,7 +257,13 @@ pub fn write_blocked_help(out: &mut dyn Write, findings: &[Finding], style: &Sty
             continue;
         }
         seen.push(fp.clone());
+        if seen.len() > MAX_ALLOW_LINES {
+            continue;
+        }
         writeln!(out, "    awsguard allow {fp} --reason \"...\"    # {}:{}", location(f), f.line)?;
+    }
+    if seen.len() > MAX_ALLOW_LINES {
+        writeln!(out, "    ... and {} more (`--format json` lists every fingerprint)", seen.len() - MAX_ALLOW_LINES)?;
     }
     Ok(())
 }

@@ -22,6 +22,23 @@ use crate::changes::Changes;
 /// Outside a repository, in a bare repository, or when libgit2 cannot read it (for
 /// example a SHA-256 repository).
 pub fn open_repository() -> Result<Repository> {
+    let repo = open_repository_any()?;
+    if repo.is_bare() {
+        bail!(
+            "{} is a bare repository: it has no index to scan; use `awsguard pre-push` or \
+             `awsguard history` to scan its commits",
+            repo.path().display()
+        );
+    }
+    Ok(repo)
+}
+
+/// Opens the repository like [`open_repository`], bare repositories included (history
+/// and pre-push scans need no work tree).
+///
+/// # Errors
+/// Outside a repository, or when libgit2 cannot read it.
+pub fn open_repository_any() -> Result<Repository> {
     let repo = match Repository::open_from_env() {
         Ok(repo) => repo,
         Err(e) if e.code() == ErrorCode::NotFound => {
@@ -38,13 +55,6 @@ pub fn open_repository() -> Result<Repository> {
             );
         }
     };
-    if repo.is_bare() {
-        bail!(
-            "{} is a bare repository: it has no index to scan; use `awsguard pre-push` or \
-             `awsguard history` to scan its commits",
-            repo.path().display()
-        );
-    }
     Ok(repo)
 }
 

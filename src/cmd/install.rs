@@ -14,8 +14,9 @@ use super::Outcome;
 use crate::cli::{Hook, InstallArgs};
 use crate::staged;
 
-/// The hook script shipped in `hooks/pre-commit`.
-const PRE_COMMIT: &str = include_str!("../../hooks/pre-commit");
+/// The hook script shipped in `hooks/`: one script for every hook, doing what its file
+/// name says.
+const SCRIPT: &str = include_str!("../../hooks/pre-commit");
 
 /// The line that identifies a script as awsguard's own.
 const MARKER: &str = "# awsguard-hook";
@@ -29,12 +30,8 @@ const CHAINED: &str = ".pre-awsguard";
 fn hook_name(hook: Hook) -> &'static str {
     match hook {
         Hook::PreCommit => "pre-commit",
-    }
-}
-
-fn hook_script(hook: Hook) -> &'static str {
-    match hook {
-        Hook::PreCommit => PRE_COMMIT,
+        Hook::PrePush => "pre-push",
+        Hook::CommitMsg => "commit-msg",
     }
 }
 
@@ -44,11 +41,13 @@ fn hook_script(hook: Hook) -> &'static str {
 /// Outside a repository, or when a file cannot be written or a foreign hook cannot be
 /// kept safely.
 pub fn install(args: &InstallArgs) -> Result<Outcome> {
-    if args.global {
-        bail!("--global is not supported yet: run `awsguard install` in each repository");
-    }
-    let repo = staged::open_repository()?;
-    let dir = hooks_dir(&repo)?;
+    let dir = if args.global {
+        let (dir, meaning) = global_hooks_dir(true)?;
+        println!("awsguard: {meaning}");
+        dir
+    } else {
+        hooks_dir(&staged::open_repository()?)?
+    };
     fs::create_dir_all(&dir).with_context(|| format!("creating {}", dir.display()))?;
     let binary = match &args.binary {
         Some(b) => absolute(b)?,
@@ -56,7 +55,7 @@ pub fn install(args: &InstallArgs) -> Result<Outcome> {
     };
     for &hook in &args.hooks {
         let path = dir.join(hook_name(hook));
-        let script = with_binary(hook_script(hook), &binary);
+        let script = with_binary(SCRIPT, &binary);
         match fs::read(&path) {
             Ok(existing) if existing == script.as_bytes() => {
                 println!("awsguard: {} is already installed and up to date", path.display());
@@ -86,11 +85,7 @@ pub fn install(args: &InstallArgs) -> Result<Outcome> {
 /// # Errors
 /// Outside a repository, or when a file cannot be moved or removed.
 pub fn uninstall(args: &InstallArgs) -> Result<Outcome> {
-    if args.global {
-        bail!("--global is not supported yet: run `awsguard uninstall` in each repository");
-    }
-    let repo = staged::open_repository()?;
-    let dir = hooks_dir(&repo)?;
+    let dir = if args.global { global_hooks_dir(false)?.0 } else { hooks_dir(&staged::open_repository()?)? };
     for &hook in &args.hooks {
         let path = dir.join(hook_name(hook));
         let kept = chained_path(&path);
@@ -124,6 +119,45 @@ pub fn hooks_dir(repo: &Repository) -> Result<PathBuf> {
         Err(e) if e.code() == git2::ErrorCode::NotFound => Ok(repo.commondir().join("hooks")),
         Err(e) => Err(e).context("reading core.hooksPath"),
     }
+}
+
+/// Where a `--global` install goes, and what that means for the user's repositories: the
+/// global `core.hooksPath` if set (every repository runs it), else the `init.templateDir`
+/// hooks (copied into new clones and `git init`s), set up at `~/.git-template` if `create`.
+///
+/// # Errors
+/// When the global configuration cannot be read or written.
+fn global_hooks_dir(create: bool) -> Result<(PathBuf, String)> {
+    let mut config = git2::Config::open_default().context("reading git's configuration")?;
+    if let Ok(path) = config.get_path("core.hooksPath") {
+        let meaning = format!(
+            "installing into the global core.hooksPath {}: every repository without its own \
+             core.hooksPath runs these hooks now (and not its .git/hooks)",
+            path.display()
+        );
+        return Ok((path, meaning));
+    }
+    let template = match config.get_path("init.templateDir") {
+        Ok(path) => path,
+        Err(_) if create => {
+            let home = std::env::var_os("HOME").filter(|h| !h.is_empty()).context("HOME is not set")?;
+            let path = PathBuf::from(home).join(".git-template");
+            let mut global = config.open_global().context("opening the global git configuration")?;
+            global
+                .set_str("init.templateDir", &path.display().to_string())
+                .context("setting init.templateDir in the global git configuration")?;
+            println!("awsguard: set init.templateDir to {} in your global git configuration", path.display());
+            path
+        }
+        Err(_) => bail!("no global core.hooksPath or init.templateDir is set: nothing to uninstall"),
+    };
+    let meaning = format!(
+        "installing into the hooks template {}: git copies these hooks into every repository \
+         you clone or `git init` from now on; an existing repository gets them when you run \
+         `git init` in it once (or `awsguard install` there)",
+        template.join("hooks").display()
+    );
+    Ok((template.join("hooks"), meaning))
 }
 
 fn is_ours(script: &[u8]) -> bool {
@@ -192,8 +226,8 @@ mod tests {
 
     #[test]
     fn the_shipped_script_is_marked_and_records_a_binary() {
-        assert!(is_ours(PRE_COMMIT.as_bytes()));
-        let script = with_binary(PRE_COMMIT, Path::new("/opt/it's/awsguard"));
+        assert!(is_ours(SCRIPT.as_bytes()));
+        let script = with_binary(SCRIPT, Path::new("/opt/it's/awsguard"));
         assert!(script.contains("AWSGUARD_BIN='/opt/it'\\''s/awsguard' # awsguard:recorded-binary"), "{script}");
         assert_eq!(script.matches("AWSGUARD_BIN='/opt").count(), 1);
     }

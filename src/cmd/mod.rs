@@ -2,8 +2,12 @@
 
 pub mod allow;
 pub mod check_config;
+pub mod commit_msg;
+pub mod history;
 pub mod install;
 pub mod pre_commit;
+pub mod pre_push;
+pub mod scan_files;
 
 use std::io::{self, Write};
 use std::path::Path;
@@ -14,7 +18,7 @@ use git2::{Index, Repository};
 use crate::allowlist::{self, Allowlist, Date, Source};
 use crate::check::Checked;
 use crate::cli::{Args, Command, HELP};
-use crate::report::{self, Format, Style};
+use crate::report::{self, Format, Scope, Style};
 use crate::rules::RULES;
 
 /// How a run ended, when it did not fail.
@@ -42,6 +46,10 @@ pub fn run(args: &Args) -> Result<Outcome> {
         Command::CheckConfig => check_config::run(args),
         Command::Install(install) => install::install(install),
         Command::Uninstall(install) => install::uninstall(install),
+        Command::PrePush => pre_push::run(args),
+        Command::CommitMsg(file) => commit_msg::run(args, file),
+        Command::History(range) => history::run(args, range.as_deref()),
+        Command::Scan(paths) => scan_files::run(args, paths),
         Command::Rules => {
             let mut out = io::stdout().lock();
             for rule in &RULES.rules {
@@ -75,21 +83,32 @@ fn ignore_broken_pipe(result: io::Result<()>) -> Result<()> {
 /// # Errors
 /// When a source cannot be read or does not parse.
 pub fn load_allowlist(repo: Option<(&Repository, &Index)>, args: &Args) -> Result<Allowlist> {
+    let repo_source = match repo {
+        Some((repo, index)) => staged_allowlist(repo, index)?,
+        None => None,
+    };
+    Allowlist::parse(&allowlist_sources(repo_source, args)?, Date::today())
+}
+
+/// The user's config file, then the repository's allowlist (as the caller read it), then
+/// each `--config` file.
+///
+/// # Errors
+/// When a file exists but cannot be read, or a `--config` file is missing.
+pub fn allowlist_sources(repo_source: Option<Source>, args: &Args) -> Result<Vec<Source>> {
     let mut sources = Vec::new();
     if let Some(path) = allowlist::user_config_path() {
         sources.extend(allowlist::read_file_source(&path, false)?);
     }
-    if let Some((repo, index)) = repo {
-        sources.extend(staged_allowlist(repo, index)?);
-    }
+    sources.extend(repo_source);
     for path in &args.configs {
         sources.extend(allowlist::read_file_source(path, true)?);
     }
-    Allowlist::parse(&sources, Date::today())
+    Ok(sources)
 }
 
 /// `.awsguard.toml` as it is in the index: the version being committed.
-fn staged_allowlist(repo: &Repository, index: &Index) -> Result<Option<Source>> {
+pub fn staged_allowlist(repo: &Repository, index: &Index) -> Result<Option<Source>> {
     let Some(entry) = index.get_path(Path::new(allowlist::REPO_FILE), 0) else { return Ok(None) };
     let blob = repo.find_blob(entry.id).with_context(|| {
         format!("reading the staged {} (blob {}) from the object database", allowlist::REPO_FILE, entry.id)
@@ -98,11 +117,11 @@ fn staged_allowlist(repo: &Repository, index: &Index) -> Result<Option<Source>> 
 }
 
 /// Prints what a check found, in the chosen format, and the advice that goes with a block.
-/// `what` names what was scanned ("the staged changes").
+/// `scope` says what was scanned, which decides the advice.
 ///
 /// # Errors
 /// When output cannot be written (other than a closed pipe).
-pub fn conclude(args: &Args, allowlist: &Allowlist, checked: &Checked, what: &str) -> Result<Outcome> {
+pub fn conclude(args: &Args, allowlist: &Allowlist, checked: &Checked, scope: Scope) -> Result<Outcome> {
     let style = Style { color: args.color, show_secrets: args.show_secrets };
     let mut err = io::stderr().lock();
     for entry in allowlist.allow_all_entries() {
@@ -124,7 +143,7 @@ pub fn conclude(args: &Args, allowlist: &Allowlist, checked: &Checked, what: &st
         return Ok(Outcome::Clean);
     }
     if !args.quiet {
-        let _ = report::write_blocked_help(&mut err, findings, &style, what);
+        let _ = report::write_blocked_help(&mut err, findings, &style, scope);
     }
     Ok(Outcome::Blocked)
 }

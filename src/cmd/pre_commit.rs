@@ -5,6 +5,7 @@ use anyhow::{Context, Result};
 use super::{Outcome, conclude, load_allowlist};
 use crate::check::{Checked, Checker};
 use crate::cli::Args;
+use crate::report::Scope;
 use crate::rules::RULES;
 use crate::scan::Scanner;
 use crate::staged;
@@ -14,6 +15,12 @@ use crate::staged;
 /// # Errors
 /// Anything that stops a complete check: the caller blocks the commit.
 pub fn run(args: &Args) -> Result<Outcome> {
+    // The pre-commit framework runs this same entry at its pre-push stage (and for
+    // `--from-ref/--to-ref`), giving the range in its environment instead of a staged change.
+    if let Some(range) = super::pre_push::framework_range() {
+        let repo = staged::open_repository_any()?;
+        return super::pre_push::range_scan(args, &repo, &[range]);
+    }
     let mut repo = staged::open_repository()?;
     let merge_heads = staged::merge_heads(&mut repo)?;
     let mut index = staged::open_index(&repo)?;
@@ -27,5 +34,5 @@ pub fn run(args: &Args) -> Result<Outcome> {
     }
     let mut checked = Checked::default();
     checker.check(&mut changes, &mut checked)?;
-    conclude(args, &allowlist, &checked, "the staged changes")
+    conclude(args, &allowlist, &checked, Scope::Staged)
 }

@@ -1,0 +1,72 @@
+//! `awsguard commit-msg FILE`: a key pasted into a commit message blocks the commit too.
+
+use std::path::Path;
+
+use anyhow::{Context, Result};
+
+use super::{Outcome, conclude, load_allowlist};
+use crate::check::{Checked, check_bytes};
+use crate::cli::Args;
+use crate::report::Scope;
+use crate::rules::RULES;
+use crate::scan::Scanner;
+use crate::staged;
+
+/// Scans the message git will record: comment lines and everything below the scissors line
+/// (`git commit -v` puts the staged diff there, already checked by pre-commit) are blanked,
+/// keeping line numbers.
+///
+/// # Errors
+/// When the file cannot be read, or the allowlist is malformed.
+pub fn run(args: &Args, file: &Path) -> Result<Outcome> {
+    let text = std::fs::read(file).with_context(|| format!("reading the commit message {}", file.display()))?;
+    let repo = staged::open_repository().ok();
+    let comment = repo
+        .as_ref()
+        .and_then(|r| r.config().ok())
+        .and_then(|c| c.get_string("core.commentChar").ok())
+        .filter(|c| c.len() == 1 && c != "auto")
+        .map_or(b'#', |c| c.as_bytes()[0]);
+    let message = message_lines(&text, comment);
+    let allowlist = match &repo {
+        Some(repo) => {
+            let index = staged::open_index(repo)?;
+            load_allowlist(Some((repo, &index)), args)?
+        }
+        None => load_allowlist(None, args)?,
+    };
+    let mut checked = Checked::default();
+    let name = file.display().to_string();
+    check_bytes(&Scanner::new(&RULES), &allowlist, name.as_bytes(), &message, &mut checked);
+    conclude(args, &allowlist, &checked, Scope::Message)
+}
+
+/// The message with comment lines emptied and the scissors line and all below it dropped.
+fn message_lines(text: &[u8], comment: u8) -> Vec<u8> {
+    let scissors = b" ------------------------ >8 ------------------------";
+    let mut out = Vec::with_capacity(text.len());
+    for line in text.split_inclusive(|&b| b == b'\n') {
+        let body = line.strip_suffix(b"\n").unwrap_or(line);
+        if body.first() == Some(&comment) && body[1..] == scissors[..] {
+            break;
+        }
+        if body.first() == Some(&comment) {
+            out.push(b'\n');
+        } else {
+            out.extend_from_slice(line);
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn comments_and_the_verbose_diff_are_not_the_message() {
+        let text = b"subject\n\nbody\n# comment\n# ------------------------ >8 ------------------------\ndiff\n";
+        assert_eq!(message_lines(text, b'#'), b"subject\n\nbody\n\n");
+        assert_eq!(message_lines(b"; c\nx\n", b';'), b"\nx\n");
+    }
+}

@@ -1,0 +1,420 @@
+//! Fitting in: pre-push, commit-msg, history and file scans, JSON and SARIF, colour, the
+//! global installer, and the real pre-commit framework.
+
+mod util;
+
+use std::path::{Path, PathBuf};
+
+use util::{TestRepo, awsguard_bin, fake};
+
+fn install(repo: &TestRepo, hooks: &[&str]) {
+    let bin = awsguard_bin();
+    let mut args = vec!["install", "--binary", bin.to_str().unwrap()];
+    for hook in hooks {
+        args.extend(["--hook", hook]);
+    }
+    repo.awsguard(&args).assert_code(0);
+}
+
+/// A repository with a bare remote `origin` that already has one clean commit on main.
+fn repo_with_remote() -> (TestRepo, PathBuf) {
+    let repo = TestRepo::new();
+    let remote = repo.home.join("origin.git");
+    repo.git(&["init", "-q", "--bare", remote.to_str().unwrap()]);
+    repo.git(&["remote", "add", "origin", remote.to_str().unwrap()]);
+    repo.write("README", "hello\n");
+    repo.add(&["README"]);
+    repo.commit_unchecked("first");
+    repo.git(&["push", "-q", "-u", "origin", "main"]);
+    (repo, remote)
+}
+
+fn remote_head(repo: &TestRepo, remote: &Path, branch: &str) -> Option<String> {
+    let run = repo.git_run(&["--git-dir", remote.to_str().unwrap(), "rev-parse", "-q", "--verify", branch]);
+    (run.code() == 0).then(|| run.stdout().trim().to_string())
+}
+
+#[test]
+fn pre_push_blocks_a_key_committed_without_the_hook() {
+    let (repo, remote) = repo_with_remote();
+    install(&repo, &["pre-push"]);
+    let key = fake().key_id("AKIA");
+    repo.write("deploy.sh", format!("export AWS_ACCESS_KEY_ID={key}\n"));
+    repo.add(&["deploy.sh"]);
+    repo.commit_unchecked("committed with --no-verify");
+    let commit = repo.head().unwrap();
+    repo.write("more.txt", "more\n");
+    repo.add(&["more.txt"]);
+    repo.commit_unchecked("a later clean commit");
+    let before = remote_head(&repo, &remote, "main");
+    let run = repo.git_run(&["push", "-q", "origin", "main"]);
+    assert_ne!(run.code(), 0, "push went through\n{}", run.all());
+    run.assert_contains(&format!("{}:deploy.sh:1:26: aws.access-key-id:", &commit[..12])).assert_lacks(&key);
+    assert_eq!(remote_head(&repo, &remote, "main"), before, "the remote did not move");
+    // Removing the key in a new commit is not enough: the old commit would still be sent.
+    repo.write("deploy.sh", "export AWS_ACCESS_KEY_ID=$KEY\n");
+    repo.add(&["deploy.sh"]);
+    repo.commit_unchecked("remove the key");
+    assert_ne!(repo.git_run(&["push", "-q", "origin", "main"]).code(), 0);
+    // Rewriting history so the key never existed lets the push through.
+    repo.git(&["reset", "-q", "--hard", "origin/main"]);
+    repo.write("deploy.sh", "export AWS_ACCESS_KEY_ID=$KEY\n");
+    repo.add(&["deploy.sh"]);
+    repo.commit_unchecked("clean");
+    repo.git_run(&["push", "-q", "origin", "main"]).assert_code(0);
+}
+
+#[test]
+fn pre_push_of_a_new_branch_scans_only_what_the_remote_lacks() {
+    let (repo, remote) = repo_with_remote();
+    // A key that is already on the remote (pushed before the hook existed).
+    repo.write("old.txt", format!("{}\n", fake().key_id("AKIA")));
+    repo.add(&["old.txt"]);
+    repo.commit_unchecked("old key");
+    repo.git(&["push", "-q", "origin", "main"]);
+    install(&repo, &["pre-push"]);
+    repo.git(&["checkout", "-q", "-b", "feature"]);
+    repo.write("new.txt", "clean\n");
+    repo.add(&["new.txt"]);
+    repo.commit_unchecked("feature work");
+    repo.git_run(&["push", "-q", "origin", "feature"]).assert_code(0);
+    assert!(remote_head(&repo, &remote, "feature").is_some());
+    // Deleting a branch sends nothing and passes.
+    repo.git_run(&["push", "-q", "origin", "--delete", "feature"]).assert_code(0);
+}
+
+#[test]
+fn pre_push_keeps_and_feeds_an_existing_hook() {
+    let (repo, _remote) = repo_with_remote();
+    let previous = repo.root.join(".git/hooks/pre-push");
+    let seen = repo.home.join("seen-refs");
+    std::fs::write(&previous, format!("#!/bin/sh\ncat > '{}'\n", seen.display())).unwrap();
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(&previous, std::fs::Permissions::from_mode(0o755)).unwrap();
+    }
+    install(&repo, &["pre-push"]);
+    repo.write("a.txt", "a\n");
+    repo.add(&["a.txt"]);
+    repo.commit_unchecked("clean");
+    repo.git_run(&["push", "-q", "origin", "main"]).assert_code(0);
+    let refs = std::fs::read_to_string(&seen).unwrap();
+    assert!(refs.starts_with("refs/heads/main "), "the previous hook got the refs: {refs:?}");
+}
+
+#[test]
+fn commit_msg_blocks_a_key_in_the_message() {
+    let repo = TestRepo::new();
+    install(&repo, &["commit-msg"]);
+    repo.write("a.txt", "a\n");
+    repo.add(&["a.txt"]);
+    let key = fake().key_id("AKIA");
+    let run = repo.git_run(&["commit", "-q", "-m", &format!("use key {key} for the demo")]);
+    assert_ne!(run.code(), 0);
+    run.assert_contains("COMMIT_EDITMSG:1:9: aws.access-key-id:").assert_lacks(&key);
+    assert_eq!(repo.head(), None);
+    repo.git_run(&["commit", "-q", "-m", "a clean message"]).assert_code(0);
+    // The verbose diff below the scissors line is not part of the message.
+    repo.write("b.txt", "b\n");
+    repo.add(&["b.txt"]);
+    let mut cmd = repo.command("git");
+    cmd.env("GIT_EDITOR", "true").args(["commit", "-q", "-v"]);
+    assert_eq!(cmd.output().unwrap().status.code(), Some(1), "an empty message aborts the commit, but not awsguard");
+}
+
+#[test]
+fn install_all_installs_every_hook() {
+    let repo = TestRepo::new();
+    install(&repo, &["all"]);
+    for hook in ["pre-commit", "pre-push", "commit-msg"] {
+        let text = std::fs::read_to_string(repo.root.join(".git/hooks").join(hook)).unwrap();
+        assert!(text.contains("# awsguard-hook"), "{hook}");
+    }
+    repo.awsguard(&["uninstall", "--hook", "all"]).assert_code(0);
+    assert!(!repo.root.join(".git/hooks/pre-push").exists());
+}
+
+#[test]
+fn history_reports_commit_path_and_line() {
+    let repo = TestRepo::new();
+    repo.write("a.txt", "a\n");
+    repo.add(&["a.txt"]);
+    repo.commit_unchecked("clean");
+    let base = repo.head().unwrap();
+    let secret = fake().secret();
+    repo.write("b.ini", format!("[x]\naws_secret_access_key = {secret}\n"));
+    repo.add(&["b.ini"]);
+    repo.commit_unchecked("leak");
+    let leak = repo.head().unwrap();
+    repo.git(&["rm", "-q", "b.ini"]);
+    repo.commit_unchecked("removed again, but still in history");
+    let run = repo.awsguard(&["history"]);
+    run.assert_code(1)
+        .assert_contains(&format!("{}:b.ini:2:25: aws.secret-access-key:", &leak[..12]))
+        .assert_lacks(&secret);
+    repo.awsguard(&["history", &format!("{leak}..HEAD")]).assert_code(0);
+    repo.awsguard(&["history", &format!("{base}..HEAD"), "--format", "json"]).assert_code(1).assert_contains(&leak);
+    repo.awsguard(&["history", "no-such-ref"]).assert_code(2);
+}
+
+#[test]
+fn scan_reads_files_on_disk_and_respects_gitignore() {
+    let repo = TestRepo::new();
+    let mut fake = fake();
+    let (k1, k2, k3) = (fake.key_id("AKIA"), fake.key_id("AKIA"), fake.key_id("ASIA"));
+    repo.write(".gitignore", "build/\n*.log\n");
+    repo.write("src/app.py", format!("KEY = '{k1}'\n"));
+    repo.write("build/out.txt", format!("{k2}\n"));
+    repo.write("debug.log", format!("{k2}\n"));
+    let run = repo.awsguard(&["scan"]);
+    run.assert_code(1).assert_contains("src/app.py:1:8:").assert_lacks("build/out.txt").assert_lacks("debug.log");
+    repo.awsguard(&["scan", "build/out.txt"]).assert_code(1).assert_contains("build/out.txt:1:1:");
+    repo.awsguard(&["scan", ".gitignore"]).assert_code(0);
+    // stdin
+    let mut cmd = repo.command(awsguard_bin());
+    cmd.args(["scan", "-"]).stdin(std::process::Stdio::piped()).stdout(std::process::Stdio::piped());
+    let mut child = cmd.spawn().unwrap();
+    {
+        use std::io::Write;
+        child.stdin.take().unwrap().write_all(format!("x\ny = {k3}\n").as_bytes()).unwrap();
+    }
+    let out = child.wait_with_output().unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stdout).starts_with("<stdin>:2:5: aws.access-key-id:"));
+    // Outside any repository, too.
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("f.env"), format!("AWS_ACCESS_KEY_ID={k1}\n")).unwrap();
+    let mut cmd = repo.command(awsguard_bin());
+    cmd.current_dir(dir.path()).env("GIT_CEILING_DIRECTORIES", dir.path().parent().unwrap()).arg("scan");
+    assert_eq!(cmd.output().unwrap().status.code(), Some(1));
+}
+
+fn staged_findings_repo() -> TestRepo {
+    let repo = TestRepo::new();
+    let mut fake = fake();
+    repo.write(
+        "app/config.json",
+        format!("{{\"AccessKeyId\": \"{}\", \"SecretAccessKey\": \"{}\"}}\n", fake.key_id("AKIA"), fake.secret()),
+    );
+    repo.write("dir with space/ünï.env", format!("AWS_SESSION_TOKEN={}\n", fake.session_token()));
+    repo.git(&["add", "-A"]);
+    repo
+}
+
+#[test]
+fn json_output_is_one_parseable_document() {
+    let repo = staged_findings_repo();
+    let run = repo.awsguard(&["--format", "json"]);
+    run.assert_code(1);
+    let doc: serde_json::Value = serde_json::from_str(&run.stdout()).expect("stdout is JSON");
+    let findings = doc["findings"].as_array().unwrap();
+    assert_eq!(findings.len(), 3);
+    assert_eq!(doc["credentials"], 2, "the key ID and its secret are one credential");
+    let first = &findings[0];
+    for field in ["path", "line", "column", "rule", "kind", "redacted", "fingerprint", "account_id"] {
+        assert!(first.get(field).is_some(), "missing {field}");
+    }
+    assert!(first["fingerprint"].as_str().unwrap().starts_with("sha256:"));
+    // A clean run is an empty document, still JSON.
+    let clean = TestRepo::new();
+    let doc: serde_json::Value = serde_json::from_str(&clean.awsguard(&["--format", "json"]).stdout()).unwrap();
+    assert_eq!(doc["findings"].as_array().unwrap().len(), 0);
+}
+
+#[test]
+fn sarif_output_validates_against_the_sarif_2_1_0_schema() {
+    let schema: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/sarif-schema-2.1.0.json"))
+            .unwrap(),
+    )
+    .unwrap();
+    let validator =
+        jsonschema::options().should_validate_formats(false).build(&schema).expect("the SARIF schema compiles");
+    let repo = staged_findings_repo();
+    for args in [&["--format", "sarif"][..], &["history", "--format", "sarif"][..]] {
+        if args[0] == "history" {
+            repo.commit_unchecked("with keys");
+        }
+        let run = repo.awsguard(args);
+        run.assert_code(1);
+        let log: serde_json::Value = serde_json::from_str(&run.stdout()).expect("stdout is JSON");
+        let errors: Vec<String> =
+            validator.iter_errors(&log).map(|e| format!("{e} at {}", e.instance_path())).collect();
+        assert!(errors.is_empty(), "SARIF schema errors: {errors:#?}");
+        let results = log["runs"][0]["results"].as_array().unwrap();
+        assert_eq!(results.len(), 3);
+        assert!(results.iter().all(|r| r["partialFingerprints"].is_object()
+            && r["locations"][0]["physicalLocation"]["region"]["startLine"].is_u64()));
+        let uri = results
+            .iter()
+            .map(|r| r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"].as_str().unwrap())
+            .collect::<Vec<_>>();
+        assert!(uri.contains(&"dir%20with%20space/%C3%BCn%C3%AF.env"), "{uri:?}");
+        assert!(
+            log["runs"][0]["tool"]["driver"]["rules"].as_array().unwrap().iter().all(|r| r["help"]["text"].is_string())
+        );
+    }
+}
+
+#[test]
+fn colour_only_on_a_terminal_and_never_with_no_color() {
+    let repo = staged_findings_repo();
+    assert!(!repo.awsguard(&[]).stdout().contains('\x1b'), "no colour into a pipe");
+    assert!(repo.awsguard(&["--color", "always"]).stdout().contains('\x1b'));
+    assert!(!repo.awsguard(&["--color", "never"]).stdout().contains('\x1b'));
+    // On a real terminal (script(1) provides one): colour, unless NO_COLOR is set.
+    if Path::new("/usr/bin/script").exists() {
+        let on_tty = |no_color: Option<&str>| {
+            let mut cmd = repo.command("script");
+            cmd.args(["-qec", &format!("'{}'", awsguard_bin().display()), "/dev/null"]);
+            match no_color {
+                Some(v) => cmd.env("NO_COLOR", v),
+                None => cmd.env_remove("NO_COLOR"),
+            };
+            String::from_utf8_lossy(&cmd.output().unwrap().stdout).into_owned()
+        };
+        assert!(on_tty(None).contains('\x1b'), "colour on a terminal");
+        assert!(!on_tty(Some("1")).contains('\x1b'), "NO_COLOR turns it off");
+    }
+}
+
+#[test]
+fn quiet_prints_findings_only() {
+    let repo = staged_findings_repo();
+    let run = repo.awsguard(&["--quiet"]);
+    run.assert_code(1).assert_lacks("awsguard: commit blocked").assert_lacks("rotate");
+    assert_eq!(run.stdout().lines().count(), 3);
+}
+
+#[test]
+fn help_teaches_and_version_answers() {
+    let repo = TestRepo::new();
+    let help = repo.awsguard(&["--help"]);
+    help.assert_code(0);
+    for needle in
+        ["pre-push", "history", "allow", "EXIT STATUS", "--format", "NO_COLOR", ".awsguard.toml", "--no-verify"]
+    {
+        help.assert_contains(needle);
+    }
+    repo.awsguard(&["--version"]).assert_code(0).assert_contains(env!("CARGO_PKG_VERSION"));
+    repo.awsguard(&["--frobnicate"]).assert_code(2).assert_contains("--help");
+}
+
+#[test]
+fn global_install_uses_a_hooks_template_then_core_hooks_path() {
+    let repo = TestRepo::new();
+    let run = repo.awsguard(&["install", "--global", "--binary", awsguard_bin().to_str().unwrap()]);
+    run.assert_code(0).assert_contains("init.templateDir").assert_contains("git init");
+    let template = repo.home.join(".git-template/hooks/pre-commit");
+    assert!(template.is_file());
+    // A new repository gets the hook.
+    let fresh = repo.home.join("fresh");
+    repo.git(&["init", "-q", fresh.to_str().unwrap()]);
+    assert!(fresh.join(".git/hooks/pre-commit").is_file());
+    let key = fake().key_id("AKIA");
+    std::fs::write(fresh.join("k.txt"), format!("{key}\n")).unwrap();
+    let git = |args: &[&str]| {
+        let mut cmd = repo.command("git");
+        cmd.current_dir(&fresh).args(args);
+        cmd.output().unwrap()
+    };
+    git(&["add", "k.txt"]);
+    assert_eq!(
+        git(&["-c", "user.name=t", "-c", "user.email=t@example.invalid", "commit", "-q", "-m", "x"]).status.code(),
+        Some(1)
+    );
+    repo.awsguard(&["uninstall", "--global"]).assert_code(0);
+    assert!(!template.exists());
+    // With a global core.hooksPath, that is where it goes.
+    let hooks = repo.home.join("global-hooks");
+    repo.git(&["config", "--global", "core.hooksPath", hooks.to_str().unwrap()]);
+    repo.awsguard(&["install", "--global", "--binary", awsguard_bin().to_str().unwrap()])
+        .assert_code(0)
+        .assert_contains("core.hooksPath");
+    assert!(hooks.join("pre-commit").is_file());
+}
+
+/// The real pre-commit framework, pointed at this repository's `.pre-commit-hooks.yaml`.
+/// CI installs it; elsewhere the test says why it did not run.
+#[test]
+fn the_pre_commit_framework_runs_the_published_hook() {
+    let Some(pre_commit) = find_pre_commit() else {
+        eprintln!(
+            "SKIPPED: the pre-commit framework is not installed (set AWSGUARD_PRE_COMMIT or put pre-commit on PATH)"
+        );
+        return;
+    };
+    let this_repo = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let Ok(rev) = std::process::Command::new("git").arg("-C").arg(this_repo).args(["rev-parse", "HEAD"]).output()
+    else {
+        eprintln!("SKIPPED: this checkout is not a git repository");
+        return;
+    };
+    let rev = String::from_utf8_lossy(&rev.stdout).trim().to_string();
+    let repo = TestRepo::new();
+    repo.write(
+        ".pre-commit-config.yaml",
+        format!("repos:\n  - repo: {}\n    rev: {rev}\n    hooks:\n      - id: awsguard-system\n", this_repo.display()),
+    );
+    repo.add(&[".pre-commit-config.yaml"]);
+    let bin_dir = awsguard_bin().parent().unwrap().to_path_buf();
+    let path = format!("{}:{}", bin_dir.display(), std::env::var("PATH").unwrap_or_default());
+    let run_git = |args: &[&str]| {
+        let mut cmd = repo.command("git");
+        cmd.env("PATH", &path).env("PRE_COMMIT_HOME", repo.home.join("pre-commit-cache")).args(args);
+        let out = cmd.output().unwrap();
+        (
+            out.status.code().unwrap_or(-1),
+            format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr)),
+        )
+    };
+    let mut cmd = repo.command(&pre_commit);
+    cmd.env("PATH", &path).env("PRE_COMMIT_HOME", repo.home.join("pre-commit-cache")).arg("install");
+    let out = cmd.output().unwrap();
+    assert!(out.status.success(), "pre-commit install: {}", String::from_utf8_lossy(&out.stderr));
+
+    // A clean commit passes.
+    repo.write("a.txt", "a\n");
+    repo.add(&["a.txt"]);
+    let (code, output) = run_git(&["commit", "-q", "-m", "clean"]);
+    assert_eq!(code, 0, "{output}");
+    assert!(repo.head().is_some());
+
+    // A staged key is blocked, while unstaged changes are stashed and restored.
+    let mut fake = fake();
+    let key = fake.key_id("AKIA");
+    repo.write("k.txt", format!("{key}\n"));
+    repo.add(&["k.txt"]);
+    repo.write("a.txt", "a\nunstaged edit\n");
+    let before = repo.head();
+    let (code, output) = run_git(&["commit", "-q", "-m", "key"]);
+    assert_ne!(code, 0, "{output}");
+    assert!(output.contains("k.txt:1:1: aws.access-key-id:") && !output.contains(&key), "{output}");
+    assert_eq!(repo.head(), before);
+    assert_eq!(
+        std::fs::read_to_string(repo.root.join("a.txt")).unwrap(),
+        "a\nunstaged edit\n",
+        "unstaged work restored"
+    );
+
+    // A key only in unstaged changes does not block the commit of what is staged.
+    repo.git(&["rm", "-q", "--cached", "k.txt"]);
+    repo.write("b.txt", "b\n");
+    repo.add(&["b.txt"]);
+    repo.write("a.txt", format!("a\nunstaged {}\n", fake.key_id("AKIA")));
+    let (code, output) = run_git(&["commit", "-q", "-m", "staged part only"]);
+    assert_eq!(code, 0, "{output}");
+    assert_ne!(repo.head(), before);
+}
+
+fn find_pre_commit() -> Option<PathBuf> {
+    let candidates = [
+        std::env::var_os("AWSGUARD_PRE_COMMIT").map(PathBuf::from),
+        std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".cache/awsguard-peers/venv/bin/pre-commit")),
+    ];
+    let from_path = std::env::var_os("PATH")
+        .map(|p| std::env::split_paths(&p).map(|d| d.join("pre-commit")).collect::<Vec<_>>())
+        .unwrap_or_default();
+    candidates.into_iter().flatten().chain(from_path).find(|p| p.is_file())
+}

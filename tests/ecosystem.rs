@@ -406,6 +406,28 @@ fn the_pre_commit_framework_runs_the_published_hook() {
     let (code, output) = run_git(&["commit", "-q", "-m", "staged part only"]);
     assert_eq!(code, 0, "{output}");
     assert_ne!(repo.head(), before);
+
+    // At the pre-push stage, the framework hands awsguard the range being pushed.
+    let remote = repo.home.join("origin.git");
+    repo.git(&["init", "-q", "--bare", remote.to_str().unwrap()]);
+    repo.git(&["remote", "add", "origin", remote.to_str().unwrap()]);
+    repo.git(&["checkout", "-q", "--", "a.txt"]);
+    let (code, output) = run_git(&["push", "-q", "origin", "main"]);
+    assert_eq!(code, 0, "{output}");
+    let mut cmd = repo.command(&pre_commit);
+    cmd.env("PATH", &path).env("PRE_COMMIT_HOME", repo.home.join("pre-commit-cache")).args([
+        "install",
+        "--hook-type",
+        "pre-push",
+    ]);
+    assert!(cmd.output().unwrap().status.success());
+    let pushed_key = fake.key_id("ASIA");
+    repo.write("push.txt", format!("{pushed_key}\n"));
+    repo.add(&["push.txt"]);
+    repo.commit_unchecked("key committed with --no-verify");
+    let (code, output) = run_git(&["push", "-q", "origin", "main"]);
+    assert_ne!(code, 0, "{output}");
+    assert!(output.contains("push.txt:1:1: aws.access-key-id:") && !output.contains(&pushed_key), "{output}");
 }
 
 fn find_pre_commit() -> Option<PathBuf> {

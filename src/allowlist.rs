@@ -17,6 +17,7 @@ use serde::Deserialize;
 use sha2::{Digest, Sha256};
 use toml::Spanned;
 
+use crate::archive::{Limits, parse_size};
 use crate::rules::{RULES, Rule};
 
 /// The allowlist file at the repository root.
@@ -84,6 +85,19 @@ impl fmt::Display for Date {
 struct FileSyntax {
     #[serde(default)]
     allow: Vec<Spanned<EntrySyntax>>,
+    archives: Option<ArchivesSyntax>,
+}
+
+/// `[archives]`: bounds on archive scanning, and archives that may pass unopened.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ArchivesSyntax {
+    max_depth: Option<Spanned<u32>>,
+    max_archive_bytes: Option<Spanned<toml::Value>>,
+    max_total_bytes: Option<Spanned<toml::Value>>,
+    max_members: Option<Spanned<u64>>,
+    max_ratio: Option<Spanned<u64>>,
+    unscanned: Option<Vec<Spanned<String>>>,
 }
 
 #[derive(Deserialize)]
@@ -188,12 +202,23 @@ pub struct Decision {
 #[derive(Debug)]
 pub struct Allowlist {
     pub entries: Vec<Entry>,
+    /// Archive bounds: the defaults, overridden by each source in turn (a later source,
+    /// such as `--config`, wins).
+    pub archive_limits: Limits,
+    /// Archives that may pass after a raw-byte scan when they exceed a bound or cannot be
+    /// opened, each with where it was listed.
+    pub unscanned_archives: Vec<(String, GlobMatcher, Origin)>,
     today: Date,
 }
 
 impl Default for Allowlist {
     fn default() -> Allowlist {
-        Allowlist { entries: Vec::new(), today: Date::today() }
+        Allowlist {
+            entries: Vec::new(),
+            archive_limits: Limits::default(),
+            unscanned_archives: Vec::new(),
+            today: Date::today(),
+        }
     }
 }
 
@@ -209,11 +234,17 @@ impl Allowlist {
     /// # Errors
     /// The first malformed source, as `file:line:col: what is wrong`.
     pub fn parse(sources: &[Source], today: Date) -> Result<Allowlist> {
-        let mut entries = Vec::new();
+        let mut list = Allowlist { today, ..Allowlist::default() };
         for source in sources {
-            parse_source(source, &mut entries)?;
+            parse_source(source, &mut list)?;
         }
-        Ok(Allowlist { entries, today })
+        Ok(list)
+    }
+
+    /// Where `path` is listed under `[archives] unscanned`, if it is.
+    pub fn unscanned_archive(&self, path: &[u8]) -> Option<&Origin> {
+        let path = String::from_utf8_lossy(path);
+        self.unscanned_archives.iter().find(|(_, glob, _)| glob.is_match(Path::new(&*path))).map(|(_, _, o)| o)
     }
 
     /// Decides whether a finding is reported: not if its line carries an inline marker or a
@@ -265,7 +296,7 @@ fn position_in(name: &str, text: &[u8], offset: usize) -> String {
     format!("{name}:{line}:{col}")
 }
 
-fn parse_source(source: &Source, entries: &mut Vec<Entry>) -> Result<()> {
+fn parse_source(source: &Source, list: &mut Allowlist) -> Result<()> {
     let name = &source.name;
     let text = std::str::from_utf8(&source.text).map_err(|e| {
         anyhow!("{}: the file is not valid UTF-8 (TOML must be)", position_in(name, &source.text, e.valid_up_to()))
@@ -274,6 +305,10 @@ fn parse_source(source: &Source, entries: &mut Vec<Entry>) -> Result<()> {
         let at = e.span().map_or_else(|| format!("{name}:1:1"), |s| position(name, text, s.start));
         anyhow!("{at}: {}", e.message().trim())
     })?;
+    if let Some(archives) = file.archives {
+        parse_archives(name, text, archives, list)?;
+    }
+    let entries = &mut list.entries;
     for spanned in file.allow {
         let span = spanned.span();
         let syntax = spanned.into_inner();
@@ -379,6 +414,45 @@ fn parse_source(source: &Source, entries: &mut Vec<Entry>) -> Result<()> {
             ));
         }
         entries.push(entry);
+    }
+    Ok(())
+}
+
+fn parse_archives(name: &str, text: &str, syntax: ArchivesSyntax, list: &mut Allowlist) -> Result<()> {
+    let fail = |offset: usize, msg: String| anyhow!("{}: {msg}", position(name, text, offset));
+    let size = |value: &Spanned<toml::Value>| -> Result<u64> {
+        match value.get_ref() {
+            toml::Value::Integer(n) if *n > 0 => Ok(*n as u64),
+            toml::Value::String(s) => parse_size(s).map_err(|e| fail(value.span().start, e)),
+            _ => Err(fail(
+                value.span().start,
+                "expected a size: a positive number of bytes, or a string such as \"256MiB\"".into(),
+            )),
+        }
+    };
+    let limits = &mut list.archive_limits;
+    if let Some(v) = &syntax.max_depth {
+        limits.max_depth = *v.get_ref();
+    }
+    if let Some(v) = &syntax.max_archive_bytes {
+        limits.max_archive_bytes = size(v)?;
+    }
+    if let Some(v) = &syntax.max_total_bytes {
+        limits.max_total_bytes = size(v)?;
+    }
+    for (field, target) in [(&syntax.max_members, &mut limits.max_members), (&syntax.max_ratio, &mut limits.max_ratio)]
+    {
+        if let Some(v) = field {
+            if *v.get_ref() == 0 {
+                return Err(fail(v.span().start, "must be at least 1".into()));
+            }
+            *target = *v.get_ref();
+        }
+    }
+    for glob in syntax.unscanned.iter().flatten() {
+        let matcher = compile_glob(glob.get_ref()).map_err(|e| fail(glob.span().start, e))?;
+        let line = text[..glob.span().start].bytes().filter(|&b| b == b'\n').count() + 1;
+        list.unscanned_archives.push((glob.get_ref().clone(), matcher, Origin { file: name.to_string(), line }));
     }
     Ok(())
 }
@@ -525,6 +599,27 @@ mod tests {
         .unwrap();
         let d = list.check(b"a", &RULES.rules[0], b"v", b"");
         assert_eq!((d.allowed, d.expired), (None, vec![0]));
+    }
+
+    #[test]
+    fn archive_settings_override_in_source_order() {
+        let sources = [
+            Source { name: "user".into(), text: b"[archives]\nmax_depth = 2\nmax_members = 50\n".to_vec() },
+            Source {
+                name: "repo".into(),
+                text: b"[archives]\nmax_depth = 5\nmax_archive_bytes = \"64MiB\"\nunscanned = [\"vendor/*.zip\"]\n"
+                    .to_vec(),
+            },
+        ];
+        let list = Allowlist::parse(&sources, Date::today()).unwrap();
+        assert_eq!(list.archive_limits.max_depth, 5);
+        assert_eq!(list.archive_limits.max_members, 50);
+        assert_eq!(list.archive_limits.max_archive_bytes, 64 << 20);
+        assert_eq!(list.unscanned_archive(b"vendor/sdk.zip").map(|o| o.line), Some(4));
+        assert!(list.unscanned_archive(b"dist/app.zip").is_none());
+        assert!(err("[archives]\nmax_archive_bytes = \"lots\"\n").starts_with(".awsguard.toml:2:21:"));
+        assert!(err("[archives]\nmax_ratio = 0\n").contains("at least 1"));
+        assert!(err("[archives]\nmax_dpeth = 1\n").contains("unknown field"));
     }
 
     #[test]

@@ -2,13 +2,16 @@
 //! adds, drop lines a merge's other parent already had, apply the allowlist, and turn what
 //! is left into findings.
 
+use std::cell::RefCell;
 use std::collections::HashSet;
+use std::path::Path;
 
 use anyhow::{Context, Result};
 use git2::{Oid, Repository, Tree};
 
 use crate::added::{AddedLines, has_line};
 use crate::allowlist::{Allowed, Allowlist};
+use crate::archive::{self, Budget};
 use crate::changes::{Change, Changes, tree_contains_blob};
 use crate::encoding::utf16_view;
 use crate::lfs;
@@ -27,6 +30,8 @@ const RENAME_SIMILARITY: f64 = 0.5;
 #[derive(Debug, Default)]
 pub struct Checked {
     pub findings: Vec<Finding>,
+    /// Things the user should know that do not block (an unscanned archive let through).
+    pub warnings: Vec<String>,
     /// How many findings each allowlist entry let through, by entry index.
     pub allowed_by_entry: Vec<usize>,
     /// How many findings inline markers let through.
@@ -42,6 +47,8 @@ pub struct Checker<'a> {
     pub merge_trees: Vec<Tree<'a>>,
     /// The commit being scanned, for history and pre-push reports.
     pub commit: Option<String>,
+    /// What archives of this pass may still decompress.
+    pub budget: RefCell<Budget>,
 }
 
 /// The part of a blob that the change did not add.
@@ -57,7 +64,8 @@ enum Baseline {
 impl<'a> Checker<'a> {
     /// A checker with no merge parents and no commit.
     pub fn new(repo: &'a Repository, scanner: &'a Scanner, allowlist: &'a Allowlist) -> Checker<'a> {
-        Checker { repo, scanner, allowlist, merge_trees: Vec::new(), commit: None }
+        let budget = RefCell::new(Budget::new(allowlist.archive_limits));
+        Checker { repo, scanner, allowlist, merge_trees: Vec::new(), commit: None, budget }
     }
 
     /// Runs the pass over every changed file.
@@ -72,7 +80,11 @@ impl<'a> Checker<'a> {
             let blob = self.repo.find_blob(change.new).map_err(|e| read_error(self.repo, &change, e))?;
             let lfs = lfs::content(self.repo, blob.content(), &escape(&change.path))?;
             let content = lfs.as_deref().unwrap_or(blob.content());
-            self.check_blob(&change, content, changes, &mut matches, checked)?;
+            if archive::kind(content).is_some() {
+                self.check_archive(&change, content, changes, checked)?;
+            } else {
+                self.check_blob(&change, content, changes, &mut matches, checked)?;
+            }
         }
         Ok(())
     }
@@ -120,6 +132,27 @@ impl<'a> Checker<'a> {
         Ok(())
     }
 
+    /// Scans every member of an archive whole: there are no lines to diff inside one. An
+    /// archive the change only renames or copies, or that a merge's other parent already
+    /// had, adds nothing.
+    fn check_archive(
+        &self,
+        change: &Change,
+        content: &[u8],
+        changes: &mut Changes,
+        checked: &mut Checked,
+    ) -> Result<()> {
+        if change.old.is_none() && matches!(self.baseline(change, content, changes)?, Baseline::Unchanged) {
+            return Ok(());
+        }
+        for tree in &self.merge_trees {
+            if tree.get_path(Path::new(&*bytes_to_os(&change.path))).is_ok_and(|e| e.id() == change.new) {
+                return Ok(());
+            }
+        }
+        check_whole(self.scanner, self.allowlist, &self.budget, &change.path, content, self.commit.as_deref(), checked)
+    }
+
     /// What the new blob is compared against to find its added lines.
     fn baseline(&self, change: &Change, content: &[u8], changes: &mut Changes) -> Result<Baseline> {
         if let Some(old) = change.old {
@@ -159,7 +192,7 @@ impl<'a> Checker<'a> {
     /// Whether one of a merge's other parents already has this line in this file.
     fn in_merge_parent(&self, path: &[u8], view_index: usize, line: &[u8]) -> Result<bool> {
         for tree in &self.merge_trees {
-            let Ok(entry) = tree.get_path(std::path::Path::new(&*bytes_to_os(path))) else { continue };
+            let Ok(entry) = tree.get_path(Path::new(&*bytes_to_os(path))) else { continue };
             let Ok(content) = self.content_of(entry.id()) else { continue };
             if has_line(&view_of(&content, view_index), line) {
                 return Ok(true);
@@ -190,8 +223,16 @@ fn read_error(repo: &Repository, change: &Change, e: git2::Error) -> anyhow::Err
     }
 }
 
-/// Scans a plain buffer (a file on disk, stdin, a commit message): every line counts.
-pub fn check_bytes(scanner: &Scanner, allowlist: &Allowlist, path: &[u8], content: &[u8], checked: &mut Checked) {
+/// Scans a plain buffer (a file on disk, stdin, a commit message, an archive member):
+/// every line counts.
+pub fn check_bytes(
+    scanner: &Scanner,
+    allowlist: &Allowlist,
+    path: &[u8],
+    content: &[u8],
+    commit: Option<&str>,
+    checked: &mut Checked,
+) {
     checked.allowed_by_entry.resize(allowlist.entries.len(), 0);
     let first_finding = checked.findings.len();
     let utf16 = utf16_view(content);
@@ -200,10 +241,53 @@ pub fn check_bytes(scanner: &Scanner, allowlist: &Allowlist, path: &[u8], conten
         matches.clear();
         scanner.scan(view, &mut matches);
         for m in &matches {
-            record(scanner, allowlist, path, view, m, None, checked);
+            record(scanner, allowlist, path, view, m, commit, checked);
         }
     }
     mark_pairs(&mut checked.findings[first_finding..]);
+}
+
+/// Scans a whole file: an archive member by member (nested archives too), anything else
+/// as bytes. An archive that exceeds a bound or cannot be opened is an error, unless it is
+/// listed under `[archives] unscanned`: then it is scanned as raw bytes, with a warning.
+///
+/// # Errors
+/// The archive problem, with what to do about it.
+pub fn check_whole(
+    scanner: &Scanner,
+    allowlist: &Allowlist,
+    budget: &RefCell<Budget>,
+    path: &[u8],
+    content: &[u8],
+    commit: Option<&str>,
+    checked: &mut Checked,
+) -> Result<()> {
+    if archive::kind(content).is_none() {
+        check_bytes(scanner, allowlist, path, content, commit, checked);
+        return Ok(());
+    }
+    let result = archive::for_each_member(content, &mut budget.borrow_mut(), &mut |member, bytes| {
+        let member_path = [path, b"!", member.as_bytes()].concat();
+        check_bytes(scanner, allowlist, &member_path, bytes, commit, checked);
+        Ok(())
+    });
+    let Err(problem) = result else { return Ok(()) };
+    let shown = escape(path);
+    match allowlist.unscanned_archive(path) {
+        Some(origin) => {
+            checked.warnings.push(format!(
+                "{shown}: the archive {problem}; it is listed under [archives] unscanned at {origin}, so only its \
+                 raw bytes were scanned"
+            ));
+            check_bytes(scanner, allowlist, path, content, commit, checked);
+            Ok(())
+        }
+        None => anyhow::bail!(
+            "{shown}: the archive {problem}. awsguard never passes an archive it could not scan whole: raise the \
+             bound ([archives] in .awsguard.toml, or --archive-limits), fix the archive, or list it under \
+             [archives] unscanned in .awsguard.toml to pass it after a raw-byte scan"
+        ),
+    }
 }
 
 /// Applies the allowlist to a match and records it as a finding or as allowed.

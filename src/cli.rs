@@ -55,6 +55,9 @@ OPTIONS:
                          print whole secret values; only on a terminal unless =always
     --config PATH        an extra allowlist file (a CI policy), on top of the repository's
                          and the user's ($XDG_CONFIG_HOME/awsguard/config.toml)
+    --archive-limits LIST
+                         bounds on scanning inside archives, e.g. depth=3,bytes=256MiB,
+                         total=1GiB,members=10000,ratio=1000 (these are the defaults)
     -h, --help           print this help
     -V, --version        print the version
 
@@ -129,6 +132,8 @@ pub struct Args {
     pub quiet: bool,
     pub show_secrets: bool,
     pub configs: Vec<PathBuf>,
+    /// `--archive-limits`, as `(key, value)` pairs, applied over every config file.
+    pub archive_limits: Vec<(String, String)>,
 }
 
 /// Parses the process's arguments.
@@ -151,6 +156,7 @@ pub fn parse_from(args: impl IntoIterator<Item = OsString>) -> Result<Args> {
     let mut quiet = false;
     let mut show = ShowSecrets::Never;
     let mut configs = Vec::new();
+    let mut archive_limits = Vec::new();
     let mut allow = AllowArgs::default();
     let mut hooks = Vec::new();
     let mut global = false;
@@ -184,6 +190,16 @@ pub fn parse_from(args: impl IntoIterator<Item = OsString>) -> Result<Args> {
                 }
             }
             Long("config") => configs.push(PathBuf::from(parser.value()?)),
+            Long("archive-limits") => {
+                for pair in parser.value()?.string()?.split(',').filter(|p| !p.is_empty()) {
+                    let (key, value) = pair.split_once('=').ok_or_else(|| {
+                        anyhow::anyhow!(
+                            "--archive-limits: {pair:?} is not KEY=VALUE (keys: depth, bytes, total, members, ratio)"
+                        )
+                    })?;
+                    archive_limits.push((key.trim().to_string(), value.trim().to_string()));
+                }
+            }
             Long("reason") => allow.reason = Some(parser.value()?.string()?),
             Long("path") => allow.path = Some(parser.value()?.string()?),
             Long("pattern") => allow.pattern = Some(parser.value()?.string()?),
@@ -259,6 +275,7 @@ pub fn parse_from(args: impl IntoIterator<Item = OsString>) -> Result<Args> {
             ShowSecrets::Always => true,
         },
         configs,
+        archive_limits,
     })
 }
 

@@ -8,6 +8,7 @@
 
 pub mod added;
 pub mod allowlist;
+pub mod archive;
 pub mod changes;
 pub mod check;
 pub mod cli;

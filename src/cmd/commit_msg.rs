@@ -37,7 +37,7 @@ pub fn run(args: &Args, file: &Path) -> Result<Outcome> {
     };
     let mut checked = Checked::default();
     let name = file.display().to_string();
-    check_bytes(&Scanner::new(&RULES), &allowlist, name.as_bytes(), &message, &mut checked);
+    check_bytes(&Scanner::new(&RULES), &allowlist, name.as_bytes(), &message, None, &mut checked);
     conclude(args, &allowlist, &checked, Scope::Message)
 }
 

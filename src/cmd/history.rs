@@ -56,7 +56,7 @@ pub fn commit_allowlist(repo: &Repository, tip: Option<Oid>, args: &Args) -> Res
             repo_source = Some(Source { name: REPO_FILE.to_string(), text: blob.content().to_vec() });
         }
     }
-    Allowlist::parse(&allowlist_sources(repo_source, args)?, Date::today())
+    super::with_cli_limits(Allowlist::parse(&allowlist_sources(repo_source, args)?, Date::today())?, args)
 }
 
 /// Scans every commit the walk yields, oldest first, each against its first parent; for a

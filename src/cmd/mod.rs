@@ -87,7 +87,36 @@ pub fn load_allowlist(repo: Option<(&Repository, &Index)>, args: &Args) -> Resul
         Some((repo, index)) => staged_allowlist(repo, index)?,
         None => None,
     };
-    Allowlist::parse(&allowlist_sources(repo_source, args)?, Date::today())
+    with_cli_limits(Allowlist::parse(&allowlist_sources(repo_source, args)?, Date::today())?, args)
+}
+
+/// Applies `--archive-limits` over what the config files said: the command line wins.
+///
+/// # Errors
+/// An unknown key or a malformed value.
+pub fn with_cli_limits(mut allowlist: Allowlist, args: &Args) -> Result<Allowlist> {
+    let limits = &mut allowlist.archive_limits;
+    for (key, value) in &args.archive_limits {
+        let number = || {
+            value
+                .parse::<u64>()
+                .ok()
+                .filter(|&n| n > 0)
+                .with_context(|| format!("--archive-limits {key}={value}: expected a positive number"))
+        };
+        let size = || crate::archive::parse_size(value).map_err(|e| anyhow::anyhow!("--archive-limits {key}: {e}"));
+        match key.as_str() {
+            "depth" => limits.max_depth = number()?.try_into().context("--archive-limits depth is too large")?,
+            "bytes" => limits.max_archive_bytes = size()?,
+            "total" => limits.max_total_bytes = size()?,
+            "members" => limits.max_members = number()?,
+            "ratio" => limits.max_ratio = number()?,
+            other => {
+                anyhow::bail!("--archive-limits: unknown key {other:?} (keys: depth, bytes, total, members, ratio)")
+            }
+        }
+    }
+    Ok(allowlist)
 }
 
 /// The user's config file, then the repository's allowlist (as the caller read it), then
@@ -124,6 +153,9 @@ pub fn staged_allowlist(repo: &Repository, index: &Index) -> Result<Option<Sourc
 pub fn conclude(args: &Args, allowlist: &Allowlist, checked: &Checked, scope: Scope) -> Result<Outcome> {
     let style = Style { color: args.color, show_secrets: args.show_secrets };
     let mut err = io::stderr().lock();
+    for warning in &checked.warnings {
+        let _ = writeln!(err, "awsguard: warning: {warning}");
+    }
     for entry in allowlist.allow_all_entries() {
         let _ = writeln!(
             err,

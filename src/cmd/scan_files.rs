@@ -2,6 +2,7 @@
 //! editors. Inside a repository, what `.gitignore` ignores is skipped, and `.awsguard.toml`
 //! applies as staged.
 
+use std::cell::RefCell;
 use std::ffi::OsString;
 use std::io::Read;
 use std::path::{Path, PathBuf};
@@ -10,7 +11,8 @@ use anyhow::{Context, Result};
 use git2::Repository;
 
 use super::{Outcome, conclude, load_allowlist};
-use crate::check::{Checked, check_bytes};
+use crate::archive::Budget;
+use crate::check::{Checked, check_bytes, check_whole};
 use crate::cli::Args;
 use crate::report::Scope;
 use crate::rules::RULES;
@@ -39,15 +41,16 @@ pub fn run(args: &Args, paths: &[OsString]) -> Result<Outcome> {
         if path == "-" {
             let mut content = Vec::new();
             std::io::stdin().lock().read_to_end(&mut content).context("reading stdin")?;
-            check_bytes(&scanner, &allowlist, b"<stdin>", &content, &mut checked);
+            check_bytes(&scanner, &allowlist, b"<stdin>", &content, None, &mut checked);
             continue;
         }
         collect(repo.as_ref(), Path::new(path), &mut files)?;
     }
+    let budget = RefCell::new(Budget::new(allowlist.archive_limits));
     for file in files {
         let content = std::fs::read(&file).with_context(|| format!("reading {}", file.display()))?;
         let shown = file.strip_prefix("./").unwrap_or(&file);
-        check_bytes(&scanner, &allowlist, shown.as_os_str().as_encoded_bytes(), &content, &mut checked);
+        check_whole(&scanner, &allowlist, &budget, shown.as_os_str().as_encoded_bytes(), &content, None, &mut checked)?;
     }
     conclude(args, &allowlist, &checked, Scope::Files)
 }

@@ -48,17 +48,19 @@ OPTIONS:
                       with truth.tsv (path, line, family, fingerprint of each planted value)
     --awsguard PATH   the binary to measure (default: target/release/awsguard of this crate)
     --batch N         files per git repository (default 250)
-    --values MODE     uniform (default): values drawn uniformly from the credential's
-                      alphabet, like real keys; fake: awsguard::fake's filtered values (no
-                      vowel-heavy or repetitive draws), as the unit tests use
+    --values MODE     real (default): values shaped like the ones AWS issues (uniform
+                      random secrets and tokens, key IDs that encode an account ID);
+                      fake: awsguard::fake's filtered values (no vowel-heavy or repetitive
+                      draws), as the unit tests use
     -h, --help        print this help
 ";
 
 /// How credential values are drawn.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum Values {
-    /// Uniformly from the alphabet, as AWS issues them.
-    Uniform,
+    /// Shaped like the values AWS issues: uniform random secrets and tokens, key IDs
+    /// that encode an account ID.
+    Real,
     /// Through `Fake::key_id`, `Fake::secret` and `Fake::session_token`.
     Fake,
 }
@@ -82,7 +84,7 @@ fn parse_args() -> Result<Opts> {
         keep: None,
         awsguard: Path::new(env!("CARGO_MANIFEST_DIR")).join("target").join("release").join("awsguard"),
         batch: 250,
-        values: Values::Uniform,
+        values: Values::Real,
     };
     let mut parser = lexopt::Parser::from_env();
     while let Some(arg) = parser.next()? {
@@ -95,9 +97,9 @@ fn parse_args() -> Result<Opts> {
             Long("batch") => opts.batch = parser.value()?.parse::<usize>()?.max(1),
             Long("values") => {
                 opts.values = match parser.value()?.string()?.as_str() {
-                    "uniform" => Values::Uniform,
+                    "real" => Values::Real,
                     "fake" => Values::Fake,
-                    other => bail!("--values {other}: expected uniform or fake"),
+                    other => bail!("--values {other}: expected real or fake"),
                 }
             }
             Short('h') | Long("help") => {
@@ -385,16 +387,31 @@ impl G {
 
     // -- credential values --------------------------------------------------------------
 
+    /// A key ID as AWS issues them. Current `AKIA`/`ASIA` IDs encode the account: the
+    /// first ten characters hold a set high bit, the 40-bit account ID and random bits
+    /// (what `awsguard::rules::account_id` decodes), so the fifth character is Q-Z or 2-7;
+    /// legacy ones start with I or J. The rest is random, and `ABIA`/`ACCA` are uniform.
     fn key_id(&mut self, prefix: &str) -> String {
-        match self.values {
-            Values::Uniform => format!("{prefix}{}", self.chars(B32, 16)),
-            Values::Fake => self.fake.key_id(prefix),
+        if self.values == Values::Fake {
+            return self.fake.key_id(prefix);
         }
+        let body = match prefix {
+            "AKIA" | "ASIA" if self.chance(0.85) => {
+                let account = self.rng.u64(1..1_000_000_000_000);
+                let first48 = (1 << 47) | (account << 7) | self.rng.u64(0..128);
+                let bits = (first48 << 2) | self.rng.u64(0..4);
+                let head: String = (0..10).rev().map(|i| B32[((bits >> (i * 5)) & 31) as usize] as char).collect();
+                head + &self.chars(B32, 6)
+            }
+            "AKIA" | "ASIA" => format!("{}{}", self.pick(&["I", "J"]), self.chars(B32, 15)),
+            _ => self.chars(B32, 16),
+        };
+        format!("{prefix}{body}")
     }
 
     fn secret(&mut self) -> String {
         match self.values {
-            Values::Uniform => self.chars(B64, 40),
+            Values::Real => self.chars(B64, 40),
             Values::Fake => self.fake.secret(),
         }
     }
@@ -3413,6 +3430,8 @@ fn report(
     let mut unexpected: Vec<Alarm> = Vec::new();
     let mut neg_files = 0;
     let mut neg_flagged = 0;
+    // Flagged only by non-AWS secrets next to AWS settings: arguable, counted apart too.
+    let mut neg_flagged_other_secret_only = 0;
     let mut neg_by_type: BTreeMap<Ty, (usize, usize)> = BTreeMap::new();
     // Per category: snippets, flagged, snippets with AWS named within 5 lines, flagged of those.
     let mut near_stats: BTreeMap<Cat, [usize; 4]> = BTreeMap::new();
@@ -3460,11 +3479,15 @@ fn report(
             if !found.is_empty() {
                 neg_flagged += 1;
                 entry.1 += 1;
+                if extra.iter().all(|a| a.near.is_some_and(|n| n.cat == Cat::OtherSecretNearAws)) {
+                    neg_flagged_other_secret_only += 1;
+                }
             }
+            let flagged_blocks: BTreeSet<usize> = extra.iter().filter_map(|a| a.near.map(|n| n.block)).collect();
             let mut blocks: BTreeMap<usize, (Cat, bool, bool)> = BTreeMap::new();
             for near in &file.nears {
                 let e = blocks.entry(near.block).or_insert((near.cat, false, false));
-                e.1 |= found.iter().any(|f| f.line == near.line);
+                e.1 |= flagged_blocks.contains(&near.block);
                 e.2 |= aws_nearby(&lines, near.line);
             }
             for (cat, flagged, aws) in blocks.into_values() {
@@ -3509,7 +3532,8 @@ fn report(
         r,
         "- {planted} credentials planted, {nears} near-miss lines placed; values: {}",
         match opts.values {
-            Values::Uniform => "uniform random draws from each credential's alphabet",
+            Values::Real =>
+                "shaped like AWS issues them (uniform random secrets and tokens, key IDs encoding an account ID)",
             Values::Fake => "awsguard::fake's filtered values",
         }
     );
@@ -3574,9 +3598,22 @@ fn report(
     let _ = writeln!(r, "|---:|---:|---:|---|---:|---|");
     let _ = writeln!(
         r,
-        "| {neg_files} | {neg_flagged} | {} | {lo:.2}–{hi:.2} | ≤ 0.5 % | {} |\n",
+        "| {neg_files} | {neg_flagged} | {} | {lo:.2}–{hi:.2} | ≤ 0.5 % | {} |",
         pct(rate),
         if rate <= 0.5 { "ok" } else { "**above target**" }
+    );
+    let strict = neg_flagged - neg_flagged_other_secret_only;
+    let (lo, hi) = wilson(strict, neg_files);
+    let strict_rate = if neg_files == 0 { 0.0 } else { 100.0 * strict as f64 / neg_files as f64 };
+    let _ = writeln!(
+        r,
+        "| {neg_files} | {strict} (not counting {neg_flagged_other_secret_only} files flagged only for a non-AWS secret next to AWS settings) | {} | {lo:.2}–{hi:.2} | ≤ 0.5 % | {} |\n",
+        pct(strict_rate),
+        if strict_rate <= 0.5 { "ok" } else { "**above target**" }
+    );
+    let _ = writeln!(
+        r,
+        "Every credential-free file here carries 1 to 4 near-misses on purpose, so this rate measures those near-misses, not a typical repository; run `bench/false-alarms.sh` on real code for that.\n"
     );
     let _ = writeln!(
         r,

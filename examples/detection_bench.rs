@@ -745,6 +745,12 @@ impl<'g> B<'g> {
         expand_with(template, &mut |spec| self.cred_token(spec))
     }
 
+    /// Expands the lines of one snippet; every value records the whole snippet as its form.
+    fn inst_lines(&mut self, templates: &[String]) -> Vec<String> {
+        self.form = templates.join("\n");
+        templates.iter().map(|t| expand_with(t, &mut |spec| self.cred_token(spec))).collect()
+    }
+
     fn cred_token(&mut self, spec: &str) -> Option<String> {
         Some(match spec {
             "" => String::new(),
@@ -1778,7 +1784,7 @@ fn family_block(b: &mut B, ty: Ty, fam: Family) -> Vec<String> {
         Family::UrlEncoded => url_templates(b.g, ty),
         Family::Utf16 | Family::Notebook | Family::Minified => unreachable!("file-level families"),
     };
-    templates.iter().map(|t| b.inst(t)).collect()
+    b.inst_lines(&templates)
 }
 
 fn strings(items: &[&str]) -> Vec<String> {
@@ -2807,7 +2813,8 @@ fn reg_lines(b: &mut B, inner: Family) -> Vec<String> {
         }
         _ => &["\"AWS_ACCESS_KEY_ID\"=\"{ID}\"", "\"AWS_SECRET_ACCESS_KEY\"=\"{SL}\""],
     };
-    t.iter().map(|l| b.inst(l)).collect()
+    let lines: Vec<String> = t.iter().map(|l| l.to_string()).collect();
+    b.inst_lines(&lines)
 }
 
 /// An IAM console credentials export: a header and one row per user.
@@ -3617,7 +3624,7 @@ fn report(
     );
     let _ = writeln!(
         r,
-        "Near-miss snippets in credential-free files, by category. A snippet is flagged when a finding is on one of its lines; \"AWS nearby\" means AWS is named (or a key ID appears) within 5 lines, which the `.context` rules require.\n"
+        "Near-miss snippets in credential-free files, by category. A snippet is flagged when a finding falls on it (its line, and its column on a line holding several); \"AWS nearby\" means AWS is named (or a key ID appears) within 5 lines, which the `.context` rules require.\n"
     );
     let _ = writeln!(r, "| category | snippets | flagged | with AWS nearby | flagged of those |");
     let _ = writeln!(r, "|---|---:|---:|---:|---:|");

@@ -21,5 +21,6 @@ pub mod report;
 pub mod rules;
 pub mod scan;
 pub mod staged;
+pub mod words;
 
 pub use cmd::{Outcome, run};

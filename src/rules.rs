@@ -71,6 +71,7 @@ struct RuleSyntax {
     context: Option<String>,
     #[serde(default)]
     context_lines: usize,
+    context_bytes: Option<usize>,
     near: Option<String>,
     #[serde(default)]
     near_lines: usize,
@@ -82,6 +83,8 @@ struct RuleSyntax {
     require: Vec<CharClass>,
     #[serde(default)]
     word_like: bool,
+    #[serde(default)]
+    whole_token: bool,
     #[serde(default)]
     examples: Vec<String>,
     #[serde(default)]
@@ -96,8 +99,13 @@ pub struct Rule {
     pub keywords: Vec<String>,
     /// Index of the rule whose findings anchor this one (`near`), and the line window.
     pub near: Option<(usize, usize)>,
-    /// Lines on either side of a value in which `context` must match.
+    /// Lines on either side of a value in which `context` must match...
     pub context_lines: usize,
+    /// ...and at most this many bytes away, if the rule says so.
+    pub context_bytes: Option<usize>,
+    /// The value must be a whole token: a match followed by more base64 is a slice of a
+    /// longer one (the patterns cap their repetition).
+    pub whole_token: bool,
     pub examples: Vec<String>,
     pub negative_examples: Vec<String>,
     pattern_src: String,
@@ -154,7 +162,7 @@ impl Rule {
         if !f.require.iter().all(|class| body.iter().any(|&b| class.contains(b))) {
             return false;
         }
-        !(f.word_like && reads_like_words(body))
+        !(f.word_like && crate::words::reads_like_words(body))
     }
 
     /// Whether `rule_id` names this rule or one of its parents (`aws.secret-access-key`
@@ -213,6 +221,8 @@ impl Ruleset {
                 keywords: syntax.keywords.clone(),
                 near,
                 context_lines: syntax.context_lines,
+                context_bytes: syntax.context_bytes,
+                whole_token: syntax.whole_token,
                 examples: syntax.examples.clone(),
                 negative_examples: syntax.negative_examples.clone(),
                 pattern_src: expand_fragments(&syntax.pattern, &file.fragments)?,
@@ -304,11 +314,16 @@ pub fn decode_value(raw: &[u8]) -> std::borrow::Cow<'_, [u8]> {
     out.into()
 }
 
-/// The AWS documentation keys contain `EXAMPLE`; placeholders repeat one character.
+/// The AWS documentation keys contain `EXAMPLE`; placeholders repeat one character
+/// (`AKIA` and sixteen `X`) or count through the alphabet (`ABCDEFGHIJKLMNOP`,
+/// `0123456789`). A random 40-character secret has such a run once in 10^11.
 fn is_placeholder(value: &[u8]) -> bool {
     let has_example = value.windows(7).any(|w| w.eq_ignore_ascii_case(b"EXAMPLE"));
-    let has_run = value.windows(6).any(|w| w.iter().all(|&b| b == w[0]));
-    has_example || has_run
+    let has_repeat = value.windows(6).any(|w| w.iter().all(|&b| b == w[0]));
+    let has_sequence = value.windows(8).any(|w| {
+        w.windows(2).all(|p| p[1] == p[0].wrapping_add(1)) || w.windows(2).all(|p| p[0] == p[1].wrapping_add(1))
+    });
+    has_example || has_repeat || has_sequence
 }
 
 fn distinct(bytes: &[u8]) -> usize {
@@ -327,14 +342,6 @@ pub fn entropy(bytes: &[u8]) -> f64 {
     }
     let n = bytes.len() as f64;
     counts.iter().filter(|&&c| c > 0).map(|&c| c as f64 / n).map(|p| -p * p.log2()).sum()
-}
-
-/// A key-ID body that is all letters and vowel-rich is a word (`ASIAPACIFICSALESTEAM`),
-/// not a key: random base32 has a digit in 96% of cases and about 3 vowels in 16 letters.
-fn reads_like_words(body: &[u8]) -> bool {
-    let no_digit = body.iter().all(|b| b.is_ascii_alphabetic());
-    let vowels = body.iter().filter(|b| b"AEIOUYaeiouy".contains(b)).count();
-    no_digit && vowels * 16 >= body.len() * 6
 }
 
 /// The 12-digit AWS account that owns an `AKIA`/`ASIA` key ID, decoded offline.
@@ -405,6 +412,15 @@ mod tests {
     }
 
     #[test]
+    fn sequences_and_repeats_are_placeholders() {
+        assert!(is_placeholder(&[&b"AKIA"[..], b"ABCDEFGHIJKLMNOP"].concat()));
+        assert!(is_placeholder(b"abcdefghijklmnopqrstuvwxyz0123456789ABCD"));
+        assert!(is_placeholder(b"x9876543210y"));
+        assert!(is_placeholder(b"AKIAQQQQQQZ2"));
+        assert!(!is_placeholder(&[&b"AKIA"[..], b"Q3EGTKXWZ7BNMLPR"].concat()));
+    }
+
+    #[test]
     fn entropy_separates_hex_from_base64() {
         // Hex can never exceed 4 bits per character; the secret floor sits above it.
         assert!(entropy(b"0123456789abcdef0123456789abcdef01234567") <= 4.0);
@@ -429,12 +445,5 @@ mod tests {
         key[4] = b'I';
         assert_eq!(account_id(&key), None, "old-format key IDs have no account");
         assert_eq!(account_id(b"AIDAAAAAAAAAAAAAAAAA"), None);
-    }
-
-    #[test]
-    fn words_are_not_key_ids() {
-        assert!(reads_like_words(b"PACIFICSALESTEAM"));
-        assert!(!reads_like_words(b"Q3EGTKXWZ7BNMLPR"));
-        assert!(!reads_like_words(b"LALEMEL33243OLIB"));
     }
 }

@@ -129,7 +129,7 @@ impl Scanner {
                 let rule = near.trailing_zeros() as usize;
                 near &= near - 1;
                 let lines = self.rules.rules[rule].near.map_or(0, |(_, n)| n);
-                let (ws, we) = token_window(haystack, window(haystack, start, end, lines));
+                let (ws, we) = token_window(haystack, window(haystack, start, end, lines, WINDOW_BYTES));
                 let ws = ws.max(searched_until[rule]);
                 if ws < we {
                     self.find(rule, haystack, ws, we, out);
@@ -175,7 +175,7 @@ impl Scanner {
             let Some(m) = regex.captures_read_at(&mut locs, slice, at) else { break };
             let Some((vs, ve)) = locs.get(1) else { break };
             at = ve.max(m.start() + 1);
-            if !ends_cleanly(slice, ve) {
+            if rule.whole_token && !ends_cleanly(slice, ve) {
                 continue;
             }
             let value = decode_value(&slice[vs..ve]);
@@ -188,7 +188,8 @@ impl Scanner {
             }
             let (abs_start, abs_end) = (start + vs, start + ve);
             if let Some(context) = rule.context() {
-                let (ws, we) = window(haystack, abs_start, abs_end, rule.context_lines);
+                let bytes = rule.context_bytes.unwrap_or(WINDOW_BYTES);
+                let (ws, we) = window(haystack, abs_start, abs_end, rule.context_lines, bytes);
                 if !context.is_match(&haystack[ws..we]) {
                     continue;
                 }
@@ -225,10 +226,10 @@ fn ends_cleanly(slice: &[u8], end: usize) -> bool {
 }
 
 /// The byte range from `lines` lines before `start`'s line to `lines` lines after `end`'s,
-/// clipped to [`WINDOW_BYTES`] on either side.
-fn window(haystack: &[u8], start: usize, end: usize, lines: usize) -> (usize, usize) {
-    let lo = start.saturating_sub(WINDOW_BYTES);
-    let hi = (end + WINDOW_BYTES).min(haystack.len());
+/// clipped to `bytes` on either side.
+fn window(haystack: &[u8], start: usize, end: usize, lines: usize, bytes: usize) -> (usize, usize) {
+    let lo = start.saturating_sub(bytes);
+    let hi = (end + bytes).min(haystack.len());
     let mut ws = memrchr(b'\n', &haystack[lo..start]).map_or(lo, |i| lo + i + 1);
     for _ in 0..lines {
         if ws <= lo {
@@ -394,16 +395,16 @@ mod tests {
     fn windows_span_whole_lines_within_the_byte_bound() {
         let text = b"l1\nl2\nl3 value\nl4\nl5\n";
         let at = 9; // "value" on line 3
-        let (ws, we) = window(text, at, at + 5, 1);
+        let (ws, we) = window(text, at, at + 5, 1, WINDOW_BYTES);
         assert_eq!(&text[ws..we], b"l2\nl3 value\nl4");
-        let (ws, we) = window(text, at, at + 5, 0);
+        let (ws, we) = window(text, at, at + 5, 0, WINDOW_BYTES);
         assert_eq!(&text[ws..we], b"l3 value");
-        let (ws, we) = window(text, at, at + 5, 9);
+        let (ws, we) = window(text, at, at + 5, 9, WINDOW_BYTES);
         assert_eq!(&text[ws..we], &text[..]);
         // On a giant line the window is clipped, then shrunk to whole tokens.
         let mut long = vec![b'a'; 10_000];
         long[5_000] = b' ';
-        let (ws, we) = token_window(&long, window(&long, 5_001, 5_002, 3));
+        let (ws, we) = token_window(&long, window(&long, 5_001, 5_002, 3, WINDOW_BYTES));
         assert!(ws >= 5_000 - WINDOW_BYTES && we <= 5_002 + WINDOW_BYTES);
         assert!(long[ws..we].iter().all(|&b| b == b' ') || ws == we || long[ws] == b' ');
     }

@@ -29,7 +29,7 @@ fn a_long_run_of_one_keyword_on_one_line() {
 #[test]
 fn millions_of_keyword_lines_that_look_like_keys() {
     // Every line is AKIA + 16 base32 letters, but with only three distinct characters.
-    assert_eq!(scan(&repeat_to("AKIAAKIAAKIAAKIAAKIA\n", 32 * MB)), 0);
+    assert_eq!(scan(&repeat_to(&format!("{}\n", "AKIA".repeat(5)), 32 * MB)), 0);
 }
 
 #[test]

@@ -138,8 +138,7 @@ impl Fake {
             let varied = distinct * 2 >= n.min(alphabet.len());
             let example = b.windows(7).any(|w| w.eq_ignore_ascii_case(b"EXAMPLE"));
             let run = b.windows(4).any(|w| w.iter().all(|&c| c == w[0]));
-            let vowels = b.iter().filter(|c| b"AEIOUYaeiouy".contains(c)).count();
-            let wordy = vowels * 16 >= n * 5;
+            let wordy = crate::words::reads_like_words(b);
             // The secret rules' entropy floor (4.1 bits) rejects about 5 in a million
             // random 40-character secrets; generated ones stay clear of it.
             let rich = n < 40 || alphabet.len() < 62 || crate::rules::entropy(b) >= 4.3;

@@ -7,12 +7,13 @@
 //! counted over the prose of the Linux kernel's `Documentation/*.rst` (2.9 million words,
 //! add-one smoothing). A value scores the sum over its adjacent letter pairs.
 //!
-//! - An all-letter 16-character key-ID body reads like words at -4 bits or more: 0.56 % of
-//!   random letter bodies do, 99 % of bodies glued from English words. Only 3.6 % of real
-//!   key IDs have no digit at all, so this costs 2 in 10,000 real key IDs.
-//! - A longer value with digits or symbols (a 40-character secret) reads like words at
-//!   +10 bits or more: random base64 does less than once in 10,000, camel-case placeholders
-//!   (`YourSecretAccessKeyGoesHereReplaceMeNow1`) score 20 to 40.
+//! - An all-letter 16-character key-ID body reads like words at 0 bits or more: 0.19 % of
+//!   random letter bodies do, 97 % of bodies glued from English words. Only 3.6 % of real
+//!   key IDs have no digit at all, so this costs 7 in 100,000 real key IDs.
+//! - A long value with digits or symbols (a 40-character secret, at least 30 letter pairs)
+//!   reads like words at +10 bits or more: random base64 does 3 times in a million,
+//!   camel-case placeholders (`YourSecretAccessKeyGoesHereReplaceMeNow1`) score 20 to 40.
+//!   Shorter mixed values (key-ID bodies with a digit) are never taken for words.
 
 /// `log2 P(column | row) + log2 26`, in eighths of a bit.
 const BIGRAM_GAIN: [[i8; 26]; 26] = [
@@ -94,12 +95,8 @@ pub fn reads_like_words(value: &[u8]) -> bool {
             pairs += 1;
         }
     }
-    if pairs < 12 {
-        return false;
-    }
-    let all_letters = value.iter().all(u8::is_ascii_alphabetic);
     // Thresholds in eighths of a bit; see the module documentation.
-    score >= if all_letters { -32 } else { 80 }
+    if value.iter().all(u8::is_ascii_alphabetic) { pairs >= 12 && score >= 0 } else { pairs >= 30 && score >= 80 }
 }
 
 #[cfg(test)]

@@ -11,8 +11,7 @@ fn fingerprint(value: &str) -> String {
 }
 
 fn stage_allowlist(repo: &TestRepo, text: &str) {
-    repo.write(".awsguard.toml", text);
-    repo.add(&[".awsguard.toml"]);
+    repo.stage(".awsguard.toml", text);
 }
 
 #[test]
@@ -27,17 +26,14 @@ fn a_fingerprint_entry_allows_exactly_that_secret() {
             fingerprint(&allowed)
         ),
     );
-    repo.write("incident.md", format!("The leaked key was {allowed}.\n"));
-    repo.add(&["incident.md"]);
+    repo.stage("incident.md", format!("The leaked key was {allowed}.\n"));
     repo.assert_commits(&[]);
     // It survives moving to another line and a rename with edits.
     repo.git(&["mv", "incident.md", "postmortem.md"]);
-    repo.write("postmortem.md", format!("# Postmortem\n\nIntro.\n\nThe leaked key was {allowed}, now revoked.\n"));
-    repo.add(&["postmortem.md"]);
+    repo.stage("postmortem.md", format!("# Postmortem\n\nIntro.\n\nThe leaked key was {allowed}, now revoked.\n"));
     repo.assert_commits(&[]);
     // Another key is still blocked.
-    repo.write("postmortem.md", format!("# Postmortem\n\nThe leaked key was {allowed}.\nAlso {other}\n"));
-    repo.add(&["postmortem.md"]);
+    repo.stage("postmortem.md", format!("# Postmortem\n\nThe leaked key was {allowed}.\nAlso {other}\n"));
     repo.assert_blocked(&[], "postmortem.md:4:6:", &other);
 }
 
@@ -61,8 +57,7 @@ fn a_path_entry_allows_only_its_paths_and_rules() {
     repo.git(&["rm", "-q", "--cached", "docs/setup.md"]);
     // Another rule inside the path: blocked.
     let secret = fake.secret();
-    repo.write("docs/examples/secret.md", format!("aws_secret_access_key = {secret}\n"));
-    repo.add(&["docs/examples/secret.md"]);
+    repo.stage("docs/examples/secret.md", format!("aws_secret_access_key = {secret}\n"));
     repo.assert_blocked(&[], "docs/examples/secret.md:1:25: aws.secret-access-key:", &secret);
 }
 
@@ -75,11 +70,9 @@ fn a_pattern_entry_allows_matching_values() {
         "[[allow]]\npattern = \"^ASIA\"\nreason = \"short-lived test credentials from the sandbox\"\n",
     );
     let (asia, akia) = (fake.key_id("ASIA"), fake.key_id("AKIA"));
-    repo.write("a.txt", format!("{asia}\n"));
-    repo.add(&["a.txt"]);
+    repo.stage("a.txt", format!("{asia}\n"));
     repo.assert_commits(&[]);
-    repo.write("a.txt", format!("{asia}\n{akia}\n"));
-    repo.add(&["a.txt"]);
+    repo.stage("a.txt", format!("{asia}\n{akia}\n"));
     repo.assert_blocked(&[], "a.txt:2:1:", &akia);
 }
 
@@ -87,8 +80,7 @@ fn a_pattern_entry_allows_matching_values() {
 fn an_allowlist_edited_only_in_the_work_tree_has_no_effect() {
     let repo = TestRepo::with_hook();
     let key = fake().key_id("AKIA");
-    repo.write("a.txt", format!("{key}\n"));
-    repo.add(&["a.txt"]);
+    repo.stage("a.txt", format!("{key}\n"));
     // Written but not staged: not what is committed, so not in force.
     repo.write(".awsguard.toml", format!("[[allow]]\nfingerprint = \"{}\"\nreason = \"x\"\n", fingerprint(&key)));
     repo.assert_blocked(&[], "a.txt:1:1:", &key);
@@ -103,8 +95,7 @@ fn a_staged_allowlist_with_unstaged_breakage_still_applies_as_staged() {
     let key = fake().key_id("AKIA");
     stage_allowlist(&repo, &format!("[[allow]]\nfingerprint = \"{}\"\nreason = \"fixture\"\n", fingerprint(&key)));
     repo.write(".awsguard.toml", "this is not toml [[[\n");
-    repo.write("a.txt", format!("{key}\n"));
-    repo.add(&["a.txt"]);
+    repo.stage("a.txt", format!("{key}\n"));
     repo.assert_commits(&[]);
 }
 
@@ -119,8 +110,7 @@ fn expired_entries_stop_applying_and_say_so() {
             fingerprint(&key)
         ),
     );
-    repo.write("a.txt", format!("{key}\n"));
-    repo.add(&["a.txt"]);
+    repo.stage("a.txt", format!("{key}\n"));
     let run = repo.assert_blocked(&[], "a.txt:1:1:", &key);
     run.assert_contains(".awsguard.toml:2").assert_contains("expired");
     // A future date applies.
@@ -134,8 +124,7 @@ fn expired_entries_stop_applying_and_say_so() {
 #[test]
 fn malformed_allowlists_block_with_file_line_and_column() {
     let repo = TestRepo::with_hook();
-    repo.write("a.txt", "clean\n");
-    repo.add(&["a.txt"]);
+    repo.stage("a.txt", "clean\n");
     let cases = [
         ("[[allow]\n", ".awsguard.toml:1:"),
         ("[[allow]]\npath = \"docs/**\"\n", ".awsguard.toml:1:1: entry has no `reason`"),
@@ -164,11 +153,9 @@ fn allow_all_entries_pass_with_a_warning_every_time() {
     let repo = TestRepo::with_hook();
     stage_allowlist(&repo, "[[allow]]\npath = \"**\"\nallow_all = true\nreason = \"throwaway sandbox repository\"\n");
     let key = fake().key_id("AKIA");
-    repo.write("a.txt", format!("{key}\n"));
-    repo.add(&["a.txt"]);
+    repo.stage("a.txt", format!("{key}\n"));
     repo.assert_commits(&[]).assert_contains("allows every finding").assert_contains("throwaway sandbox");
-    repo.write("b.txt", "b\n");
-    repo.add(&["b.txt"]);
+    repo.stage("b.txt", "b\n");
     repo.assert_commits(&[]).assert_contains("allows every finding");
 }
 
@@ -196,8 +183,7 @@ fn inline_markers_work_in_every_comment_syntax() {
     repo.assert_commits(&[]);
     // The marker covers its own line only.
     let key = fake.key_id("AKIA");
-    repo.write("a.py", format!("{}key2 = \"{key}\"\n", lines[0].1));
-    repo.add(&["a.py"]);
+    repo.stage("a.py", format!("{}key2 = \"{key}\"\n", lines[0].1));
     repo.assert_blocked(&[], "a.py:2:9:", &key);
 }
 
@@ -205,8 +191,7 @@ fn inline_markers_work_in_every_comment_syntax() {
 fn awsguard_allow_writes_stages_and_lets_the_commit_through() {
     let repo = TestRepo::with_hook();
     let key = fake().key_id("AKIA");
-    repo.write("fixture.json", format!("{{\"id\": \"{key}\"}}\n"));
-    repo.add(&["fixture.json"]);
+    repo.stage("fixture.json", format!("{{\"id\": \"{key}\"}}\n"));
     let blocked = repo.assert_blocked(&[], "fixture.json:1:9:", &key);
     // The blocked message prints the exact command.
     let command = blocked
@@ -272,8 +257,7 @@ fn user_and_command_line_configs_are_merged() {
         .unwrap();
     let ci = repo.home.join("ci.toml");
     std::fs::write(&ci, format!("[[allow]]\nfingerprint = \"{}\"\nreason = \"ci policy\"\n", fingerprint(&b))).unwrap();
-    repo.write("a.txt", format!("{a}\n{b}\n"));
-    repo.add(&["a.txt"]);
+    repo.stage("a.txt", format!("{a}\n{b}\n"));
     repo.awsguard(&[]).assert_code(1).assert_contains("a.txt:2:1:").assert_lacks("a.txt:1:1:");
     repo.awsguard(&["--config", ci.to_str().unwrap()]).assert_code(0);
     // A broken --config file fails closed, as does a missing one.

@@ -27,8 +27,7 @@ fn a_key_in_a_deflated_member_is_blocked() {
     let repo = TestRepo::with_hook();
     let secret = fake().secret();
     let env = format!("REGION=us-east-1\nAWS_SECRET_ACCESS_KEY={secret}\n");
-    repo.write("dist/lambda.zip", zip_of(&[("index.js", lambda_handler()), (".env", env.as_bytes())], Deflated));
-    repo.add(&["dist/lambda.zip"]);
+    repo.stage("dist/lambda.zip", zip_of(&[("index.js", lambda_handler()), (".env", env.as_bytes())], Deflated));
     repo.assert_blocked(&[], "dist/lambda.zip!.env:2:23: aws.secret-access-key:", &secret);
 }
 
@@ -36,8 +35,7 @@ fn a_key_in_a_deflated_member_is_blocked() {
 fn a_key_in_a_stored_member_is_blocked() {
     let repo = TestRepo::with_hook();
     let key = fake().key_id("AKIA");
-    repo.write("app.jar", zip_of(&[("config/app.properties", format!("aws.accessKeyId={key}\n").as_bytes())], Stored));
-    repo.add(&["app.jar"]);
+    repo.stage("app.jar", zip_of(&[("config/app.properties", format!("aws.accessKeyId={key}\n").as_bytes())], Stored));
     repo.assert_blocked(&[], "app.jar!config/app.properties:1:17:", &key);
 }
 
@@ -48,8 +46,7 @@ fn a_key_in_a_nested_archive_is_blocked() {
     let inner = zip_of(&[("creds.json", format!("{{\"AccessKeyId\": \"{key}\"}}").as_bytes())], Deflated);
     let middle = zip_of(&[("lib/inner.jar", &inner)], Deflated);
     let outer = zip_of(&[("README", b"hi\n"), ("WEB-INF/lib/middle.war", &middle)], Deflated);
-    repo.write("deploy.zip", outer);
-    repo.add(&["deploy.zip"]);
+    repo.stage("deploy.zip", outer);
     repo.assert_blocked(&[], "deploy.zip!WEB-INF/lib/middle.war!lib/inner.jar!creds.json:1:18:", &key);
 }
 
@@ -57,8 +54,7 @@ fn a_key_in_a_nested_archive_is_blocked() {
 fn archives_are_recognised_by_content_not_name() {
     let repo = TestRepo::with_hook();
     let key = fake().key_id("AKIA");
-    repo.write("blob.dat", zip_of(&[("k", format!("{key}\n").as_bytes())], Deflated));
-    repo.add(&["blob.dat"]);
+    repo.stage("blob.dat", zip_of(&[("k", format!("{key}\n").as_bytes())], Deflated));
     repo.assert_blocked(&[], "blob.dat!k:1:1:", &key);
 }
 
@@ -75,27 +71,23 @@ fn a_key_in_a_tar_gz_is_blocked() {
     tar.append_data(&mut header, "scripts/deploy.sh", content.as_bytes()).unwrap();
     let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
     gz.write_all(&tar.into_inner().unwrap()).unwrap();
-    repo.write("release.tgz", gz.finish().unwrap());
-    repo.add(&["release.tgz"]);
+    repo.stage("release.tgz", gz.finish().unwrap());
     repo.assert_blocked(&[], "release.tgz!scripts/deploy.sh:1:26:", &key);
 }
 
 #[test]
 fn a_clean_archive_passes_and_a_renamed_one_is_not_rescanned() {
     let repo = TestRepo::with_hook();
-    repo.write("dist/app.zip", zip_of(&[("index.js", lambda_handler())], Deflated));
-    repo.add(&["dist/app.zip"]);
+    repo.stage("dist/app.zip", zip_of(&[("index.js", lambda_handler())], Deflated));
     repo.assert_commits(&[]);
     // An archive committed with a key (bypassing the hook), then only renamed: no new content.
     let key = fake().key_id("AKIA");
-    repo.write("old.zip", zip_of(&[("k.txt", format!("{key}\n").as_bytes())], Deflated));
-    repo.add(&["old.zip"]);
+    repo.stage("old.zip", zip_of(&[("k.txt", format!("{key}\n").as_bytes())], Deflated));
     repo.commit_unchecked("archive with a key");
     repo.git(&["mv", "old.zip", "renamed.zip"]);
     repo.assert_commits(&[]);
     // Modified, it is scanned whole: the old member's key is in what is being committed.
-    repo.write("renamed.zip", zip_of(&[("k.txt", format!("{key}\n").as_bytes()), ("new.txt", b"x\n")], Deflated));
-    repo.add(&["renamed.zip"]);
+    repo.stage("renamed.zip", zip_of(&[("k.txt", format!("{key}\n").as_bytes()), ("new.txt", b"x\n")], Deflated));
     repo.assert_blocked(&[], "renamed.zip!k.txt:1:1:", &key);
 }
 
@@ -104,15 +96,13 @@ fn a_zip_bomb_is_refused_with_exit_2_unless_listed() {
     let repo = TestRepo::with_hook();
     let bomb = zip_of(&[("zeros.bin", &vec![0u8; 64 << 20])], Deflated);
     assert!(bomb.len() < 1 << 20, "a real bomb: tiny compressed");
-    repo.write("bomb.zip", bomb);
-    repo.add(&["bomb.zip"]);
+    repo.stage("bomb.zip", bomb);
     let run = repo.awsguard(&[]);
     run.assert_code(2).assert_contains("bomb.zip").assert_contains("ratio").assert_contains("[archives] unscanned");
     assert_ne!(repo.commit(&[]).code(), 0);
     assert_eq!(repo.head(), None);
     // Listing it explicitly lets it through after a raw scan, with a warning every time.
-    repo.write(".awsguard.toml", "[archives]\nunscanned = [\"bomb.zip\"]\n");
-    repo.add(&[".awsguard.toml"]);
+    repo.stage(".awsguard.toml", "[archives]\nunscanned = [\"bomb.zip\"]\n");
     repo.assert_commits(&[]).assert_contains("warning: bomb.zip");
 }
 
@@ -122,12 +112,10 @@ fn archive_bounds_come_from_config_and_flags() {
     let members: Vec<(String, Vec<u8>)> =
         (0..50).map(|i| (format!("f{i}.txt"), format!("file {i}\n").into_bytes())).collect();
     let refs: Vec<(&str, &[u8])> = members.iter().map(|(n, c)| (n.as_str(), c.as_slice())).collect();
-    repo.write("many.zip", zip_of(&refs, Deflated));
-    repo.add(&["many.zip"]);
+    repo.stage("many.zip", zip_of(&refs, Deflated));
     repo.awsguard(&[]).assert_code(0);
     repo.awsguard(&["--archive-limits", "members=10"]).assert_code(2).assert_contains("more than 10");
-    repo.write(".awsguard.toml", "[archives]\nmax_members = 20\n");
-    repo.add(&[".awsguard.toml"]);
+    repo.stage(".awsguard.toml", "[archives]\nmax_members = 20\n");
     repo.awsguard(&[]).assert_code(2).assert_contains("more than 20");
     repo.awsguard(&["--archive-limits", "members=100"]).assert_code(0);
     repo.awsguard(&["--archive-limits", "members=100,bytes=100"]).assert_code(2).assert_contains("more than 100 bytes");
@@ -140,13 +128,11 @@ fn a_corrupt_archive_is_reported_clearly() {
     let mut broken = zip_of(&[("a.txt", b"hello\n"), ("b.txt", b"world\n")], Deflated);
     let n = broken.len();
     broken.truncate(n - 30);
-    repo.write("broken.zip", broken);
-    repo.add(&["broken.zip"]);
+    repo.stage("broken.zip", broken);
     repo.awsguard(&[]).assert_code(2).assert_contains("broken.zip: the archive cannot be read");
     let mut garbage = b"PK\x03\x04".to_vec();
     garbage.extend((0..5000u32).map(|i| (i * 7 % 251) as u8));
-    repo.write("garbage.apk", garbage);
-    repo.add(&["garbage.apk"]);
+    repo.stage("garbage.apk", garbage);
     repo.awsguard(&[]).assert_code(2).assert_contains("cannot be read");
 }
 

@@ -22,8 +22,7 @@ fn repo_with_remote() -> (TestRepo, PathBuf) {
     let remote = repo.home.join("origin.git");
     repo.git(&["init", "-q", "--bare", remote.to_str().unwrap()]);
     repo.git(&["remote", "add", "origin", remote.to_str().unwrap()]);
-    repo.write("README", "hello\n");
-    repo.add(&["README"]);
+    repo.stage("README", "hello\n");
     repo.commit_unchecked("first");
     repo.git(&["push", "-q", "-u", "origin", "main"]);
     (repo, remote)
@@ -39,12 +38,10 @@ fn pre_push_blocks_a_key_committed_without_the_hook() {
     let (repo, remote) = repo_with_remote();
     install(&repo, &["pre-push"]);
     let key = fake().key_id("AKIA");
-    repo.write("deploy.sh", format!("export AWS_ACCESS_KEY_ID={key}\n"));
-    repo.add(&["deploy.sh"]);
+    repo.stage("deploy.sh", format!("export AWS_ACCESS_KEY_ID={key}\n"));
     repo.commit_unchecked("committed with --no-verify");
     let commit = repo.head().unwrap();
-    repo.write("more.txt", "more\n");
-    repo.add(&["more.txt"]);
+    repo.stage("more.txt", "more\n");
     repo.commit_unchecked("a later clean commit");
     let before = remote_head(&repo, &remote, "main");
     let run = repo.git_run(&["push", "-q", "origin", "main"]);
@@ -52,14 +49,12 @@ fn pre_push_blocks_a_key_committed_without_the_hook() {
     run.assert_contains(&format!("{}:deploy.sh:1:26: aws.access-key-id:", &commit[..12])).assert_lacks(&key);
     assert_eq!(remote_head(&repo, &remote, "main"), before, "the remote did not move");
     // Removing the key in a new commit is not enough: the old commit would still be sent.
-    repo.write("deploy.sh", "export AWS_ACCESS_KEY_ID=$KEY\n");
-    repo.add(&["deploy.sh"]);
+    repo.stage("deploy.sh", "export AWS_ACCESS_KEY_ID=$KEY\n");
     repo.commit_unchecked("remove the key");
     assert_ne!(repo.git_run(&["push", "-q", "origin", "main"]).code(), 0);
     // Rewriting history so the key never existed lets the push through.
     repo.git(&["reset", "-q", "--hard", "origin/main"]);
-    repo.write("deploy.sh", "export AWS_ACCESS_KEY_ID=$KEY\n");
-    repo.add(&["deploy.sh"]);
+    repo.stage("deploy.sh", "export AWS_ACCESS_KEY_ID=$KEY\n");
     repo.commit_unchecked("clean");
     repo.git_run(&["push", "-q", "origin", "main"]).assert_code(0);
 }
@@ -68,14 +63,12 @@ fn pre_push_blocks_a_key_committed_without_the_hook() {
 fn pre_push_of_a_new_branch_scans_only_what_the_remote_lacks() {
     let (repo, remote) = repo_with_remote();
     // A key that is already on the remote (pushed before the hook existed).
-    repo.write("old.txt", format!("{}\n", fake().key_id("AKIA")));
-    repo.add(&["old.txt"]);
+    repo.stage("old.txt", format!("{}\n", fake().key_id("AKIA")));
     repo.commit_unchecked("old key");
     repo.git(&["push", "-q", "origin", "main"]);
     install(&repo, &["pre-push"]);
     repo.git(&["checkout", "-q", "-b", "feature"]);
-    repo.write("new.txt", "clean\n");
-    repo.add(&["new.txt"]);
+    repo.stage("new.txt", "clean\n");
     repo.commit_unchecked("feature work");
     repo.git_run(&["push", "-q", "origin", "feature"]).assert_code(0);
     assert!(remote_head(&repo, &remote, "feature").is_some());
@@ -95,8 +88,7 @@ fn pre_push_keeps_and_feeds_an_existing_hook() {
         std::fs::set_permissions(&previous, std::fs::Permissions::from_mode(0o755)).unwrap();
     }
     install(&repo, &["pre-push"]);
-    repo.write("a.txt", "a\n");
-    repo.add(&["a.txt"]);
+    repo.stage("a.txt", "a\n");
     repo.commit_unchecked("clean");
     repo.git_run(&["push", "-q", "origin", "main"]).assert_code(0);
     let refs = std::fs::read_to_string(&seen).unwrap();
@@ -107,8 +99,7 @@ fn pre_push_keeps_and_feeds_an_existing_hook() {
 fn commit_msg_blocks_a_key_in_the_message() {
     let repo = TestRepo::new();
     install(&repo, &["commit-msg"]);
-    repo.write("a.txt", "a\n");
-    repo.add(&["a.txt"]);
+    repo.stage("a.txt", "a\n");
     let key = fake().key_id("AKIA");
     let run = repo.git_run(&["commit", "-q", "-m", &format!("use key {key} for the demo")]);
     assert_ne!(run.code(), 0);
@@ -116,8 +107,7 @@ fn commit_msg_blocks_a_key_in_the_message() {
     assert_eq!(repo.head(), None);
     repo.git_run(&["commit", "-q", "-m", "a clean message"]).assert_code(0);
     // The verbose diff below the scissors line is not part of the message.
-    repo.write("b.txt", "b\n");
-    repo.add(&["b.txt"]);
+    repo.stage("b.txt", "b\n");
     let mut cmd = repo.command("git");
     cmd.env("GIT_EDITOR", "true").args(["commit", "-q", "-v"]);
     assert_eq!(cmd.output().unwrap().status.code(), Some(1), "an empty message aborts the commit, but not awsguard");
@@ -138,13 +128,11 @@ fn install_all_installs_every_hook() {
 #[test]
 fn history_reports_commit_path_and_line() {
     let repo = TestRepo::new();
-    repo.write("a.txt", "a\n");
-    repo.add(&["a.txt"]);
+    repo.stage("a.txt", "a\n");
     repo.commit_unchecked("clean");
     let base = repo.head().unwrap();
     let secret = fake().secret();
-    repo.write("b.ini", format!("[x]\naws_secret_access_key = {secret}\n"));
-    repo.add(&["b.ini"]);
+    repo.stage("b.ini", format!("[x]\naws_secret_access_key = {secret}\n"));
     repo.commit_unchecked("leak");
     let leak = repo.head().unwrap();
     repo.git(&["rm", "-q", "b.ini"]);
@@ -375,8 +363,7 @@ fn the_pre_commit_framework_runs_the_published_hook() {
     assert!(out.status.success(), "pre-commit install: {}", String::from_utf8_lossy(&out.stderr));
 
     // A clean commit passes.
-    repo.write("a.txt", "a\n");
-    repo.add(&["a.txt"]);
+    repo.stage("a.txt", "a\n");
     let (code, output) = run_git(&["commit", "-q", "-m", "clean"]);
     assert_eq!(code, 0, "{output}");
     assert!(repo.head().is_some());
@@ -384,8 +371,7 @@ fn the_pre_commit_framework_runs_the_published_hook() {
     // A staged key is blocked, while unstaged changes are stashed and restored.
     let mut fake = fake();
     let key = fake.key_id("AKIA");
-    repo.write("k.txt", format!("{key}\n"));
-    repo.add(&["k.txt"]);
+    repo.stage("k.txt", format!("{key}\n"));
     repo.write("a.txt", "a\nunstaged edit\n");
     let before = repo.head();
     let (code, output) = run_git(&["commit", "-q", "-m", "key"]);
@@ -400,8 +386,7 @@ fn the_pre_commit_framework_runs_the_published_hook() {
 
     // A key only in unstaged changes does not block the commit of what is staged.
     repo.git(&["rm", "-q", "--cached", "k.txt"]);
-    repo.write("b.txt", "b\n");
-    repo.add(&["b.txt"]);
+    repo.stage("b.txt", "b\n");
     repo.write("a.txt", format!("a\nunstaged {}\n", fake.key_id("AKIA")));
     let (code, output) = run_git(&["commit", "-q", "-m", "staged part only"]);
     assert_eq!(code, 0, "{output}");
@@ -422,8 +407,7 @@ fn the_pre_commit_framework_runs_the_published_hook() {
     ]);
     assert!(cmd.output().unwrap().status.success());
     let pushed_key = fake.key_id("ASIA");
-    repo.write("push.txt", format!("{pushed_key}\n"));
-    repo.add(&["push.txt"]);
+    repo.stage("push.txt", format!("{pushed_key}\n"));
     repo.commit_unchecked("key committed with --no-verify");
     let (code, output) = run_git(&["push", "-q", "origin", "main"]);
     assert_ne!(code, 0, "{output}");

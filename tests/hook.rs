@@ -9,8 +9,7 @@ use util::{TestRepo, fake};
 fn first_commit_with_a_key_is_blocked() {
     let repo = TestRepo::with_hook();
     let key = fake().key_id("AKIA");
-    repo.write("config.py", format!("AWS_ACCESS_KEY_ID = \"{key}\"\n"));
-    repo.add(&["config.py"]);
+    repo.stage("config.py", format!("AWS_ACCESS_KEY_ID = \"{key}\"\n"));
     repo.assert_blocked(&[], "config.py:1:22: aws.access-key-id:", &key);
     assert_eq!(repo.head(), None, "the branch is still unborn");
 }
@@ -18,20 +17,17 @@ fn first_commit_with_a_key_is_blocked() {
 #[test]
 fn clean_commit_passes_silently() {
     let repo = TestRepo::with_hook();
-    repo.write("main.py", "import os\nkey = os.environ[\"AWS_SECRET_ACCESS_KEY\"]\n");
-    repo.add(&["main.py"]);
+    repo.stage("main.py", "import os\nkey = os.environ[\"AWS_SECRET_ACCESS_KEY\"]\n");
     let run = repo.assert_commits(&[]);
     assert_eq!(run.all().trim(), "", "a clean commit prints nothing");
-    repo.write("main.py", "import os\nprint('hello')\n");
-    repo.add(&["main.py"]);
+    repo.stage("main.py", "import os\nprint('hello')\n");
     repo.assert_commits(&[]);
 }
 
 #[test]
 fn commit_all_scans_tracked_files() {
     let repo = TestRepo::with_hook();
-    repo.write("app.env", "REGION=us-east-1\n");
-    repo.add(&["app.env"]);
+    repo.stage("app.env", "REGION=us-east-1\n");
     repo.assert_commits(&[]);
     let secret = fake().secret();
     repo.write("app.env", format!("REGION=us-east-1\nAWS_SECRET_ACCESS_KEY={secret}\n"));
@@ -62,8 +58,7 @@ fn commit_include_scans_the_index_and_the_paths() {
     repo.add(&["a.txt", "b.txt"]);
     repo.assert_commits(&[]);
     let key = fake().key_id("AKIA");
-    repo.write("a.txt", format!("{key}\n"));
-    repo.add(&["a.txt"]);
+    repo.stage("a.txt", format!("{key}\n"));
     repo.write("b.txt", "b2\n");
     repo.assert_blocked(&["--include", "b.txt"], "a.txt:1:1:", &key);
 }
@@ -71,8 +66,7 @@ fn commit_include_scans_the_index_and_the_paths() {
 #[test]
 fn a_key_only_in_unstaged_edits_passes() {
     let repo = TestRepo::with_hook();
-    repo.write("notes.md", "# notes\n");
-    repo.add(&["notes.md"]);
+    repo.stage("notes.md", "# notes\n");
     let key = fake().key_id("AKIA");
     repo.write("notes.md", format!("# notes\nkey: {key}\n"));
     repo.assert_commits(&[]);
@@ -82,8 +76,7 @@ fn a_key_only_in_unstaged_edits_passes() {
 fn partial_staging_commits_only_the_staged_hunk() {
     let repo = TestRepo::with_hook();
     let lines: Vec<String> = (1..=40).map(|i| format!("line {i}")).collect();
-    repo.write("big.txt", lines.join("\n") + "\n");
-    repo.add(&["big.txt"]);
+    repo.stage("big.txt", lines.join("\n") + "\n");
     repo.assert_commits(&[]);
     // Two separate edits; stage only the first, as `git add -p` would.
     let key = fake().key_id("AKIA");
@@ -119,8 +112,7 @@ fn partial_staging_commits_only_the_staged_hunk() {
 fn a_key_staged_then_deleted_from_the_work_tree_is_blocked() {
     let repo = TestRepo::with_hook();
     let secret = fake().secret();
-    repo.write("creds", format!("[default]\naws_secret_access_key = {secret}\n"));
-    repo.add(&["creds"]);
+    repo.stage("creds", format!("[default]\naws_secret_access_key = {secret}\n"));
     repo.remove("creds");
     repo.assert_blocked(&[], "creds:2:25: aws.secret-access-key:", &secret);
 }
@@ -129,11 +121,9 @@ fn a_key_staged_then_deleted_from_the_work_tree_is_blocked() {
 fn a_key_on_a_removed_line_passes() {
     let repo = TestRepo::with_hook();
     let key = fake().key_id("AKIA");
-    repo.write("old.cfg", format!("a = 1\nkey = {key}\nb = 2\n"));
-    repo.add(&["old.cfg"]);
+    repo.stage("old.cfg", format!("a = 1\nkey = {key}\nb = 2\n"));
     repo.commit_unchecked("a key that slipped in");
-    repo.write("old.cfg", "a = 1\nb = 2\n");
-    repo.add(&["old.cfg"]);
+    repo.stage("old.cfg", "a = 1\nb = 2\n");
     repo.assert_commits(&[]);
 }
 
@@ -141,11 +131,9 @@ fn a_key_on_a_removed_line_passes() {
 fn editing_elsewhere_in_a_file_with_an_old_key_passes() {
     let repo = TestRepo::with_hook();
     let key = fake().key_id("AKIA");
-    repo.write("legacy.cfg", format!("a = 1\nkey = {key}\nb = 2\n"));
-    repo.add(&["legacy.cfg"]);
+    repo.stage("legacy.cfg", format!("a = 1\nkey = {key}\nb = 2\n"));
     repo.commit_unchecked("legacy");
-    repo.write("legacy.cfg", format!("a = 10\nkey = {key}\nb = 2\nc = 3\n"));
-    repo.add(&["legacy.cfg"]);
+    repo.stage("legacy.cfg", format!("a = 10\nkey = {key}\nb = 2\nc = 3\n"));
     repo.assert_commits(&[]);
 }
 
@@ -153,8 +141,7 @@ fn editing_elsewhere_in_a_file_with_an_old_key_passes() {
 fn deleting_a_file_with_a_key_passes() {
     let repo = TestRepo::with_hook();
     let key = fake().key_id("AKIA");
-    repo.write("leak.txt", format!("{key}\n"));
-    repo.add(&["leak.txt"]);
+    repo.stage("leak.txt", format!("{key}\n"));
     repo.commit_unchecked("leak");
     repo.git(&["rm", "-q", "leak.txt"]);
     repo.assert_commits(&[]);
@@ -164,8 +151,7 @@ fn deleting_a_file_with_a_key_passes() {
 fn git_mv_of_a_file_with_a_committed_key_passes() {
     let repo = TestRepo::with_hook();
     let key = fake().key_id("AKIA");
-    repo.write("src/settings.py", format!("KEY = '{key}'\n"));
-    repo.add(&["src/settings.py"]);
+    repo.stage("src/settings.py", format!("KEY = '{key}'\n"));
     repo.commit_unchecked("settings");
     repo.git(&["mv", "src/settings.py", "src/config.py"]);
     repo.assert_commits(&[]);
@@ -180,18 +166,15 @@ fn a_rename_with_edits_contributes_only_its_new_lines() {
     let mut fake = fake();
     let old_key = fake.key_id("AKIA");
     let body: String = (0..30).map(|i| format!("setting_{i} = {i}\n")).collect();
-    repo.write("a.cfg", format!("key = {old_key}\n{body}"));
-    repo.add(&["a.cfg"]);
+    repo.stage("a.cfg", format!("key = {old_key}\n{body}"));
     repo.commit_unchecked("old key");
     repo.git(&["mv", "a.cfg", "b.cfg"]);
-    repo.write("b.cfg", format!("key = {old_key}\n{body}extra = 1\n"));
-    repo.add(&["b.cfg"]);
+    repo.stage("b.cfg", format!("key = {old_key}\n{body}extra = 1\n"));
     repo.assert_commits(&[]);
     // But a new key added during a rename is caught.
     let new_key = fake.key_id("AKIA");
     repo.git(&["mv", "b.cfg", "c.cfg"]);
-    repo.write("c.cfg", format!("key = {old_key}\n{body}extra = 1\nnew = {new_key}\n"));
-    repo.add(&["c.cfg"]);
+    repo.stage("c.cfg", format!("key = {old_key}\n{body}extra = 1\nnew = {new_key}\n"));
     repo.assert_blocked(&[], "c.cfg:33:7:", &new_key);
 }
 
@@ -199,8 +182,7 @@ fn a_rename_with_edits_contributes_only_its_new_lines() {
 fn an_exact_copy_of_a_committed_file_passes() {
     let repo = TestRepo::with_hook();
     let key = fake().key_id("AKIA");
-    repo.write("fixtures/a.json", format!("{{\"id\": \"{key}\"}}\n"));
-    repo.add(&["fixtures/a.json"]);
+    repo.stage("fixtures/a.json", format!("{{\"id\": \"{key}\"}}\n"));
     repo.commit_unchecked("fixture");
     std::fs::copy(repo.root.join("fixtures/a.json"), repo.root.join("fixtures/b.json")).unwrap();
     repo.add(&["fixtures/b.json"]);
@@ -211,8 +193,7 @@ fn an_exact_copy_of_a_committed_file_passes() {
 fn a_mode_only_change_passes() {
     let repo = TestRepo::with_hook();
     let key = fake().key_id("AKIA");
-    repo.write("run.sh", format!("#!/bin/sh\n# {key}\n"));
-    repo.add(&["run.sh"]);
+    repo.stage("run.sh", format!("#!/bin/sh\n# {key}\n"));
     repo.commit_unchecked("script");
     repo.git(&["update-index", "--chmod=+x", "run.sh"]);
     repo.assert_commits(&[]);
@@ -221,34 +202,28 @@ fn a_mode_only_change_passes() {
 #[test]
 fn merge_resolution_that_adds_a_key_is_blocked() {
     let repo = TestRepo::with_hook();
-    repo.write("conf.ini", "[s]\nvalue = base\n");
-    repo.add(&["conf.ini"]);
+    repo.stage("conf.ini", "[s]\nvalue = base\n");
     repo.assert_commits(&[]);
     repo.git(&["checkout", "-q", "-b", "feature"]);
-    repo.write("conf.ini", "[s]\nvalue = feature\n");
-    repo.add(&["conf.ini"]);
+    repo.stage("conf.ini", "[s]\nvalue = feature\n");
     repo.assert_commits(&[]);
     repo.git(&["checkout", "-q", "main"]);
-    repo.write("conf.ini", "[s]\nvalue = main\n");
-    repo.add(&["conf.ini"]);
+    repo.stage("conf.ini", "[s]\nvalue = main\n");
     repo.assert_commits(&[]);
     let merge = repo.git_run(&["merge", "-q", "--no-edit", "feature"]);
     assert_ne!(merge.code(), 0, "the merge must conflict");
     let key = fake().key_id("AKIA");
-    repo.write("conf.ini", format!("[s]\nvalue = merged\nkey = {key}\n"));
-    repo.add(&["conf.ini"]);
+    repo.stage("conf.ini", format!("[s]\nvalue = merged\nkey = {key}\n"));
     repo.assert_blocked(&["--no-edit"], "conf.ini:3:7: aws.access-key-id:", &key);
     // Resolving without the key lets the merge commit through.
-    repo.write("conf.ini", "[s]\nvalue = merged\n");
-    repo.add(&["conf.ini"]);
+    repo.stage("conf.ini", "[s]\nvalue = merged\n");
     repo.assert_commits(&["--no-edit"]);
 }
 
 #[test]
 fn merging_a_branch_that_adds_no_key_passes() {
     let repo = TestRepo::with_hook();
-    repo.write("a.txt", "a\n");
-    repo.add(&["a.txt"]);
+    repo.stage("a.txt", "a\n");
     repo.assert_commits(&[]);
     repo.git(&["checkout", "-q", "-b", "feature"]);
     for i in 0..20 {
@@ -257,8 +232,7 @@ fn merging_a_branch_that_adds_no_key_passes() {
     repo.add(&["feature"]);
     repo.assert_commits(&[]);
     repo.git(&["checkout", "-q", "main"]);
-    repo.write("b.txt", "b\n");
-    repo.add(&["b.txt"]);
+    repo.stage("b.txt", "b\n");
     repo.assert_commits(&[]);
     let before = repo.head();
     repo.git_run(&["merge", "-q", "--no-edit", "feature"]).assert_code(0);
@@ -270,16 +244,13 @@ fn merging_a_branch_whose_key_is_already_committed_passes() {
     // The key was committed on the branch (bypassing the hook); the merge itself does not
     // introduce it, so the merge is not the place to block it (pre-push and CI are).
     let repo = TestRepo::with_hook();
-    repo.write("a.txt", "a\n");
-    repo.add(&["a.txt"]);
+    repo.stage("a.txt", "a\n");
     repo.assert_commits(&[]);
     repo.git(&["checkout", "-q", "-b", "feature"]);
-    repo.write("a.txt", format!("a\n{}\n", fake().key_id("AKIA")));
-    repo.add(&["a.txt"]);
+    repo.stage("a.txt", format!("a\n{}\n", fake().key_id("AKIA")));
     repo.commit_unchecked("key on the branch");
     repo.git(&["checkout", "-q", "main"]);
-    repo.write("b.txt", "b\n");
-    repo.add(&["b.txt"]);
+    repo.stage("b.txt", "b\n");
     repo.assert_commits(&[]);
     let before = repo.head();
     repo.git_run(&["merge", "-q", "--no-edit", "feature"]).assert_code(0);
@@ -289,8 +260,7 @@ fn merging_a_branch_whose_key_is_already_committed_passes() {
 #[test]
 fn linked_worktree_commits_are_scanned() {
     let repo = TestRepo::with_hook();
-    repo.write("a.txt", "a\n");
-    repo.add(&["a.txt"]);
+    repo.stage("a.txt", "a\n");
     repo.assert_commits(&[]);
     repo.git(&["worktree", "add", "-q", "-b", "wt", "../wt"]);
     let key = fake().key_id("AKIA");
@@ -306,8 +276,7 @@ fn linked_worktree_commits_are_scanned() {
 fn crlf_files_are_scanned() {
     let repo = TestRepo::with_hook();
     let secret = fake().secret();
-    repo.write("win.ini", format!("[aws]\r\naws_secret_access_key={secret}\r\nregion=eu-west-1\r\n"));
-    repo.add(&["win.ini"]);
+    repo.stage("win.ini", format!("[aws]\r\naws_secret_access_key={secret}\r\nregion=eu-west-1\r\n"));
     repo.assert_blocked(&[], "win.ini:2:23: aws.secret-access-key:", &secret);
 }
 
@@ -363,16 +332,14 @@ fn binary_files_are_scanned_as_bytes() {
     blob.extend_from_slice(b"\0\0");
     blob.extend_from_slice(key.as_bytes());
     blob.extend_from_slice(b"\0\x01\x02");
-    repo.write("app.db", blob);
-    repo.add(&["app.db"]);
+    repo.stage("app.db", blob);
     repo.assert_blocked(&[], "app.db:", &key);
 }
 
 #[test]
 fn a_submodule_entry_adds_nothing() {
     let repo = TestRepo::with_hook();
-    repo.write("a.txt", "a\n");
-    repo.add(&["a.txt"]);
+    repo.stage("a.txt", "a\n");
     repo.assert_commits(&[]);
     // A gitlink pointing at some commit.
     let head = repo.head().unwrap();
@@ -383,12 +350,10 @@ fn a_submodule_entry_adds_nothing() {
 #[test]
 fn amend_scans_the_amended_changes() {
     let repo = TestRepo::with_hook();
-    repo.write("a.txt", "a\n");
-    repo.add(&["a.txt"]);
+    repo.stage("a.txt", "a\n");
     repo.assert_commits(&[]);
     let key = fake().key_id("AKIA");
-    repo.write("a.txt", format!("a\n{key}\n"));
-    repo.add(&["a.txt"]);
+    repo.stage("a.txt", format!("a\n{key}\n"));
     repo.assert_blocked(&["--amend", "--no-edit"], "a.txt:2:1:", &key);
 }
 
@@ -399,8 +364,7 @@ fn core_hooks_path_is_honoured() {
     repo.awsguard(&["install", "--binary", util::awsguard_bin().to_str().unwrap()]).assert_code(0);
     assert!(repo.root.join(".githooks/pre-commit").is_file());
     let key = fake().key_id("ASIA");
-    repo.write("x.txt", format!("{key}\n"));
-    repo.add(&["x.txt"]);
+    repo.stage("x.txt", format!("{key}\n"));
     repo.assert_blocked(&[], "x.txt:1:1:", &key);
 }
 
@@ -412,8 +376,7 @@ fn the_shipped_hook_copied_by_hand_finds_the_binary_on_path() {
     let bin_dir = util::awsguard_bin().parent().unwrap().to_path_buf();
     let path = format!("{}:{}", bin_dir.display(), std::env::var("PATH").unwrap_or_default());
     let key = fake().key_id("AKIA");
-    repo.write("x.txt", format!("{key}\n"));
-    repo.add(&["x.txt"]);
+    repo.stage("x.txt", format!("{key}\n"));
     let mut cmd = repo.command("git");
     cmd.env("PATH", &path).args(["commit", "-q", "-m", "x"]);
     let out = cmd.output().unwrap();
@@ -426,8 +389,7 @@ fn a_missing_binary_blocks_the_commit_with_instructions() {
     let repo = TestRepo::new();
     let hook = repo.root.join(".git/hooks/pre-commit");
     std::fs::copy(util::hook_script(), &hook).unwrap();
-    repo.write("x.txt", "x\n");
-    repo.add(&["x.txt"]);
+    repo.stage("x.txt", "x\n");
     let mut cmd = repo.command("git");
     cmd.env("PATH", "/usr/bin:/bin:/usr/local/bin").args(["commit", "-q", "-m", "x"]);
     let out = cmd.output().unwrap();
@@ -446,8 +408,7 @@ fn utf16_files_are_scanned() {
     for unit in text.encode_utf16() {
         bytes.extend_from_slice(&unit.to_le_bytes());
     }
-    repo.write("setup.ps1", bytes);
-    repo.add(&["setup.ps1"]);
+    repo.stage("setup.ps1", bytes);
     repo.assert_blocked(&[], "setup.ps1:1:", &key);
 }
 
@@ -464,8 +425,7 @@ fn documentation_examples_and_placeholders_pass() {
          arn:aws:iam::123456789012:user/Development/product_1234/*\n",
         "X".repeat(16)
     );
-    repo.write("README.md", text);
-    repo.add(&["README.md"]);
+    repo.stage("README.md", text);
     repo.assert_commits(&[]);
 }
 
@@ -475,8 +435,7 @@ fn documentation_examples_and_placeholders_pass() {
 fn an_empty_git_index_file_variable_still_scans_the_index() {
     let repo = TestRepo::new();
     let key = fake().key_id("AKIA");
-    repo.write("x.txt", format!("{key}\n"));
-    repo.add(&["x.txt"]);
+    repo.stage("x.txt", format!("{key}\n"));
     let mut cmd = repo.command(util::awsguard_bin());
     cmd.env("GIT_INDEX_FILE", "");
     let out = cmd.output().unwrap();

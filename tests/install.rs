@@ -29,8 +29,7 @@ fn install_sh_installs_the_binary_and_a_working_hook() {
 
     // The installed hook blocks a key, with the binary found through the recorded path.
     let key = fake().key_id("AKIA");
-    repo.write("k.txt", format!("{key}\n"));
-    repo.add(&["k.txt"]);
+    repo.stage("k.txt", format!("{key}\n"));
     repo.assert_blocked(&[], "k.txt:1:1:", &key);
 
     // Running it again is harmless.
@@ -75,16 +74,14 @@ fn an_existing_hook_is_kept_run_first_and_restored_on_uninstall() {
 
     // Both run: the previous hook first, then awsguard, which blocks.
     let key = fake().key_id("AKIA");
-    repo.write("k.txt", format!("{key}\n"));
-    repo.add(&["k.txt"]);
+    repo.stage("k.txt", format!("{key}\n"));
     repo.assert_blocked(&[], "k.txt:1:1:", &key);
     assert!(marker.exists(), "the previous hook ran");
 
     // A failing previous hook blocks on its own.
     std::fs::write(hook.with_file_name("pre-commit.pre-awsguard"), "#!/bin/sh\necho previous says no >&2\nexit 7\n")
         .unwrap();
-    repo.write("k.txt", "clean\n");
-    repo.add(&["k.txt"]);
+    repo.stage("k.txt", "clean\n");
     let run = repo.commit(&[]);
     assert_eq!(run.code(), 1, "git reports a failed hook as 1\n{}", run.all());
     run.assert_contains("previous says no");

@@ -12,12 +12,10 @@ use util::{Fake, TestRepo, awsguard_bin, fake};
 /// A repository with one clean commit, awsguard installed, and a key staged in `k.txt`.
 fn repo_with_staged_key(fake: &mut Fake) -> (TestRepo, String) {
     let repo = TestRepo::with_hook();
-    repo.write("base.txt", "base\n");
-    repo.add(&["base.txt"]);
+    repo.stage("base.txt", "base\n");
     repo.assert_commits(&[]);
     let key = fake.key_id("AKIA");
-    repo.write("k.txt", format!("{key}\n"));
-    repo.add(&["k.txt"]);
+    repo.stage("k.txt", format!("{key}\n"));
     (repo, key)
 }
 
@@ -51,8 +49,7 @@ fn an_index_entry_whose_blob_is_missing_is_an_error() {
     repo.git(&["update-index", "--add", "--cacheinfo", &format!("100644,{ghost},ghost.txt")]);
     repo.awsguard(&[]).assert_code(2).assert_contains("ghost.txt").assert_contains("git fsck");
     repo.git(&["rm", "-q", "--cached", "ghost.txt"]);
-    repo.write("a.txt", "a\n");
-    repo.add(&["a.txt"]);
+    repo.stage("a.txt", "a\n");
     repo.assert_commits(&[]);
     repo.git(&["update-index", "--add", "--cacheinfo", &format!("100644,{ghost},dir/ghost.txt")]);
     repo.awsguard(&[]).assert_code(2).assert_contains("git fsck");
@@ -67,8 +64,7 @@ fn an_unreadable_allowlist_is_an_error() {
     repo.awsguard(&[]).assert_code(2).assert_contains(".awsguard.toml");
     repo.git(&["rm", "-q", "--cached", ".awsguard.toml"]);
     // Not UTF-8.
-    repo.write(".awsguard.toml", b"[[allow]]\nreason = \"\xff\"\n");
-    repo.add(&[".awsguard.toml"]);
+    repo.stage(".awsguard.toml", b"[[allow]]\nreason = \"\xff\"\n");
     repo.awsguard(&[]).assert_code(2).assert_contains(".awsguard.toml:2:");
     repo.git(&["rm", "-q", "--cached", ".awsguard.toml"]);
     // A --config that is a directory.
@@ -117,8 +113,7 @@ fn an_object_too_large_for_memory_is_an_error_not_a_crash() {
     let repo = TestRepo::new();
     let mut blob = vec![b'x'; 100 << 20];
     blob.extend_from_slice(format!("\n{}\n", fake().key_id("AKIA")).as_bytes());
-    repo.write("huge.bin", blob);
-    repo.add(&["huge.bin"]);
+    repo.stage("huge.bin", blob);
     let mut cmd = repo.command("sh");
     cmd.arg("-c").arg(format!("ulimit -v 60000 && exec '{}'", awsguard_bin().display()));
     let out = cmd.output().unwrap();
@@ -261,11 +256,9 @@ fn sparse_checkout_with_a_sparse_index_is_scanned() {
     repo.git(&["sparse-checkout", "set", "in"]);
     assert!(!repo.root.join("out").exists(), "out/ is outside the sparse cone");
     let key = fake().key_id("AKIA");
-    repo.write("in/k.txt", format!("{key}\n"));
-    repo.add(&["in/k.txt"]);
+    repo.stage("in/k.txt", format!("{key}\n"));
     repo.assert_blocked(&[], "in/k.txt:1:1:", &key);
-    repo.write("in/k.txt", "clean\n");
-    repo.add(&["in/k.txt"]);
+    repo.stage("in/k.txt", "clean\n");
     repo.assert_commits(&[]);
 }
 
@@ -273,12 +266,10 @@ fn sparse_checkout_with_a_sparse_index_is_scanned() {
 fn a_split_index_is_scanned() {
     let repo = TestRepo::with_hook();
     repo.git(&["config", "core.splitIndex", "true"]);
-    repo.write("a.txt", "a\n");
-    repo.add(&["a.txt"]);
+    repo.stage("a.txt", "a\n");
     repo.assert_commits(&[]);
     let key = fake().key_id("ASIA");
-    repo.write("b.txt", format!("{key}\n"));
-    repo.add(&["b.txt"]);
+    repo.stage("b.txt", format!("{key}\n"));
     assert!(
         std::fs::read_dir(repo.root.join(".git")).unwrap().any(|e| e
             .unwrap()
@@ -310,8 +301,7 @@ fn assume_unchanged_and_skip_worktree_entries_are_scanned_as_staged() {
     repo.assert_commits(&[]);
     let mut fake = fake();
     let (k1, k2) = (fake.key_id("AKIA"), fake.key_id("AKIA"));
-    repo.write("a.txt", format!("{k1}\n"));
-    repo.add(&["a.txt"]);
+    repo.stage("a.txt", format!("{k1}\n"));
     repo.git(&["update-index", "--assume-unchanged", "a.txt"]);
     repo.assert_blocked(&[], "a.txt:1:1:", &k1);
     repo.git(&["update-index", "--no-assume-unchanged", "a.txt"]);
@@ -331,14 +321,12 @@ fn assume_unchanged_and_skip_worktree_entries_are_scanned_as_staged() {
 #[test]
 fn intent_to_add_entries_are_not_committed_content() {
     let repo = TestRepo::with_hook();
-    repo.write("a.txt", "a\n");
-    repo.add(&["a.txt"]);
+    repo.stage("a.txt", "a\n");
     repo.assert_commits(&[]);
     let key = fake().key_id("AKIA");
     repo.write("later.txt", format!("{key}\n"));
     repo.git(&["add", "-N", "later.txt"]);
-    repo.write("a.txt", "a2\n");
-    repo.add(&["a.txt"]);
+    repo.stage("a.txt", "a2\n");
     repo.assert_commits(&[]);
     // `commit -a` adds its content: then it is scanned.
     repo.assert_blocked(&["-a"], "later.txt:1:1:", &key);
@@ -348,11 +336,9 @@ fn intent_to_add_entries_are_not_committed_content() {
 fn a_real_submodule_adds_nothing() {
     let repo = TestRepo::with_hook();
     let other = TestRepo::new();
-    other.write("secret.txt", format!("{}\n", fake().key_id("AKIA")));
-    other.add(&["secret.txt"]);
+    other.stage("secret.txt", format!("{}\n", fake().key_id("AKIA")));
     other.commit_unchecked("other repo");
-    repo.write("a.txt", "a\n");
-    repo.add(&["a.txt"]);
+    repo.stage("a.txt", "a\n");
     repo.assert_commits(&[]);
     repo.git(&[
         "-c",
@@ -383,18 +369,15 @@ fn git_lfs_content_is_scanned_through_its_pointer() {
     let key = fake().key_id("AKIA");
     let content = format!("binary-ish data\n\nkey={key}\n");
     let pointer = lfs_pointer(&repo, content.as_bytes(), true);
-    repo.write("model.bin", &pointer);
-    repo.add(&["model.bin"]);
+    repo.stage("model.bin", &pointer);
     repo.assert_blocked(&[], "model.bin:3:5:", &key);
     // Clean LFS content passes.
     let pointer = lfs_pointer(&repo, b"clean weights\n", true);
-    repo.write("model.bin", &pointer);
-    repo.add(&["model.bin"]);
+    repo.stage("model.bin", &pointer);
     repo.assert_commits(&[]);
     // A pointer whose content is not stored locally cannot be checked: fail closed.
     let pointer = lfs_pointer(&repo, b"content that was never stored\n", false);
-    repo.write("other.bin", &pointer);
-    repo.add(&["other.bin"]);
+    repo.stage("other.bin", &pointer);
     repo.awsguard(&[]).assert_code(2).assert_contains("Git LFS pointer").assert_contains("git lfs fetch");
 }
 
@@ -411,8 +394,7 @@ fn symlinks_are_scanned_as_their_target_text() {
 #[test]
 fn binary_and_no_diff_attributes_do_not_hide_content() {
     let repo = TestRepo::with_hook();
-    repo.write(".gitattributes", "*.dat binary\n*.cfg -diff\n");
-    repo.add(&[".gitattributes"]);
+    repo.stage(".gitattributes", "*.dat binary\n*.cfg -diff\n");
     repo.assert_commits(&[]);
     let mut fake = fake();
     let (k1, k2) = (fake.key_id("AKIA"), fake.key_id("AKIA"));
@@ -426,8 +408,7 @@ fn binary_and_no_diff_attributes_do_not_hide_content() {
 #[test]
 fn a_working_tree_encoding_is_scanned_as_git_stores_it() {
     let repo = TestRepo::with_hook();
-    repo.write(".gitattributes", "*.ps1 text working-tree-encoding=UTF-16LE eol=crlf\n");
-    repo.add(&[".gitattributes"]);
+    repo.stage(".gitattributes", "*.ps1 text working-tree-encoding=UTF-16LE eol=crlf\n");
     repo.assert_commits(&[]);
     let key = fake().key_id("AKIA");
     let text = format!("$key = \"{key}\"\r\n");
@@ -435,7 +416,6 @@ fn a_working_tree_encoding_is_scanned_as_git_stores_it() {
     for unit in text.encode_utf16() {
         bytes.extend_from_slice(&unit.to_le_bytes());
     }
-    repo.write("setup.ps1", bytes);
-    repo.add(&["setup.ps1"]);
+    repo.stage("setup.ps1", bytes);
     repo.assert_blocked(&[], "setup.ps1:1:9:", &key);
 }

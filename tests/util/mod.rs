@@ -190,6 +190,13 @@ impl TestRepo {
         std::fs::write(path, content).unwrap();
     }
 
+    /// Writes a file and `git add`s it.
+    #[track_caller]
+    pub fn stage(&self, path: &str, content: impl AsRef<[u8]>) {
+        self.write(path, content);
+        self.add(&[path]);
+    }
+
     /// Removes a file from the work tree only.
     pub fn remove(&self, path: &str) {
         std::fs::remove_file(self.root.join(path)).unwrap();

@@ -35,7 +35,8 @@ pub fn run(args: &Args) -> Result<Outcome> {
         )?;
         return Ok(Outcome::Clean);
     }
-    writeln!(out, "awsguard: {} allowlist entries, all valid", allowlist.entries.len())?;
+    let n = allowlist.entries.len();
+    writeln!(out, "awsguard: {n} allowlist {}, all valid", if n == 1 { "entry" } else { "entries" })?;
     for (i, entry) in allowlist.entries.iter().enumerate() {
         let used = checked.allowed_by_entry.get(i).copied().unwrap_or(0);
         let mut notes = Vec::new();

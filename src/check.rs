@@ -168,6 +168,9 @@ impl<'a> Checker<'a> {
             }
         }
         // A rename with edits: the deleted file that shares the most lines, if enough.
+        if changes.deleted(self.repo)?.is_empty() {
+            return Ok(Baseline::None);
+        }
         let new_lines: HashSet<&[u8]> = content.split(|&b| b == b'\n').collect();
         let mut best: Option<(f64, Oid)> = None;
         for (_, id) in changes.deleted(self.repo)? {

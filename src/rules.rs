@@ -67,6 +67,8 @@ struct RuleSyntax {
     name: String,
     kind: Kind,
     keywords: Vec<String>,
+    #[serde(default)]
+    exact_keywords: bool,
     pattern: String,
     context: Option<String>,
     #[serde(default)]
@@ -97,6 +99,9 @@ pub struct Rule {
     pub name: String,
     pub kind: Kind,
     pub keywords: Vec<String>,
+    /// Keywords match case-sensitively (`AKIA` is always upper case); otherwise ASCII
+    /// case-insensitively (`secret`, `SecretAccessKey`, `SECRET`).
+    pub exact_keywords: bool,
     /// Index of the rule whose findings anchor this one (`near`), and the line window.
     pub near: Option<(usize, usize)>,
     /// Lines on either side of a value in which `context` must match...
@@ -219,6 +224,7 @@ impl Ruleset {
                 name: syntax.name.clone(),
                 kind: syntax.kind,
                 keywords: syntax.keywords.clone(),
+                exact_keywords: syntax.exact_keywords,
                 near,
                 context_lines: syntax.context_lines,
                 context_bytes: syntax.context_bytes,

@@ -7,7 +7,9 @@
 use std::cmp::Ordering;
 
 use anyhow::{Context, Result};
-use git2::{FileMode, Index, ObjectType, Oid, Repository, Tree, TreeEntry};
+use git2::{FileMode, ObjectType, Oid, Repository, Tree, TreeEntry};
+
+use crate::index_file::{CacheTree, Entry, IndexFile};
 
 /// A file whose new content has to be scanned.
 #[derive(Clone, Debug)]
@@ -40,15 +42,43 @@ impl Changes {
         Ok(changes)
     }
 
-    /// Every stage-0 file of `index` as an addition: a first commit on an unborn branch,
-    /// without building any tree.
-    pub fn all_of_index(index: &Index) -> Changes {
+    /// Every file of `index` as an addition: a first commit on an unborn branch, without
+    /// building any tree.
+    pub fn all_of_index(index: &IndexFile) -> Changes {
         let files = index
+            .entries()
             .iter()
-            .filter(|e| is_scannable(e.mode) && (e.flags >> 12) & 3 == 0)
-            .map(|e| Change { path: e.path, old: None, new: e.id })
+            .filter(|e| is_scannable(e.mode))
+            .map(|e| Change { path: index.path(e).to_vec(), old: None, new: e.id })
             .collect();
         Changes { files, ..Changes::default() }
+    }
+
+    /// The difference from the tree `old` to what `index` will commit.
+    ///
+    /// A directory whose cache-tree ID equals its tree in `old` is skipped without reading
+    /// it; only directories on the way to a change are read, as git's own diff does.
+    ///
+    /// # Errors
+    /// When a tree object cannot be read from the object database.
+    pub fn staged(repo: &Repository, old: &Tree<'_>, index: &IndexFile) -> Result<Changes> {
+        let mut changes = Changes { old_tree: Some(old.id()), ..Changes::default() };
+        let mut added_dirs = Vec::new();
+        let walk = IndexWalk { repo, index };
+        walk.diff(Some(old), index.entries(), &[], index.cache_tree.as_ref(), &mut changes, &mut added_dirs)?;
+        for (id, entries) in added_dirs {
+            // A directory moved as a whole (its cache-tree ID is a deleted tree's) adds nothing.
+            if let Some(i) = id.and_then(|id| changes.deleted_trees.iter().position(|(_, d)| *d == id)) {
+                changes.deleted_trees.swap_remove(i);
+                continue;
+            }
+            changes.files.extend(entries.iter().filter(|e| is_scannable(e.mode)).map(|e| Change {
+                path: index.path(e).to_vec(),
+                old: None,
+                new: e.id,
+            }));
+        }
+        Ok(changes)
     }
 
     /// The difference from `old` to `new`.
@@ -103,12 +133,15 @@ fn is_tree(entry: &TreeEntry<'_>) -> bool {
 
 /// Git's tree order: names compare bytewise, a directory as if it ended in `/`.
 fn tree_order(a: &TreeEntry<'_>, b: &TreeEntry<'_>) -> Ordering {
-    let (an, bn) = (a.name_bytes(), b.name_bytes());
-    let common = an.len().min(bn.len());
-    match an[..common].cmp(&bn[..common]) {
+    name_order(a.name_bytes(), is_tree(a), b.name_bytes(), is_tree(b))
+}
+
+fn name_order(a: &[u8], a_dir: bool, b: &[u8], b_dir: bool) -> Ordering {
+    let common = a.len().min(b.len());
+    match a[..common].cmp(&b[..common]) {
         Ordering::Equal => {
-            let next = |name: &[u8], tree: bool| name.get(common).copied().unwrap_or(if tree { b'/' } else { 0 });
-            next(an, is_tree(a)).cmp(&next(bn, is_tree(b)))
+            let next = |name: &[u8], dir: bool| name.get(common).copied().unwrap_or(if dir { b'/' } else { 0 });
+            next(a, a_dir).cmp(&next(b, b_dir))
         }
         other => other,
     }
@@ -192,6 +225,99 @@ fn added(entry: &TreeEntry<'_>, prefix: &[u8], out: &mut Changes, added_trees: &
     }
 }
 
+/// A directory the index adds: its cache-tree ID if known, and its entries.
+type AddedDir<'i> = (Option<Oid>, &'i [Entry]);
+
+struct IndexWalk<'r, 'i> {
+    repo: &'r Repository,
+    index: &'i IndexFile,
+}
+
+impl<'i> IndexWalk<'_, 'i> {
+    /// Compares the directory `dir` of the old tree with `entries`, the index entries
+    /// below it.
+    fn diff(
+        &self,
+        old: Option<&Tree<'_>>,
+        entries: &'i [Entry],
+        dir: &[u8],
+        cache: Option<&CacheTree>,
+        out: &mut Changes,
+        added_dirs: &mut Vec<AddedDir<'i>>,
+    ) -> Result<()> {
+        let index = self.index;
+        let prefix = if dir.is_empty() { 0 } else { dir.len() + 1 };
+        let mut olds = old.into_iter().flat_map(Tree::iter).peekable();
+        let mut rest = entries;
+        loop {
+            // The next name in the index: a file here, or a directory and its entries.
+            let next = rest.first().map(|e| {
+                let tail = &index.path(e)[prefix..];
+                match memchr::memchr(b'/', tail) {
+                    Some(n) => {
+                        let dir = &tail[..=n];
+                        let len = rest.partition_point(|e| index.path(e)[prefix..].starts_with(dir));
+                        (&tail[..n], Some(len))
+                    }
+                    None => (tail, None),
+                }
+            });
+            let order = match (olds.peek(), next) {
+                (None, None) => return Ok(()),
+                (Some(_), None) => Ordering::Less,
+                (None, Some(_)) => Ordering::Greater,
+                (Some(o), Some((name, group))) => name_order(o.name_bytes(), is_tree(o), name, group.is_some()),
+            };
+            match order {
+                Ordering::Less => {
+                    let o = olds.next().expect("peeked");
+                    deleted(&o, dir, out);
+                }
+                Ordering::Greater | Ordering::Equal => {
+                    let (name, group) = next.expect("an index entry is next");
+                    let o = if order == Ordering::Equal { olds.next() } else { None };
+                    match group {
+                        Some(len) => {
+                            let (below, after) = rest.split_at(len);
+                            let child = cache.and_then(|c| c.child(name));
+                            let cached = child.and_then(|c| c.id);
+                            rest = after;
+                            match o {
+                                Some(o) if cached == Some(o.id()) => {} // unchanged directory
+                                Some(o) => {
+                                    let tree = find_tree(self.repo, o.id())?;
+                                    let sub = &index.path(&below[0])[..prefix + name.len()];
+                                    self.diff(Some(&tree), below, sub, child, out, added_dirs)?;
+                                }
+                                None => added_dirs.push((cached, below)),
+                            }
+                        }
+                        None => {
+                            let e = &rest[0];
+                            rest = &rest[1..];
+                            let path = index.path(e);
+                            match o {
+                                Some(o) if o.id() == e.id => {} // unchanged; a mode-only change adds nothing
+                                Some(o) if is_scannable(entry_mode(&o)) && is_scannable(e.mode) => {
+                                    out.files.push(Change { path: path.to_vec(), old: Some(o.id()), new: e.id });
+                                }
+                                _ => {
+                                    if let Some(o) = o {
+                                        deleted(&o, dir, out);
+                                    }
+                                    if is_scannable(e.mode) {
+                                        out.files.push(Change { path: path.to_vec(), old: None, new: e.id });
+                                    }
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
 fn find_tree(repo: &Repository, id: Oid) -> Result<Tree<'_>> {
     repo.find_tree(id).with_context(|| format!("reading tree {id} from the object database"))
 }
@@ -241,7 +367,7 @@ mod tests {
     }
 
     fn build_tree(repo: &Repository, files: &[(&str, &str)]) -> Oid {
-        let mut index = Index::new().unwrap();
+        let mut index = git2::Index::new().unwrap();
         for (path, content) in files {
             let id = repo.blob(content.as_bytes()).unwrap();
             let entry = git2::IndexEntry {
@@ -296,6 +422,80 @@ mod tests {
         let (old, new) = (repo.find_tree(old).unwrap(), repo.find_tree(new).unwrap());
         let changes = Changes::between(&repo, &old, &new).unwrap();
         assert_eq!(paths(&changes), vec![("a/b".into(), false)]);
+    }
+
+    /// The index walk must find exactly what a walk of the tree the index would write finds.
+    #[test]
+    fn the_index_walk_agrees_with_the_tree_walk() {
+        let names = ["a", "a.txt", "a-b", "b", "lib", "src", "z"];
+        let mut rng = fastrand::Rng::with_seed(7);
+        for _ in 0..200 {
+            let mut pick = || {
+                let mut files = std::collections::BTreeMap::new();
+                for _ in 0..rng.usize(0..12) {
+                    let depth = rng.usize(1..4);
+                    let path: Vec<&str> = (0..depth).map(|_| names[rng.usize(..names.len())]).collect();
+                    files.insert(path.join("/"), rng.usize(0..3).to_string());
+                }
+                // A path cannot be both a file and a directory.
+                let all: Vec<String> = files.keys().cloned().collect();
+                files.retain(|p, _| !all.iter().any(|q| q.starts_with(&format!("{p}/"))));
+                files
+            };
+            let (old_files, new_files) = (pick(), pick());
+            let refs = |m: &std::collections::BTreeMap<String, String>| -> Vec<(String, String)> {
+                m.iter().map(|(p, c)| (p.clone(), c.clone())).collect()
+            };
+            let (old_v, new_v) = (refs(&old_files), refs(&new_files));
+            let (_d, repo, old) = repo_with(&strs(&old_v));
+            let new = build_tree(&repo, &strs(&new_v));
+            let old = repo.find_tree(old).unwrap();
+            let mut by_tree = Changes::between(&repo, &old, &repo.find_tree(new).unwrap()).unwrap();
+            let mut index = IndexFile::from_entries(
+                new_v.iter().map(|(p, c)| (p.clone().into_bytes(), 0o100644, repo.blob(c.as_bytes()).unwrap(), 0)),
+            );
+            let deleted = |c: &mut Changes| {
+                let mut d = c.deleted(&repo).unwrap().to_vec();
+                d.sort();
+                d
+            };
+            let context = format!("{old_files:?} -> {new_files:?}");
+            // With a valid cache-tree: exactly the same changes.
+            index.cache_tree = Some(cache_tree_of(&repo, new, b"", &mut || true));
+            let mut by_index = Changes::staged(&repo, &old, &index).unwrap();
+            assert_eq!(paths(&by_index), paths(&by_tree), "{context}");
+            assert_eq!(deleted(&mut by_index), deleted(&mut by_tree), "{context}");
+            // With directories invalidated, or no cache-tree at all, a moved directory is
+            // only known file by file, as exact renames.
+            for cache_tree in [Some(cache_tree_of(&repo, new, b"", &mut || rng.bool())), None] {
+                index.cache_tree = cache_tree;
+                let mut by_index = Changes::staged(&repo, &old, &index).unwrap();
+                let sources: Vec<Oid> = deleted(&mut by_index).into_iter().map(|(_, id)| id).collect();
+                let not_renamed = |c: &Changes| {
+                    let mut v: Vec<_> =
+                        c.files.iter().filter(|f| !sources.contains(&f.new)).map(|f| f.path.clone()).collect();
+                    v.sort();
+                    v
+                };
+                assert_eq!(not_renamed(&by_index), not_renamed(&by_tree), "{context}");
+            }
+        }
+    }
+
+    /// The cache-tree git would keep for `tree`, with some directories invalidated.
+    fn cache_tree_of(repo: &Repository, tree: Oid, name: &[u8], valid: &mut dyn FnMut() -> bool) -> CacheTree {
+        let children = repo
+            .find_tree(tree)
+            .unwrap()
+            .iter()
+            .filter(is_tree)
+            .map(|e| cache_tree_of(repo, e.id(), e.name_bytes(), valid))
+            .collect();
+        CacheTree::new(name.to_vec(), Some(tree).filter(|_| valid()), children)
+    }
+
+    fn strs(v: &[(String, String)]) -> Vec<(&str, &str)> {
+        v.iter().map(|(p, c)| (p.as_str(), c.as_str())).collect()
     }
 
     #[test]

@@ -5,6 +5,7 @@
 use std::cell::RefCell;
 use std::collections::HashSet;
 use std::path::Path;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 
 use anyhow::{Context, Result};
 use git2::{Oid, Repository, Tree};
@@ -15,6 +16,7 @@ use crate::archive::{self, Budget};
 use crate::changes::{Change, Changes, tree_contains_blob};
 use crate::encoding::utf16_view;
 use crate::lfs;
+use crate::objects::Objects;
 use crate::report::{Finding, escape};
 use crate::rules::{Kind, account_id};
 use crate::scan::{Match, Scanner};
@@ -49,6 +51,7 @@ pub struct Checker<'a> {
     pub commit: Option<String>,
     /// What archives of this pass may still decompress.
     pub budget: RefCell<Budget>,
+    objects: Objects,
 }
 
 /// The part of a blob that the change did not add.
@@ -65,7 +68,8 @@ impl<'a> Checker<'a> {
     /// A checker with no merge parents and no commit.
     pub fn new(repo: &'a Repository, scanner: &'a Scanner, allowlist: &'a Allowlist) -> Checker<'a> {
         let budget = RefCell::new(Budget::new(allowlist.archive_limits));
-        Checker { repo, scanner, allowlist, merge_trees: Vec::new(), commit: None, budget }
+        let objects = Objects::new(repo);
+        Checker { repo, scanner, allowlist, merge_trees: Vec::new(), commit: None, budget, objects }
     }
 
     /// Runs the pass over every changed file.
@@ -75,11 +79,11 @@ impl<'a> Checker<'a> {
     pub fn check(&self, changes: &mut Changes, checked: &mut Checked) -> Result<()> {
         checked.allowed_by_entry.resize(self.allowlist.entries.len(), 0);
         let mut matches = Vec::new();
-        for i in 0..changes.files.len() {
+        for i in suspects(self.repo, self.scanner, &changes.files) {
             let change = changes.files[i].clone();
-            let blob = self.repo.find_blob(change.new).map_err(|e| read_error(self.repo, &change, e))?;
-            let lfs = lfs::content(self.repo, blob.content(), &escape(&change.path))?;
-            let content = lfs.as_deref().unwrap_or(blob.content());
+            let blob = self.objects.blob(self.repo, change.new).map_err(|e| read_error(self.repo, &change, e))?;
+            let lfs = lfs::content(self.repo, &blob, &escape(&change.path))?;
+            let content = lfs.as_deref().unwrap_or(&blob);
             if archive::kind(content).is_some() {
                 self.check_archive(&change, content, changes, checked)?;
             } else {
@@ -203,6 +207,44 @@ impl<'a> Checker<'a> {
         }
         Ok(false)
     }
+}
+
+/// The indices of the files that may hold a finding. With many files, every blob is read and scanned on all
+/// cores first, each thread with its own handle on the object database, and only the files
+/// where a rule matched (or that are archives or LFS pointers, or could not be read) are
+/// looked at again, in order, by the one-file-at-a-time pass. With few, all are suspects.
+fn suspects(repo: &Repository, scanner: &Scanner, files: &[Change]) -> Vec<usize> {
+    let threads = std::thread::available_parallelism().map_or(1, std::num::NonZero::get).min(files.len() / 8).min(8);
+    if threads < 2 {
+        return (0..files.len()).collect();
+    }
+    let git_dir = repo.path();
+    let next = AtomicUsize::new(0);
+    let suspect: Vec<AtomicBool> = files.iter().map(|_| AtomicBool::new(true)).collect();
+    std::thread::scope(|s| {
+        for _ in 0..threads {
+            s.spawn(|| {
+                let Ok(repo) = Repository::open(git_dir) else { return };
+                let objects = Objects::new(&repo);
+                let mut matches = Vec::new();
+                loop {
+                    let i = next.fetch_add(1, Ordering::Relaxed);
+                    let Some(change) = files.get(i) else { return };
+                    let Ok(content) = objects.blob(&repo, change.new) else { continue };
+                    if lfs::pointer_oid(&content).is_some() || archive::kind(&content).is_some() {
+                        continue;
+                    }
+                    matches.clear();
+                    scanner.scan(&content, &mut matches);
+                    if let Some(view) = utf16_view(&content) {
+                        scanner.scan(&view, &mut matches);
+                    }
+                    suspect[i].store(!matches.is_empty(), Ordering::Relaxed);
+                }
+            });
+        }
+    });
+    suspect.into_iter().enumerate().filter_map(|(i, s)| s.into_inner().then_some(i)).collect()
 }
 
 /// Why a blob could not be read, with what to do about it.

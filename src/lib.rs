@@ -1,6 +1,6 @@
 //! awsguard: a git pre-commit hook that blocks commits adding AWS credentials.
 //!
-//! The pass, start to finish: [`staged`] finds the files the index changes against HEAD
+//! The pass, start to finish: [`staged`] reads the index ([`index_file`]) and finds the files the index changes against HEAD
 //! ([`changes`]); [`check`] scans each new blob with the [`scan::Scanner`] (an
 //! Aho-Corasick prefilter over the [`rules`]' keywords, then each rule's regex on candidate
 //! lines), keeps matches on lines the commit adds ([`added`]), and applies the
@@ -16,7 +16,9 @@ pub mod cmd;
 pub mod encoding;
 #[doc(hidden)]
 pub mod fake;
+pub mod index_file;
 pub mod lfs;
+pub mod objects;
 pub mod report;
 pub mod rules;
 pub mod scan;

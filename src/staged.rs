@@ -3,7 +3,7 @@
 //! Traps handled here: git runs the hook with `GIT_INDEX_FILE` naming a temporary index
 //! for `commit -a`, `commit <paths>` and `--only` (relative to the work tree root, where
 //! hooks run); linked worktrees come with `GIT_DIR`; an unborn branch has no HEAD tree; a
-//! split or sparse index, which libgit2 cannot read, is listed by git itself.
+//! split or sparse index, which [`IndexFile`] leaves to git, is listed by git itself.
 
 use std::env;
 use std::path::{Path, PathBuf};
@@ -11,9 +11,10 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
 use anyhow::{Context, Result, anyhow, bail};
-use git2::{ErrorCode, Index, IndexEntry, IndexTime, Oid, Repository};
+use git2::{ErrorCode, Oid, Repository};
 
 use crate::changes::Changes;
+use crate::index_file::{IndexFile, Unsupported};
 
 /// Opens the repository the way git does: `GIT_DIR` if set, otherwise the one containing
 /// the current directory.
@@ -66,7 +67,7 @@ pub fn open_repository_any() -> Result<Repository> {
 ///
 /// # Errors
 /// When `GIT_INDEX_FILE` names a missing file, or the index is corrupt or unreadable.
-pub fn open_index(repo: &Repository) -> Result<Index> {
+pub fn open_index(repo: &Repository) -> Result<IndexFile> {
     let (path, required) = match env::var_os("GIT_INDEX_FILE").filter(|v| !v.is_empty()) {
         Some(path) => (absolute(Path::new(&path))?, true),
         None => (repo.path().join("index"), false),
@@ -76,30 +77,32 @@ pub fn open_index(repo: &Repository) -> Result<Index> {
             bail!("GIT_INDEX_FILE names {}, which does not exist", path.display());
         }
         // No index file yet (a fresh repository): nothing is staged.
-        return Index::new().context("creating an empty index");
+        return Ok(IndexFile::default());
     }
-    match Index::open(&path) {
+    let file = std::fs::File::open(&path).with_context(|| format!("cannot read the index {}", path.display()))?;
+    // SAFETY: git never writes an index file in place (it writes `index.lock` and renames
+    // it over), so the mapped file does not change under us; mapping spares copying and
+    // zeroing megabytes in a large repository.
+    let data =
+        unsafe { memmap2::Mmap::map(&file) }.with_context(|| format!("cannot read the index {}", path.display()))?;
+    match IndexFile::parse(&data) {
         Ok(index) => Ok(index),
-        // libgit2 cannot read every index git writes (a split index, a sparse index): then
-        // git itself lists the entries.
-        Err(e) if e.message().contains("unsupported mandatory extension") => {
-            index_from_git(repo, &path).with_context(|| {
-                format!("libgit2 cannot read the index {} ({}), and git could not list it", path.display(), e.message())
-            })
-        }
+        // A split index, a sparse index or a newer format: git itself lists the entries.
+        Err(e) if e.is::<Unsupported>() => index_from_git(repo, &path).with_context(|| {
+            format!("awsguard cannot read the index {} ({e}), and git could not list it", path.display())
+        }),
         Err(e) => Err(anyhow!(
-            "cannot read the index {}: {}. The index is corrupt or truncated: `rm {} && git reset` \
+            "cannot read the index {}: {e:#}. The index is corrupt or truncated: `rm {} && git reset` \
              rebuilds it from HEAD without touching your files; then stage your changes again",
             path.display(),
-            e.message(),
             path.display()
         )),
     }
 }
 
-/// Builds the index in memory from `git ls-files --stage`, which reads every index format
-/// git can write and expands a sparse index's directories into their files.
-fn index_from_git(repo: &Repository, path: &Path) -> Result<Index> {
+/// Lists the index with `git ls-files --stage`, which reads every index format git can
+/// write and expands a sparse index's directories into their files.
+fn index_from_git(repo: &Repository, path: &Path) -> Result<IndexFile> {
     let workdir = repo.workdir().context("the repository has no work tree")?;
     let output = Command::new("git")
         .arg("-C")
@@ -114,7 +117,7 @@ fn index_from_git(repo: &Repository, path: &Path) -> Result<Index> {
     if !output.status.success() {
         bail!("{}", String::from_utf8_lossy(&output.stderr).trim());
     }
-    let mut index = Index::new().context("creating an in-memory index")?;
+    let mut entries = Vec::new();
     for record in output.stdout.split(|&b| b == 0).filter(|r| !r.is_empty()) {
         // "<mode> <object> <stage>\t<path>"
         let tab = record.iter().position(|&b| b == b'\t').context("malformed `git ls-files` output")?;
@@ -123,26 +126,14 @@ fn index_from_git(repo: &Repository, path: &Path) -> Result<Index> {
         let (Some(mode), Some(id), Some(stage)) = (fields.next(), fields.next(), fields.next()) else {
             bail!("malformed `git ls-files` output: {meta:?}");
         };
-        let path = record[tab + 1..].to_vec();
-        let stage: u16 = stage.parse().context("malformed stage in `git ls-files` output")?;
-        index
-            .add(&IndexEntry {
-                ctime: IndexTime::new(0, 0),
-                mtime: IndexTime::new(0, 0),
-                dev: 0,
-                ino: 0,
-                mode: u32::from_str_radix(mode, 8).context("malformed mode in `git ls-files` output")?,
-                uid: 0,
-                gid: 0,
-                file_size: 0,
-                id: Oid::from_str(id).context("malformed object ID in `git ls-files` output")?,
-                flags: (stage << 12) | (path.len().min(0xfff) as u16),
-                flags_extended: 0,
-                path,
-            })
-            .context("building the index in memory")?;
+        entries.push((
+            record[tab + 1..].to_vec(),
+            u32::from_str_radix(mode, 8).context("malformed mode in `git ls-files` output")?,
+            Oid::from_str(id).context("malformed object ID in `git ls-files` output")?,
+            stage.parse().context("malformed stage in `git ls-files` output")?,
+        ));
     }
-    Ok(index)
+    Ok(IndexFile::from_entries(entries))
 }
 
 fn absolute(path: &Path) -> Result<PathBuf> {
@@ -166,31 +157,25 @@ pub fn head_commit(repo: &Repository) -> Result<Option<Oid>> {
 
 /// The files the index adds or modifies relative to HEAD (everything, on an unborn branch).
 ///
-/// The index is turned into a tree with libgit2's `write_tree`, which reuses the index's
-/// cache-tree for every directory git has not invalidated; the new tree objects go to an
-/// in-memory object store, never to disk. Then only differing subtrees are compared.
+/// The index's cache-tree names the tree git will write for every directory it has not
+/// invalidated; where that equals HEAD's, the directory is skipped unread, as git does.
 ///
 /// # Errors
-/// Unresolved conflicts, or objects missing from the object database.
-pub fn staged_changes(repo: &Repository, index: &mut Index) -> Result<Changes> {
-    if index.has_conflicts() {
-        bail!("the index has unresolved merge conflicts: resolve them and `git add` the files, then commit");
+/// Unresolved conflicts, or tree objects missing from the object database.
+pub fn staged_changes(repo: &Repository, index: &IndexFile) -> Result<Changes> {
+    if let Some(path) = index.conflicts.first() {
+        bail!(
+            "the index has unresolved merge conflicts (in {} of {} files): resolve them and `git \
+             add` the files, then commit",
+            crate::report::escape(path),
+            index.conflicts.len()
+        );
     }
     let Some(head) = head_commit(repo)? else {
         return Ok(Changes::all_of_index(index));
     };
     let head_tree = repo.find_commit(head)?.tree().context("reading HEAD's tree")?;
-    let odb = repo.odb().context("opening the object database")?;
-    let _mempack = odb.add_new_mempack_backend(1000).context("creating an in-memory object store")?;
-    let staged = index.write_tree_to(repo).context(
-        "building a tree from the index (an index entry may name an object missing from the \
-         object database; `git fsck` tells which)",
-    )?;
-    if staged == head_tree.id() {
-        return Ok(Changes::default());
-    }
-    let staged_tree = repo.find_tree(staged).context("reading the staged tree")?;
-    Changes::between(repo, &head_tree, &staged_tree)
+    Changes::staged(repo, &head_tree, index)
 }
 
 /// The other parents of a merge in progress (`MERGE_HEAD`), empty otherwise.

@@ -56,6 +56,23 @@ fn an_index_entry_whose_blob_is_missing_is_an_error() {
 }
 
 #[test]
+fn a_damaged_staged_object_is_an_error() {
+    let repo = TestRepo::with_hook();
+    repo.stage("a.txt", "a\n");
+    repo.assert_commits(&[]);
+    repo.stage("b.txt", "content that will be damaged on disk\n".repeat(50));
+    let id = repo.git(&["rev-parse", ":b.txt"]);
+    let id = id.trim();
+    let path = repo.root.join(".git/objects").join(&id[..2]).join(&id[2..]);
+    let mut bytes = std::fs::read(&path).unwrap();
+    let n = bytes.len();
+    bytes[n - 6] ^= 0xff;
+    std::fs::remove_file(&path).unwrap();
+    std::fs::write(&path, &bytes).unwrap();
+    repo.awsguard(&[]).assert_code(2).assert_contains("b.txt").assert_contains("damaged").assert_contains("git fsck");
+}
+
+#[test]
 fn an_unreadable_allowlist_is_an_error() {
     let repo = TestRepo::with_hook();
     // The staged .awsguard.toml names a missing blob.

@@ -10,10 +10,11 @@ pub mod pre_push;
 pub mod scan_files;
 
 use std::io::{self, Write};
-use std::path::Path;
 
 use anyhow::{Context, Result};
-use git2::{Index, Repository};
+use git2::Repository;
+
+use crate::index_file::IndexFile;
 
 use crate::allowlist::{self, Allowlist, Date, Source};
 use crate::check::Checked;
@@ -86,7 +87,7 @@ fn ignore_broken_pipe(result: io::Result<()>) -> Result<()> {
 ///
 /// # Errors
 /// When a source cannot be read or does not parse.
-pub fn load_allowlist(repo: Option<(&Repository, &Index)>, args: &Args) -> Result<Allowlist> {
+pub fn load_allowlist(repo: Option<(&Repository, &IndexFile)>, args: &Args) -> Result<Allowlist> {
     let repo_source = match repo {
         Some((repo, index)) => staged_allowlist(repo, index)?,
         None => None,
@@ -141,8 +142,8 @@ pub fn allowlist_sources(repo_source: Option<Source>, args: &Args) -> Result<Vec
 }
 
 /// `.awsguard.toml` as it is in the index: the version being committed.
-pub fn staged_allowlist(repo: &Repository, index: &Index) -> Result<Option<Source>> {
-    let Some(entry) = index.get_path(Path::new(allowlist::REPO_FILE), 0) else { return Ok(None) };
+pub fn staged_allowlist(repo: &Repository, index: &IndexFile) -> Result<Option<Source>> {
+    let Some(entry) = index.get(allowlist::REPO_FILE.as_bytes()) else { return Ok(None) };
     let blob = repo.find_blob(entry.id).with_context(|| {
         format!("reading the staged {} (blob {}) from the object database", allowlist::REPO_FILE, entry.id)
     })?;

@@ -23,9 +23,9 @@ pub fn run(args: &Args) -> Result<Outcome> {
     }
     let mut repo = staged::open_repository()?;
     let merge_heads = staged::merge_heads(&mut repo)?;
-    let mut index = staged::open_index(&repo)?;
+    let index = staged::open_index(&repo)?;
     let allowlist = load_allowlist(Some((&repo, &index)), args)?;
-    let mut changes = staged::staged_changes(&repo, &mut index)?;
+    let mut changes = staged::staged_changes(&repo, &index)?;
     let scanner = Scanner::new(&RULES);
     let mut checker = Checker::new(&repo, &scanner, &allowlist);
     for id in merge_heads {

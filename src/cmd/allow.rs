@@ -65,9 +65,8 @@ pub fn run(_args: &Args, allow: &AllowArgs) -> Result<Outcome> {
     Ok(Outcome::Clean)
 }
 
-/// The entry as TOML, with every string quoted by the TOML writer.
+/// The entry as TOML, every string quoted as a TOML basic string.
 fn entry_text(allow: &AllowArgs, reason: &str) -> String {
-    let quote = |s: &str| toml::Value::String(s.to_string()).to_string();
     let mut out = String::from("[[allow]]\n");
     if let Some(fp) = &allow.fingerprint {
         out.push_str(&format!("fingerprint = {}\n", quote(fp)));
@@ -89,4 +88,39 @@ fn entry_text(allow: &AllowArgs, reason: &str) -> String {
     }
     out.push_str(&format!("reason = {}\n", quote(reason)));
     out
+}
+
+/// `s` as a TOML basic string: quotes and backslashes escaped, and control characters,
+/// which TOML forbids raw, as `\uXXXX`.
+fn quote(s: &str) -> String {
+    let mut out = String::with_capacity(s.len() + 2);
+    out.push('"');
+    for c in s.chars() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            '\n' => out.push_str("\\n"),
+            '\t' => out.push_str("\\t"),
+            c if c.is_control() => out.push_str(&format!("\\u{:04X}", u32::from(c))),
+            c => out.push(c),
+        }
+    }
+    out.push('"');
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::quote;
+
+    #[test]
+    fn quoted_strings_read_back_unchanged() {
+        let mut tricky: String = (0u8..=0x7f).map(char::from).collect();
+        tricky.push_str("\u{85}\u{2028} café \"quoted\" \\path\\ '''");
+        for s in ["", "plain", "a\"b", "C:\\dir\\", "line\nbreak\ttab\r", "\u{7f}", &tricky] {
+            let text = format!("v = {}\n", quote(s));
+            let table: toml::Table = toml::from_str(&text).unwrap_or_else(|e| panic!("{text:?}: {e}"));
+            assert_eq!(table["v"].as_str(), Some(s));
+        }
+    }
 }

@@ -16,6 +16,7 @@
 #                         (default ${TMPDIR:-/tmp}/awsguard-bench; reused when already built
 #                         from the same tree)
 #   --prepare-only        build the scenario repositories and stop (nothing is timed)
+#   --report-only         time nothing: write the report from the results in --results
 #   --rebuild             rebuild the scenario repositories even if they are up to date
 #   --timeout S           a command slower than S seconds on its probe run is reported as
 #                         "> S s" and not timed further (default 300)
@@ -50,6 +51,11 @@ log() { printf '[compare] %s\n' "$*" >&2; }
 die() { log "error: $*"; exit 2; }
 
 # --- options -----------------------------------------------------------------------------
+INVOCATION="bench/compare.sh"
+for a in "$@"; do
+  case "$a" in *[!A-Za-z0-9_./,:=+-]*) a="'$(printf '%s' "$a" | sed "s/'/'\\\\''/g")'" ;; esac
+  INVOCATION="$INVOCATION $a"
+done
 TREE=""
 TREE_NAME=""
 RUNS=10
@@ -59,6 +65,7 @@ OUT=""
 SCRATCH="${TMPDIR:-/tmp}/awsguard-bench"
 REBUILD=0
 PREPARE_ONLY=0
+REPORT_ONLY=0
 TIMEOUT=300
 SLOW=60
 RSS_RUNS=3
@@ -82,6 +89,7 @@ while [ $# -gt 0 ]; do
     --scratch) SCRATCH=$2; shift 2 ;;
     --rebuild) REBUILD=1; shift ;;
     --prepare-only) PREPARE_ONLY=1; shift ;;
+    --report-only) REPORT_ONLY=1; shift ;;
     --timeout) TIMEOUT=$2; shift 2 ;;
     --slow) SLOW=$2; shift 2 ;;
     --rss-runs) RSS_RUNS=$2; shift 2 ;;
@@ -99,13 +107,17 @@ while [ $# -gt 0 ]; do
   esac
 done
 [ -n "$TREE" ] || { usage >&2; exit 2; }
+if [ "$REPORT_ONLY" = 1 ]; then
+  if [ -z "$RESULTS" ] || [ ! -f "$RESULTS/startup.json" ]; then die "--report-only needs --results DIR of an earlier run"; fi
+  SCENARIOS=none
+fi
 [ -d "$TREE" ] || die "TREE $TREE is not a directory"
 TREE=$(cd "$TREE" && pwd -P)
 [ -n "$TREE_NAME" ] || TREE_NAME=$(basename "$TREE")
 for n in "$RUNS" "$RUNS_LARGE" "$TIMEOUT" "$SLOW" "$RSS_RUNS" "$IDLE_WAIT"; do
   case "$n" in ''|*[!0-9]*|0) die "--runs, --runs-large, --timeout, --slow and --rss-runs take positive integers" ;; esac
 done
-case ",$SCENARIOS," in *,tiny,*|*,medium,*|*,huge,*|*,longline,*) ;; *) die "--scenarios: none of tiny,medium,huge,longline" ;; esac
+case ",$SCENARIOS," in *,tiny,*|*,medium,*|*,huge,*|*,longline,*|,none,) ;; *) die "--scenarios: none of tiny,medium,huge,longline" ;; esac
 wants() { case ",$SCENARIOS," in *",$1,"*) return 0 ;; *) return 1 ;; esac; }
 
 # --- tools -------------------------------------------------------------------------------
@@ -417,6 +429,8 @@ if [ -f "$RESULTS/tree" ] && [ "$(cat "$RESULTS/tree")" != "$TREE_ID" ]; then
   die "$RESULTS holds results for another tree ($(cat "$RESULTS/tree")); pick another --results"
 fi
 printf '%s\n' "$TREE_ID" >"$RESULTS/tree"
+# shellcheck disable=SC2016
+[ "$REPORT_ONLY" = 1 ] || printf '%s: `%s`\n' "$(date -u '+%Y-%m-%d %H:%M UTC')" "$INVOCATION" >>"$RESULTS/commands"
 log "raw results (hyperfine JSON, logs): $RESULTS"
 
 # The fraction of all CPUs busy over one second.
@@ -532,8 +546,8 @@ for s in tiny medium huge longline; do
 done
 
 # Start-up and binary size.
-log "start-up: $AWSGUARD --version"
-hyperfine -N --style basic --warmup 20 --runs 300 -n "awsguard --version" "$(q "$AWSGUARD") --version" \
+[ "$REPORT_ONLY" = 1 ] || log "start-up: $AWSGUARD --version"
+[ "$REPORT_ONLY" = 1 ] || hyperfine -N --style basic --warmup 20 --runs 300 -n "awsguard --version" "$(q "$AWSGUARD") --version" \
   -n "git --version" "git --version" --export-json "$RESULTS/startup.json" >"$RESULTS/startup.log" 2>&1
 BIN_BYTES=$(wc -c <"$AWSGUARD")
 
@@ -557,7 +571,8 @@ render_scenario() {
     function sec(x) { return x == "" ? "" : sprintf("%.3f", x) }
     function ratio(a, b) { return (a == "" || b == "" || b == 0) ? "" : sprintf("%.2f", a / b) }
     { name[NR] = $1; kind[NR] = $2; st[NR] = $3; med[NR] = $4; mn[NR] = $5; mx[NR] = $6; runs[NR] = $7; rss[NR] = $8; ex[NR] = $9; note[NR] = $10
-      if ($2 == "floor") floor = $4; if ($2 == "quiet") quiet = $4; if ($2 == "awsguard") ag = $4 }
+      if ($2 == "floor") floor = $4; if ($2 == "quiet") quiet = $4; if ($2 == "awsguard") ag = $4
+      if ($12 != "") note[NR] = (note[NR] == "" ? "" : note[NR] "; ") "did not complete: " $12 }
     END {
       h = "| command | exit | runs | median (s) | min (s) | max (s) | peak RSS (MiB) | × floor |"
       s = "|---|---|---|---|---|---|---|---|"
@@ -579,8 +594,25 @@ render_scenario() {
         }
         printf "%s %s | %s |\n", line, vs, note[i]
       }
-    }' "$RESULTS/$s.tsv"
+    }' "$RESULTS/$s.annotated.tsv"
   echo
+}
+
+# Adds a 12th column to each row: for a command that could not run to completion (exit 126,
+# 127 or killed by a signal; 123 is xargs reporting findings), the first line of its stderr.
+annotate() {
+  awk -F'\t' -v OFS='\t' -v dir="$RESULTS" -v s="$1" '{
+    err = ""
+    if ($9 == 126 || $9 == 127 || ($9 > 128 && $9 < 256)) {
+      safe = $1; gsub(/[^A-Za-z0-9_.-]/, "_", safe)
+      file = dir "/" s "." safe ".stderr"
+      if ((getline err < file) <= 0) err = ""
+      close(file)
+      gsub(/[\t|`]/, " ", err); err = substr(err, 1, 120)
+      if (err == "") err = "exit " $9
+    }
+    $12 = err; print
+  }' "$RESULTS/$1.tsv" >"$RESULTS/$1.annotated.tsv"
 }
 
 target_row() { # what, target, measured, ok(0/1)
@@ -610,12 +642,15 @@ report() {
   echo "- awsguard: $("$AWSGUARD" --version 2>/dev/null | head -n 1) at $(git -C "$ROOT" rev-parse --short HEAD)$(git -C "$ROOT" diff --quiet HEAD -- src Cargo.toml Cargo.lock 2>/dev/null || echo ' (src modified)'), \`cargo build --release\`"
   echo "- git $(git --version | awk '{ print $3 }'), hyperfine $(hyperfine --version | awk '{ print $2 }')$(for p in $PEERS_OK; do printf ', %s %s' "$p" "$(peer_version "$p")"; done)"
   [ -z "$PEERS_MISSING" ] || echo "- Not installed, skipped:$PEERS_MISSING"
-  echo "- Runs: as given per scenario (\`--runs\` for tiny and medium, \`--runs-large\` for huge and longline), after 1 warm-up and waiting for idle CPUs (other work ≤ $IDLE_MAX of all CPUs); a command slower than $SLOW s on its probe run gets 3 runs, one slower than $TIMEOUT s is killed and reported as such. Warm page cache. Times are wall-clock medians, seconds. Peak RSS: max of GNU \`time -f %M\` over $RSS_RUNS runs (1 for slow commands) (the largest single process of a pipeline)."
+  echo "- Runs: as given per scenario (\`--runs\` for tiny and medium, \`--runs-large\` for huge and longline), after 1 warm-up and waiting for idle CPUs (other work ≤ $IDLE_MAX of all CPUs); a command slower than $SLOW s on its probe run gets 3 runs, one slower than $TIMEOUT s is killed and reported as such. Warm page cache. Times are wall-clock medians, seconds. Peak RSS: max of GNU \`time -f %M\` over $RSS_RUNS runs (1 for slow commands); for a pipeline, its largest single process."
   echo "- × floor: median / median of \`$FLOOR\` in the same repository. peer / awsguard: the peer's median / awsguard's (above 1: awsguard is faster). exit: exit code of the probe run (awsguard: 1 = credentials found; peers: non-zero = something found, 123 = xargs saw a batch fail)."
-  echo "- Command: \`bench/compare.sh $TREE --runs $RUNS --runs-large $RUNS_LARGE$([ "$SCENARIOS" = tiny,medium,huge,longline ] || echo " --scenarios $SCENARIOS")$([ "$TREE_NAME" = "$(basename "$TREE")" ] || echo " --tree-name $TREE_NAME")\`"
+  echo "- Commands that produced these results (\`--results\` keeps earlier scenarios):"
+  sed 's/^/  - /' "$RESULTS/commands" 2>/dev/null || true
   echo
   for s in tiny medium huge longline; do
-    have "$s" && render_scenario "$s"
+    have "$s" || continue
+    annotate "$s"
+    render_scenario "$s"
   done
   echo "### Start-up and size"
   echo

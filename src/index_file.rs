@@ -195,6 +195,9 @@ fn parse_body(body: &[u8]) -> Result<IndexFile> {
             _ => {} // optional extensions: resolve-undo, untracked cache, offset tables, ...
         }
     }
+    // The walk against HEAD relies on git's order; git itself refuses an index out of it.
+    let sorted = index.entries.windows(2).all(|w| index.path(&w[0]) < index.path(&w[1]));
+    ensure!(sorted, "its entries are out of order");
     Ok(index)
 }
 
@@ -366,6 +369,22 @@ mod tests {
         let mut flipped = data.clone();
         flipped[20] ^= 1;
         assert!(IndexFile::parse(&flipped).is_err());
+
+        // Two entries swapped: out of git's order.
+        let two = {
+            std::fs::write(dir.path().join("b"), "b").unwrap();
+            git(dir.path(), &["add", "b"]);
+            git(dir.path(), &["update-index", "--index-version", "2"]);
+            std::fs::read(dir.path().join(".git/index")).unwrap()
+        };
+        let mut swapped = two[..two.len() - 20].to_vec();
+        // Version 2: the header is 12 bytes, a path starts 62 bytes into its entry, and an
+        // entry with a one-byte path takes 64 bytes.
+        assert_eq!((swapped[12 + 62], swapped[12 + 64 + 62]), (b'a', b'b'));
+        swapped.swap(12 + 62, 12 + 64 + 62);
+        swapped.extend_from_slice(&[0; 20]);
+        let e = IndexFile::parse(&swapped).unwrap_err();
+        assert!(e.to_string().contains("out of order"), "{e}");
 
         let mut linked = data[..data.len() - 20].to_vec();
         linked.extend_from_slice(b"link\0\0\0\0");

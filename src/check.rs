@@ -178,8 +178,8 @@ impl<'a> Checker<'a> {
         let new_lines: HashSet<&[u8]> = content.split(|&b| b == b'\n').collect();
         let mut best: Option<(f64, Oid)> = None;
         for (_, id) in changes.deleted(self.repo)? {
-            let old = self.repo.find_blob(*id).context("reading a deleted file")?;
-            let old_lines: Vec<&[u8]> = old.content().split(|&b| b == b'\n').collect();
+            let old = self.objects.blob(self.repo, *id).context("reading a deleted file")?;
+            let old_lines: Vec<&[u8]> = old.split(|&b| b == b'\n').collect();
             let common = old_lines.iter().filter(|l| new_lines.contains(*l)).count();
             let score = common as f64 / old_lines.len().max(new_lines.len()) as f64;
             if score >= RENAME_SIMILARITY && best.is_none_or(|(s, _)| score > s) {
@@ -192,8 +192,8 @@ impl<'a> Checker<'a> {
     /// Another version of a file: the blob, or the LFS content it points to when that is
     /// stored locally (a version that is not being committed may lack it).
     fn content_of(&self, id: Oid) -> Result<Vec<u8>> {
-        let blob = self.repo.find_blob(id).with_context(|| format!("reading blob {id}"))?;
-        Ok(lfs::content(self.repo, blob.content(), "").ok().flatten().unwrap_or_else(|| blob.content().to_vec()))
+        let blob = self.objects.blob(self.repo, id).with_context(|| format!("reading blob {id}"))?;
+        Ok(lfs::content(self.repo, &blob, "").ok().flatten().unwrap_or_else(|| blob.to_vec()))
     }
 
     /// Whether one of a merge's other parents already has this line in this file.

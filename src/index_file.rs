@@ -204,9 +204,7 @@ fn parse_body(body: &[u8]) -> Result<IndexFile> {
 /// The `TREE` extension: directories in pre-order, each `name NUL count SP subtrees LF`,
 /// then its tree ID when `count` is not -1.
 fn parse_cache_tree(data: &[u8]) -> Result<CacheTree> {
-    let mut r = Reader { data, pos: 0 };
-    let root = read_node(&mut r, 0)?;
-    Ok(root)
+    read_node(&mut Reader { data, pos: 0 }, 0)
 }
 
 fn read_node(r: &mut Reader<'_>, depth: usize) -> Result<CacheTree> {

@@ -618,6 +618,15 @@ annotate() {
 target_row() { # what, target, measured, ok(0/1)
   printf '| %s | %s | %s | %s |\n' "$1" "$2" "$3" "$([ "$4" = 1 ] && echo met || echo "**missed**")"
 }
+# A target row for awsguard's median as a ratio to a baseline's: scenario, baseline,
+# the largest ratio allowed, and how the target reads.
+ratio_target() {
+  have "$1" || return 0
+  read -r r ok <<EOF
+$(cmp_ratio "$(med_of "$1" awsguard)" "$(med_of "$1" "$2")" "$3")
+EOF
+  target_row "$1" "$4" "${r}×" "$ok"
+}
 med_of() { awk -F'\t' -v k="$2" '$2 == k && $3 == "ok" { print $4 }' "$RESULTS/$1.tsv"; }
 rss_of() { awk -F'\t' -v k="$2" '$2 == k && $3 == "ok" { print $8 }' "$RESULTS/$1.tsv"; }
 cmp_ratio() { # $1 / $2 <= $3 ? prints "ratio ok"
@@ -666,24 +675,9 @@ report() {
   echo
   echo "| scenario | target | measured | |"
   echo "|---|---|---|---|"
-  if have tiny; then
-    read -r r ok <<EOF
-$(cmp_ratio "$(med_of tiny awsguard)" "$(med_of tiny quiet)" 2)
-EOF
-    target_row tiny "≤ 2× \`$QUIET\`" "${r}×" "$ok"
-  fi
-  if have medium; then
-    read -r r ok <<EOF
-$(cmp_ratio "$(med_of medium awsguard)" "$(med_of medium floor)" 1.7)
-EOF
-    target_row medium "≤ 1.7× floor" "${r}×" "$ok"
-  fi
-  if have huge; then
-    read -r r ok <<EOF
-$(cmp_ratio "$(med_of huge awsguard)" "$(med_of huge floor)" 1.5)
-EOF
-    target_row huge "≤ 1.5× \`git diff --cached\` (floor)" "${r}×" "$ok"
-  fi
+  ratio_target tiny quiet 2 "≤ 2× \`$QUIET\`"
+  ratio_target medium floor 1.7 "≤ 1.7× floor"
+  ratio_target huge floor 1.5 "≤ 1.5× \`git diff --cached\` (floor)"
   if have longline; then
     t=$(med_of longline awsguard)
     target_row longline "≤ 0.3 s" "$(printf '%.3f s' "${t:-0}")" "$(awk -v t="$t" 'BEGIN { print (t != "" && t <= 0.3) }')"

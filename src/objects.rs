@@ -1,21 +1,28 @@
 //! Blob contents from the object database.
 //!
 //! A file just staged is a loose object: one zlib stream under `objects/`. Those are read
-//! here directly, inflated with zlib-rs straight into a buffer of the size the header
-//! declares, which is about twice as fast as libgit2 with the system zlib on a large file.
-//! Everything else (packed objects, alternates, objects that are not blobs) goes through
-//! libgit2, which also words the errors.
+//! here directly: the file is mapped, its header inflated to learn the size, and the whole
+//! stream inflated in one call by libdeflate into a buffer of that size. On a 50 MB file
+//! that is a third faster than streaming zlib-rs, and twice as fast as libgit2 with the
+//! system zlib. Everything else (packed objects, alternates, objects that are not blobs) goes
+//! through libgit2, which also words the errors.
 
 use std::fs::File;
 use std::io::Read;
+use std::ops::Range;
 use std::path::{Path, PathBuf};
 
-use flate2::{Decompress, FlushDecompress, Status};
+use flate2::{Decompress, FlushDecompress};
 use git2::{Blob, Oid, Repository};
+use libdeflater::{DecompressionError, Decompressor};
 
 /// A blob's bytes, read by whichever reader could.
 pub enum Content<'r> {
-    Loose(Vec<u8>),
+    /// A loose object inflated whole: its header, the blob at `content`, a spare byte.
+    Loose {
+        object: Buffer,
+        content: Range<usize>,
+    },
     Git(Blob<'r>),
 }
 
@@ -24,8 +31,54 @@ impl std::ops::Deref for Content<'_> {
 
     fn deref(&self) -> &[u8] {
         match self {
-            Content::Loose(bytes) => bytes,
+            Content::Loose { object, content } => &object[content.clone()],
             Content::Git(blob) => blob.content(),
+        }
+    }
+}
+
+/// Zeroed memory to inflate into. A large object gets its own mapping on huge pages where
+/// the system allows them: filling 50 MB then costs a few dozen page faults instead of
+/// thirteen thousand, which was a fifth of the time spent reading it.
+pub enum Buffer {
+    Heap(Vec<u8>),
+    Mapped(memmap2::MmapMut),
+}
+
+/// From this size on, a buffer is mapped rather than allocated.
+const MAP_FROM: usize = 4 << 20;
+
+impl Buffer {
+    fn zeroed(len: usize) -> Option<Buffer> {
+        if len >= MAP_FROM {
+            let map = memmap2::MmapMut::map_anon(len).ok()?;
+            // Only advice: without huge pages the mapping still works, page by page.
+            let _ = map.advise(memmap2::Advice::HugePage);
+            return Some(Buffer::Mapped(map));
+        }
+        let mut heap = Vec::new();
+        heap.try_reserve_exact(len).ok()?;
+        heap.resize(len, 0);
+        Some(Buffer::Heap(heap))
+    }
+}
+
+impl std::ops::Deref for Buffer {
+    type Target = [u8];
+
+    fn deref(&self) -> &[u8] {
+        match self {
+            Buffer::Heap(heap) => heap,
+            Buffer::Mapped(map) => map,
+        }
+    }
+}
+
+impl std::ops::DerefMut for Buffer {
+    fn deref_mut(&mut self) -> &mut [u8] {
+        match self {
+            Buffer::Heap(heap) => heap,
+            Buffer::Mapped(map) => map,
         }
     }
 }
@@ -53,56 +106,59 @@ impl Objects {
     pub fn blob<'r>(&self, repo: &'r Repository, id: Oid) -> Result<Content<'r>, git2::Error> {
         if let Some(dir) = &self.loose {
             // A damaged loose object is reported here: libgit2 can loop forever on one.
-            if let Some(bytes) = read_loose_blob(dir, id).map_err(|e| git2::Error::from_str(&e))? {
-                return Ok(Content::Loose(bytes));
+            if let Some((object, content)) = read_loose_blob(dir, id).map_err(|e| git2::Error::from_str(&e))? {
+                return Ok(Content::Loose { object, content });
             }
         }
         repo.find_blob(id).map(Content::Git)
     }
 }
 
-/// The content of the loose blob `id`; `None` when there is no such loose object or it is
-/// not a blob.
-fn read_loose_blob(objects: &Path, id: Oid) -> Result<Option<Vec<u8>>, String> {
+/// The loose object `id` inflated, and where in it the blob is; `None` when there is no such
+/// loose object or it is not a blob.
+fn read_loose_blob(objects: &Path, id: Oid) -> Result<Option<(Buffer, Range<usize>)>, String> {
     let hex = id.to_string();
     let path = objects.join(&hex[..2]).join(&hex[2..]);
-    let mut compressed = Vec::new();
-    match File::open(&path) {
-        Ok(mut file) => file.read_to_end(&mut compressed).map_err(|e| format!("reading {}: {e}", path.display()))?,
-        Err(_) => return Ok(None),
-    };
+    let Ok(file) = File::open(&path) else { return Ok(None) };
     let damaged = |what: &str| format!("the loose object {} is damaged ({what})", path.display());
-    let mut inflate = Decompress::new(true);
+    let read_error = |e: std::io::Error| format!("reading {}: {e}", path.display());
+    let len = file.metadata().map_err(read_error)?.len();
+    if len == 0 {
+        return Err(damaged("empty"));
+    }
+    let (mut read, map);
+    let compressed: &[u8] = if len < MAP_FROM as u64 {
+        // Mapping costs more than copying a small file, above all with other threads running.
+        read = Vec::new();
+        (&file).read_to_end(&mut read).map_err(read_error)?;
+        &read
+    } else {
+        // SAFETY: git writes a loose object to a temporary file and renames it into place,
+        // and never writes it again, so the mapped file does not change under us. Mapping
+        // spares copying (and zeroing a buffer for) megabytes of compressed bytes.
+        map = unsafe { memmap2::Mmap::map(&file) }.map_err(read_error)?;
+        &map
+    };
     // The header, "blob <size>\0", fits in 32 bytes.
     let mut head = Vec::with_capacity(32);
-    inflate.decompress_vec(&compressed, &mut head, FlushDecompress::None).map_err(|e| damaged(&e.to_string()))?;
+    Decompress::new(true)
+        .decompress_vec(compressed, &mut head, FlushDecompress::None)
+        .map_err(|e| damaged(&e.to_string()))?;
     let nul = memchr::memchr(0, &head).ok_or_else(|| damaged("no header"))?;
     let Some(size) = head[..nul].strip_prefix(b"blob ") else { return Ok(None) };
     let size: usize =
         std::str::from_utf8(size).ok().and_then(|s| s.parse().ok()).ok_or_else(|| damaged("a malformed header"))?;
+    let whole = (nul + 1).checked_add(size).ok_or_else(|| damaged("a malformed header"))?;
     // One spare byte, so that content longer than declared is seen, not cut off.
-    let mut out = Vec::new();
-    out.try_reserve_exact(size.saturating_add(1)).map_err(|_| format!("{size} bytes do not fit in memory"))?;
-    out.extend_from_slice(&head[nul + 1..]);
-    loop {
-        let consumed = usize::try_from(inflate.total_in()).unwrap_or(usize::MAX).min(compressed.len());
-        let before = (consumed, out.len());
-        let status = inflate
-            .decompress_vec(&compressed[consumed..], &mut out, FlushDecompress::Finish)
-            .map_err(|e| damaged(&e.to_string()))?;
-        match status {
-            Status::StreamEnd => break,
-            _ if out.len() > size => return Err(damaged("longer than its header says")),
-            _ if (usize::try_from(inflate.total_in()).unwrap_or(usize::MAX), out.len()) == before => {
-                return Err(damaged("truncated"));
-            }
-            _ => {}
-        }
+    let mut object =
+        whole.checked_add(1).and_then(Buffer::zeroed).ok_or_else(|| format!("{size} bytes do not fit in memory"))?;
+    match Decompressor::new().zlib_decompress(compressed, &mut object) {
+        Ok(n) if n == whole => Ok(Some((object, nul + 1..whole))),
+        Ok(n) if n > whole => Err(damaged("longer than its header says")),
+        Ok(_) => Err(damaged("shorter than its header says")),
+        Err(DecompressionError::InsufficientSpace) => Err(damaged("longer than its header says")),
+        Err(DecompressionError::BadData) => Err(damaged("truncated or corrupt")),
     }
-    if out.len() != size {
-        return Err(damaged("shorter than its header says"));
-    }
-    Ok(Some(out))
 }
 
 #[cfg(test)]
@@ -115,11 +171,11 @@ mod tests {
         let repo = Repository::init(dir.path()).unwrap();
         let objects = Objects::new(&repo);
         let mut rng = fastrand::Rng::with_seed(1);
-        for len in [0, 1, 31, 32, 100, 70_000, 3_000_000] {
+        for len in [0, 1, 31, 32, 100, 70_000, MAP_FROM - 20, MAP_FROM + 1000] {
             let content: Vec<u8> = (0..len).map(|_| rng.u8(..)).collect();
             let id = repo.blob(&content).unwrap();
             let read = objects.blob(&repo, id).unwrap();
-            assert!(matches!(read, Content::Loose(_)), "{len} bytes read directly");
+            assert!(matches!(read, Content::Loose { .. }), "{len} bytes read directly");
             assert_eq!(&*read, &content[..]);
         }
         // Not a blob, missing, or damaged: libgit2 decides.
@@ -137,5 +193,36 @@ mod tests {
         std::fs::write(&path, &bytes).unwrap();
         let err = objects.blob(&repo, id).err().expect("a damaged object is an error");
         assert!(err.message().contains("is damaged"), "{err}");
+    }
+
+    #[test]
+    fn a_header_that_lies_about_the_size_is_damage() {
+        let dir = tempfile::tempdir().unwrap();
+        let repo = Repository::init(dir.path()).unwrap();
+        let objects = Objects::new(&repo);
+        let id = Oid::from_str("0123456789012345678901234567890123456789").unwrap();
+        let path = dir.path().join(".git/objects/01/23456789012345678901234567890123456789");
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        for (raw, says) in [
+            (&b"blob 5\0hello world"[..], Some("longer than its header says")),
+            (b"blob 50\0hello world", Some("shorter than its header says")),
+            (b"blob x\0hello world", Some("a malformed header")),
+            (b"blob 11hello world", Some("no header")),
+            (b"blob 11\0hello world", None),
+        ] {
+            let mut z = flate2::write::ZlibEncoder::new(Vec::new(), flate2::Compression::default());
+            std::io::Write::write_all(&mut z, raw).unwrap();
+            std::fs::write(&path, z.finish().unwrap()).unwrap();
+            let read = objects.blob(&repo, id);
+            match says {
+                Some(says) => {
+                    let err = read.err().expect("a lying header is an error");
+                    assert!(err.message().contains(says), "{err}");
+                }
+                None => assert_eq!(&*read.unwrap(), b"hello world"),
+            }
+        }
+        std::fs::write(&path, b"").unwrap();
+        assert!(objects.blob(&repo, id).err().unwrap().message().contains("empty"));
     }
 }

@@ -61,15 +61,25 @@ fn a_damaged_staged_object_is_an_error() {
     repo.stage("a.txt", "a\n");
     repo.assert_commits(&[]);
     repo.stage("b.txt", "content that will be damaged on disk\n".repeat(50));
-    let id = repo.git(&["rev-parse", ":b.txt"]);
+    damage_staged(&repo, "b.txt");
+    repo.awsguard(&[]).assert_code(2).assert_contains("b.txt").assert_contains("damaged").assert_contains("git fsck");
+    repo.git(&["rm", "-q", "--cached", "b.txt"]);
+    // The staged allowlist is read the same way: damage is reported, never a hang.
+    repo.stage(".awsguard.toml", "# no entries yet, and this file will be damaged on disk\n".repeat(20));
+    damage_staged(&repo, ".awsguard.toml");
+    repo.awsguard(&[]).assert_code(2).assert_contains(".awsguard.toml").assert_contains("damaged");
+}
+
+/// Flips a byte inside the zlib stream of the staged loose object at `path`.
+fn damage_staged(repo: &TestRepo, path: &str) {
+    let id = repo.git(&["rev-parse", &format!(":{path}")]);
     let id = id.trim();
-    let path = repo.root.join(".git/objects").join(&id[..2]).join(&id[2..]);
-    let mut bytes = std::fs::read(&path).unwrap();
+    let object = repo.root.join(".git/objects").join(&id[..2]).join(&id[2..]);
+    let mut bytes = std::fs::read(&object).unwrap();
     let n = bytes.len();
     bytes[n - 6] ^= 0xff;
-    std::fs::remove_file(&path).unwrap();
-    std::fs::write(&path, &bytes).unwrap();
-    repo.awsguard(&[]).assert_code(2).assert_contains("b.txt").assert_contains("damaged").assert_contains("git fsck");
+    std::fs::remove_file(&object).unwrap();
+    std::fs::write(&object, &bytes).unwrap();
 }
 
 #[test]

@@ -11,6 +11,7 @@ use crate::allowlist::{Allowlist, Date, REPO_FILE, Source};
 use crate::changes::Changes;
 use crate::check::{Checked, Checker};
 use crate::cli::Args;
+use crate::objects::Objects;
 use crate::report::Scope;
 use crate::rules::RULES;
 use crate::scan::Scanner;
@@ -52,8 +53,8 @@ pub fn commit_allowlist(repo: &Repository, tip: Option<Oid>, args: &Args) -> Res
     if let Some(tip) = tip {
         let tree = repo.find_commit(tip)?.tree()?;
         if let Ok(entry) = tree.get_path(std::path::Path::new(REPO_FILE)) {
-            let blob = repo.find_blob(entry.id()).context("reading the committed .awsguard.toml")?;
-            repo_source = Some(Source { name: REPO_FILE.to_string(), text: blob.content().to_vec() });
+            let blob = Objects::new(repo).blob(repo, entry.id()).context("reading the committed .awsguard.toml")?;
+            repo_source = Some(Source { name: REPO_FILE.to_string(), text: blob.to_vec() });
         }
     }
     super::with_cli_limits(Allowlist::parse(&allowlist_sources(repo_source, args)?, Date::today())?, args)

@@ -15,6 +15,7 @@ use anyhow::{Context, Result};
 use git2::Repository;
 
 use crate::index_file::IndexFile;
+use crate::objects::Objects;
 
 use crate::allowlist::{self, Allowlist, Date, Source};
 use crate::check::Checked;
@@ -144,10 +145,10 @@ pub fn allowlist_sources(repo_source: Option<Source>, args: &Args) -> Result<Vec
 /// `.awsguard.toml` as it is in the index: the version being committed.
 pub fn staged_allowlist(repo: &Repository, index: &IndexFile) -> Result<Option<Source>> {
     let Some(entry) = index.get(allowlist::REPO_FILE.as_bytes()) else { return Ok(None) };
-    let blob = repo.find_blob(entry.id).with_context(|| {
+    let blob = Objects::new(repo).blob(repo, entry.id).with_context(|| {
         format!("reading the staged {} (blob {}) from the object database", allowlist::REPO_FILE, entry.id)
     })?;
-    Ok(Some(Source { name: allowlist::REPO_FILE.to_string(), text: blob.content().to_vec() }))
+    Ok(Some(Source { name: allowlist::REPO_FILE.to_string(), text: blob.to_vec() }))
 }
 
 /// Prints what a check found, in the chosen format, and the advice that goes with a block.

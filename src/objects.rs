@@ -52,7 +52,9 @@ impl Buffer {
     fn zeroed(len: usize) -> Option<Buffer> {
         if len >= MAP_FROM {
             let map = memmap2::MmapMut::map_anon(len).ok()?;
-            // Only advice: without huge pages the mapping still works, page by page.
+            // Only advice (and only Linux has it): without huge pages the mapping still
+            // works, page by page.
+            #[cfg(target_os = "linux")]
             let _ = map.advise(memmap2::Advice::HugePage);
             return Some(Buffer::Mapped(map));
         }

@@ -2,10 +2,10 @@
 //!
 //! A file just staged is a loose object: one zlib stream under `objects/`. Those are read
 //! here directly: the file is read (mapped, when large), its header inflated to learn the
-//! size, and the whole stream inflated in one call by libdeflate into a buffer of that size. On a 50 MB file
-//! that is a third faster than streaming zlib-rs, and twice as fast as libgit2 with the
-//! system zlib. Everything else (packed objects, alternates, objects that are not blobs) goes
-//! through libgit2, which also words the errors.
+//! size, and the whole stream inflated in one call by libdeflate into a buffer of that
+//! size. On a 50 MB file that is a third faster than streaming zlib-rs, and twice as fast
+//! as libgit2 with the system zlib. Everything else (packed objects, alternates, objects
+//! that are not blobs) goes through libgit2, which also words the errors.
 
 use std::fs::File;
 use std::io::Read;

@@ -123,12 +123,8 @@ fn read_loose_blob(objects: &Path, id: Oid) -> Result<Option<(Buffer, Range<usiz
     let hex = id.to_string();
     let path = objects.join(&hex[..2]).join(&hex[2..]);
     let Ok(file) = File::open(&path) else { return Ok(None) };
-    let damaged = |what: &str| format!("the loose object {} is damaged ({what})", path.display());
     let read_error = |e: std::io::Error| format!("reading {}: {e}", path.display());
     let len = file.metadata().map_err(read_error)?.len();
-    if len == 0 {
-        return Err(damaged("empty"));
-    }
     let (mut read, map);
     let compressed: &[u8] = if len < MAP_FROM as u64 {
         // Mapping costs more than copying a small file, above all with other threads running.
@@ -142,6 +138,32 @@ fn read_loose_blob(objects: &Path, id: Oid) -> Result<Option<(Buffer, Range<usiz
         map = unsafe { memmap2::Mmap::map(&file) }.map_err(read_error)?;
         &map
     };
+    inflate_loose(compressed).map_err(|e| match e {
+        Unreadable::Damaged(what) => format!("the loose object {} is damaged ({what})", path.display()),
+        Unreadable::TooLarge(size) => format!("{size} bytes do not fit in memory"),
+    })
+}
+
+/// Why a loose object cannot be read.
+#[derive(Debug)]
+pub enum Unreadable {
+    /// What is wrong with it.
+    Damaged(String),
+    /// The size its header declares, which cannot be allocated.
+    TooLarge(usize),
+}
+
+/// A loose object's bytes (a zlib stream of "<type> <size>\0<content>") inflated, and where
+/// in them the content is; `None` when the object is not a blob.
+///
+/// # Errors
+/// When the stream is damaged, its size disagrees with its header, or the size is too large
+/// to allocate.
+pub fn inflate_loose(compressed: &[u8]) -> Result<Option<(Buffer, Range<usize>)>, Unreadable> {
+    let damaged = |what: &str| Unreadable::Damaged(what.to_string());
+    if compressed.is_empty() {
+        return Err(damaged("empty"));
+    }
     // The header, "blob <size>\0", fits in 32 bytes.
     let mut head = Vec::with_capacity(32);
     Decompress::new(true)
@@ -151,10 +173,9 @@ fn read_loose_blob(objects: &Path, id: Oid) -> Result<Option<(Buffer, Range<usiz
     let Some(size) = head[..nul].strip_prefix(b"blob ") else { return Ok(None) };
     let size: usize =
         std::str::from_utf8(size).ok().and_then(|s| s.parse().ok()).ok_or_else(|| damaged("a malformed header"))?;
-    let whole = (nul + 1).checked_add(size).ok_or_else(|| damaged("a malformed header"))?;
+    let whole = (nul + 1).checked_add(size).ok_or(Unreadable::TooLarge(size))?;
     // One spare byte, so that content longer than declared is seen, not cut off.
-    let mut object =
-        whole.checked_add(1).and_then(Buffer::zeroed).ok_or_else(|| format!("{size} bytes do not fit in memory"))?;
+    let mut object = whole.checked_add(1).and_then(Buffer::zeroed).ok_or(Unreadable::TooLarge(size))?;
     match Decompressor::new().zlib_decompress(compressed, &mut object) {
         Ok(n) if n == whole => Ok(Some((object, nul + 1..whole))),
         Ok(n) if n > whole => Err(damaged("longer than its header says")),

@@ -59,6 +59,24 @@ impl Fake {
         format!("IQoJb3JpZ2luX2Vj{}", self.realistic(BASE64, 300))
     }
 
+    /// A random base64 token of any length that still reads as random to the rules: no
+    /// character equals or neighbours the one before it (no runs, no `ABCDEFGH`), and no
+    /// `x` (no `EXAMPLE`). Rejection sampling cannot make one of megabytes: a long random
+    /// string always holds a run somewhere, and the placeholder filter rightly skips it.
+    pub fn long_token(&mut self, n: usize) -> String {
+        let alphabet: Vec<u8> = BASE64.iter().copied().filter(|&b| b != b'x' && b != b'X').collect();
+        let mut out = String::with_capacity(n);
+        let mut prev = 0u8;
+        while out.len() < n {
+            let b = alphabet[self.rng.usize(..alphabet.len())];
+            if b.abs_diff(prev) > 1 {
+                out.push(b as char);
+                prev = b;
+            }
+        }
+        out
+    }
+
     /// `n` random characters of `alphabet`, with no further guarantee.
     pub fn chars(&mut self, alphabet: &[u8], n: usize) -> String {
         (0..n).map(|_| alphabet[self.rng.usize(..alphabet.len())] as char).collect()
@@ -165,6 +183,17 @@ mod tests {
         assert_eq!(uuid.len(), 36);
         assert_eq!(fake.expand("{b64:40}").len(), 40);
         assert_eq!(fake.expand("{\"a\": {}1}"), "{\"a\": 1}");
+    }
+
+    #[test]
+    fn long_tokens_never_read_as_placeholders() {
+        let token = Fake::new(7).long_token(1 << 20);
+        let b = token.as_bytes();
+        assert_eq!(b.len(), 1 << 20);
+        assert!(b.iter().all(|c| BASE64.contains(c)));
+        assert!(!b.windows(2).any(|w| w[0].abs_diff(w[1]) <= 1), "no runs, no sequences");
+        assert!(!b.windows(7).any(|w| w.eq_ignore_ascii_case(b"EXAMPLE")));
+        assert!(crate::rules::entropy(b) > 5.5);
     }
 
     #[test]

@@ -45,13 +45,7 @@ impl Changes {
     /// Every file of `index` as an addition: a first commit on an unborn branch, without
     /// building any tree.
     pub fn all_of_index(index: &IndexFile) -> Changes {
-        let files = index
-            .entries()
-            .iter()
-            .filter(|e| is_scannable(e.mode))
-            .map(|e| Change { path: index.path(e).to_vec(), old: None, new: e.id })
-            .collect();
-        Changes { files, ..Changes::default() }
+        Changes { files: additions(index, index.entries()).collect(), ..Changes::default() }
     }
 
     /// The difference from the tree `old` to what `index` will commit.
@@ -72,11 +66,7 @@ impl Changes {
                 changes.deleted_trees.swap_remove(i);
                 continue;
             }
-            changes.files.extend(entries.iter().filter(|e| is_scannable(e.mode)).map(|e| Change {
-                path: index.path(e).to_vec(),
-                old: None,
-                new: e.id,
-            }));
+            changes.files.extend(additions(index, entries));
         }
         Ok(changes)
     }
@@ -121,6 +111,15 @@ impl Changes {
 fn is_scannable(mode: u32) -> bool {
     let kind = mode & 0o170000;
     kind == 0o100000 || kind == 0o120000
+}
+
+/// The scannable files among `entries` of `index`, each as an addition.
+fn additions<'i>(index: &'i IndexFile, entries: &'i [Entry]) -> impl Iterator<Item = Change> + 'i {
+    entries.iter().filter(|e| is_scannable(e.mode)).map(|e| Change {
+        path: index.path(e).to_vec(),
+        old: None,
+        new: e.id,
+    })
 }
 
 fn entry_mode(entry: &TreeEntry<'_>) -> u32 {

@@ -209,10 +209,11 @@ impl<'a> Checker<'a> {
     }
 }
 
-/// The indices of the files that may hold a finding. With many files, every blob is read and scanned on all
-/// cores first, each thread with its own handle on the object database, and only the files
-/// where a rule matched (or that are archives or LFS pointers, or could not be read) are
-/// looked at again, in order, by the one-file-at-a-time pass. With few, all are suspects.
+/// The indices of the files that may hold a finding. With many files, every blob is read
+/// and scanned on all cores first, each thread with its own handle on the object database,
+/// and only the files where a rule matched (or that are archives or LFS pointers, or could
+/// not be read) are looked at again, in order, by the one-file-at-a-time pass. With few,
+/// all are suspects.
 fn suspects(repo: &Repository, scanner: &Scanner, files: &[Change]) -> Vec<usize> {
     let threads = std::thread::available_parallelism().map_or(1, std::num::NonZero::get).min(files.len() / 8).min(8);
     if threads < 2 {

@@ -1,10 +1,11 @@
 //! awsguard: a git pre-commit hook that blocks commits adding AWS credentials.
 //!
-//! The pass, start to finish: [`staged`] reads the index ([`index_file`]) and finds the files the index changes against HEAD
-//! ([`changes`]); [`check`] scans each new blob with the [`scan::Scanner`] (an
-//! Aho-Corasick prefilter over the [`rules`]' keywords, then each rule's regex on candidate
-//! lines), keeps matches on lines the commit adds ([`added`]), and applies the
-//! [`allowlist`]; [`report`] prints what is left. [`cmd`] holds one module per command.
+//! The pass, start to finish: [`staged`] reads the index ([`index_file`]) and finds the
+//! files it changes against HEAD ([`changes`]); [`check`] reads each new blob
+//! ([`objects`]) and scans it with the [`scan::Scanner`] (an Aho-Corasick prefilter over
+//! the [`rules`]' keywords, then each rule's regex on candidate lines), keeps matches on
+//! lines the commit adds ([`added`]), and applies the [`allowlist`]; [`report`] prints what
+//! is left. [`cmd`] holds one module per command.
 
 pub mod added;
 pub mod allowlist;

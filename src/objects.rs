@@ -153,7 +153,7 @@ pub enum Unreadable {
     TooLarge(usize),
 }
 
-/// A loose object's bytes (a zlib stream of "<type> <size>\0<content>") inflated, and where
+/// A loose object's bytes (a zlib stream of `<type> <size>\0<content>`) inflated, and where
 /// in them the content is; `None` when the object is not a blob.
 ///
 /// # Errors

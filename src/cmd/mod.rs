@@ -14,12 +14,11 @@ use std::io::{self, Write};
 use anyhow::{Context, Result};
 use git2::Repository;
 
-use crate::index_file::IndexFile;
-use crate::objects::Objects;
-
 use crate::allowlist::{self, Allowlist, Date, Source};
 use crate::check::Checked;
 use crate::cli::{Args, Command, HELP};
+use crate::index_file::IndexFile;
+use crate::objects::Objects;
 use crate::report::{self, Format, Scope, Style};
 use crate::rules::RULES;
 

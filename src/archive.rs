@@ -59,7 +59,7 @@ impl fmt::Display for Problem {
 
 /// The archive formats awsguard opens, recognised by content, whatever the file name.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Kind {
+pub enum Format {
     /// Zip and everything built on it: .jar, .war, .whl, .nupkg, .apk, .docx...
     Zip,
     Gzip,
@@ -67,13 +67,13 @@ pub enum Kind {
 }
 
 /// The archive format of `bytes`, from its magic numbers.
-pub fn kind(bytes: &[u8]) -> Option<Kind> {
+pub fn format(bytes: &[u8]) -> Option<Format> {
     if bytes.starts_with(b"PK\x03\x04") || bytes.starts_with(b"PK\x05\x06") {
-        Some(Kind::Zip)
+        Some(Format::Zip)
     } else if bytes.starts_with(b"\x1f\x8b\x08") {
-        Some(Kind::Gzip)
+        Some(Format::Gzip)
     } else if bytes.get(257..262) == Some(b"ustar") {
-        Some(Kind::Tar)
+        Some(Format::Tar)
     } else {
         None
     }
@@ -123,13 +123,13 @@ fn walk(
             return Err(Problem::Bound(format!("more than {} members", budget.limits.max_members)));
         }
         let path = if prefix.is_empty() { name.to_string() } else { format!("{prefix}!{name}") };
-        match kind(&content) {
+        match format(&content) {
             Some(_) if depth < budget.limits.max_depth => walk(&content, &path, depth + 1, budget, archive_left, visit),
             _ => visit(&path, &content).map_err(|e| Problem::Unreadable(format!("{e:#}"))),
         }
     };
-    match kind(bytes) {
-        Some(Kind::Zip) => {
+    match format(bytes) {
+        Some(Format::Zip) => {
             let mut zip = zip::ZipArchive::new(Cursor::new(bytes))
                 .map_err(|e| Problem::Unreadable(format!("{}: {e}", describe(prefix, "zip archive"))))?;
             if zip.len() as u64 > budget.limits.max_members {
@@ -161,7 +161,7 @@ fn walk(
             }
             Ok(())
         }
-        Some(Kind::Gzip) => {
+        Some(Format::Gzip) => {
             let mut decoder = GzDecoder::new(bytes);
             let name = decoder
                 .header()
@@ -177,12 +177,12 @@ fn walk(
                 )));
             }
             // A .tar.gz is one archive: its tar members are not a level deeper.
-            if kind(&content) == Some(Kind::Tar) {
+            if format(&content) == Some(Format::Tar) {
                 return walk(&content, prefix, depth, budget, archive_left, visit);
             }
             member(&name, content, budget, archive_left)
         }
-        Some(Kind::Tar) => {
+        Some(Format::Tar) => {
             let mut tar = tar::Archive::new(bytes);
             let entries =
                 tar.entries().map_err(|e| Problem::Unreadable(format!("{}: {e}", describe(prefix, "tar archive"))))?;
@@ -285,7 +285,7 @@ mod tests {
             &[("a.txt", b"hello\n"), ("lib/inner.jar", &inner), ("b.txt", b"stored\n")],
             zip::CompressionMethod::Stored,
         );
-        assert_eq!(kind(&outer), Some(Kind::Zip));
+        assert_eq!(format(&outer), Some(Format::Zip));
         let got = members(&outer, Limits::default()).unwrap();
         let names: Vec<&str> = got.iter().map(|(p, _)| p.as_str()).collect();
         assert_eq!(names, vec!["a.txt", "lib/inner.jar!conf/.env", "b.txt"]);
@@ -317,7 +317,7 @@ mod tests {
         header.set_cksum();
         tar.append_data(&mut header, "app/config.ini", &b"k = v\n"[..]).unwrap();
         let tar = tar.into_inner().unwrap();
-        assert_eq!(kind(&tar), Some(Kind::Tar));
+        assert_eq!(format(&tar), Some(Format::Tar));
         let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
         gz.write_all(&tar).unwrap();
         let tgz = gz.finish().unwrap();

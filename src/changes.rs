@@ -9,7 +9,7 @@ use std::cmp::Ordering;
 use anyhow::{Context, Result};
 use git2::{FileMode, ObjectType, Oid, Repository, Tree, TreeEntry};
 
-use crate::index_file::{CacheTree, Entry, IndexFile};
+use crate::index_file::{CacheTree, IndexEntry, IndexFile};
 
 /// A file whose new content has to be scanned.
 #[derive(Clone, Debug)]
@@ -114,7 +114,7 @@ fn is_scannable(mode: u32) -> bool {
 }
 
 /// The scannable files among `entries` of `index`, each as an addition.
-fn additions<'i>(index: &'i IndexFile, entries: &'i [Entry]) -> impl Iterator<Item = Change> + 'i {
+fn additions<'i>(index: &'i IndexFile, entries: &'i [IndexEntry]) -> impl Iterator<Item = Change> + 'i {
     entries.iter().filter(|e| is_scannable(e.mode)).map(|e| Change {
         path: index.path(e).to_vec(),
         old: None,
@@ -225,7 +225,7 @@ fn added(entry: &TreeEntry<'_>, prefix: &[u8], out: &mut Changes, added_trees: &
 }
 
 /// A directory the index adds: its cache-tree ID if known, and its entries.
-type AddedDir<'i> = (Option<Oid>, &'i [Entry]);
+type AddedDir<'i> = (Option<Oid>, &'i [IndexEntry]);
 
 struct IndexWalk<'r, 'i> {
     repo: &'r Repository,
@@ -238,7 +238,7 @@ impl<'i> IndexWalk<'_, 'i> {
     fn diff(
         &self,
         old: Option<&Tree<'_>>,
-        entries: &'i [Entry],
+        entries: &'i [IndexEntry],
         dir: &[u8],
         cache: Option<&CacheTree>,
         out: &mut Changes,
@@ -352,6 +352,19 @@ pub fn tree_contains_blob(repo: &Repository, tree: Oid, blob: Oid) -> Result<boo
     .or_else(|e| if found { Ok(()) } else { Err(e) })
     .context("walking the HEAD tree")?;
     Ok(found)
+}
+
+/// A path from git (bytes) as a [`Path`](std::path::Path), for tree lookups.
+#[cfg(unix)]
+pub fn path_of(path: &[u8]) -> std::borrow::Cow<'_, std::path::Path> {
+    use std::os::unix::ffi::OsStrExt;
+    std::path::Path::new(std::ffi::OsStr::from_bytes(path)).into()
+}
+
+/// A path from git (bytes) as a [`Path`](std::path::Path), for tree lookups.
+#[cfg(not(unix))]
+pub fn path_of(path: &[u8]) -> std::borrow::Cow<'_, std::path::Path> {
+    std::path::PathBuf::from(String::from_utf8_lossy(path).into_owned()).into()
 }
 
 #[cfg(test)]

@@ -12,8 +12,8 @@ const ALNUM: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz01234
 const HEX: &[u8] = b"0123456789abcdef";
 const LOWER36: &[u8] = b"abcdefghijklmnopqrstuvwxyz0123456789";
 
-/// Whether the text between braces is a placeholder (and not, say, JSON).
-fn is_placeholder(spec: &str) -> bool {
+/// Whether the text between braces is a template spec such as `b32:16` (and not, say, JSON).
+fn is_template_spec(spec: &str) -> bool {
     spec.is_empty()
         || spec == "uuid"
         || ["b32:", "b64:", "hex:", "alnum:", "lower36:", "rep:"].iter().any(|p| spec.starts_with(p))
@@ -94,7 +94,7 @@ impl Fake {
         while let Some(open) = rest.find('{') {
             out.push_str(&rest[..open]);
             let spec = rest[open + 1..].split('}').next().filter(|_| rest[open..].contains('}'));
-            match spec.filter(|s| is_placeholder(s)) {
+            match spec.filter(|s| is_template_spec(s)) {
                 Some(spec) => {
                     out.push_str(&self.placeholder(spec, template));
                     rest = &rest[open + spec.len() + 2..];

@@ -17,7 +17,7 @@ use sha1::{Digest, Sha1};
 
 /// One stage-0 entry that the commit will contain.
 #[derive(Clone, Debug)]
-pub struct Entry {
+pub struct IndexEntry {
     path: Range<usize>,
     pub mode: u32,
     pub id: Oid,
@@ -50,7 +50,7 @@ impl CacheTree {
 #[derive(Debug, Default)]
 pub struct IndexFile {
     paths: Vec<u8>,
-    entries: Vec<Entry>,
+    entries: Vec<IndexEntry>,
     /// Paths with entries at stages 1 to 3: an unresolved merge conflict.
     pub conflicts: Vec<Vec<u8>>,
     /// The root of the cache-tree extension, when the index has one.
@@ -69,6 +69,19 @@ impl std::fmt::Display for Unsupported {
 
 impl std::error::Error for Unsupported {}
 
+/// The file's trailing checksum does not match its bytes: the index is damaged, whatever
+/// a reader makes of it (git itself no longer checks the checksum when it reads one).
+#[derive(Debug)]
+pub struct ChecksumMismatch;
+
+impl std::fmt::Display for ChecksumMismatch {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("its checksum does not match its content")
+    }
+}
+
+impl std::error::Error for ChecksumMismatch {}
+
 /// Bits of an entry's flags, from git's `Documentation/gitformat-index.txt`.
 const EXTENDED: u16 = 0x4000;
 const STAGE: u16 = 0x3000;
@@ -79,8 +92,9 @@ impl IndexFile {
     /// Parses an index file's bytes and verifies its checksum.
     ///
     /// # Errors
-    /// [`Unsupported`] for an index to be read by git instead; any other error means the
-    /// file is corrupt or truncated.
+    /// [`Unsupported`] for an index to be read by git instead; [`ChecksumMismatch`] for a
+    /// damaged one; any other error means the file is corrupt or truncated, or this reader
+    /// is wrong.
     pub fn parse(data: &[u8]) -> Result<IndexFile> {
         ensure!(data.len() >= 12 + 20, "the file is too short to be an index");
         let (body, trailer) = data.split_at(data.len() - 20);
@@ -89,7 +103,9 @@ impl IndexFile {
             // the parse: hardware SHA-1 over 8 MB takes a few milliseconds.
             let checksum = s.spawn(|| trailer.iter().all(|&b| b == 0) || Sha1::digest(body)[..] == trailer[..]);
             let parsed = parse_body(body);
-            ensure!(checksum.join().unwrap_or(false), "its checksum does not match its content");
+            if !checksum.join().unwrap_or(false) {
+                return Err(ChecksumMismatch.into());
+            }
             parsed
         })
     }
@@ -112,22 +128,22 @@ impl IndexFile {
             // An intent-to-add entry (`git add -N`) is not part of the commit.
             let start = self.paths.len();
             self.paths.extend_from_slice(path);
-            self.entries.push(Entry { path: start..self.paths.len(), mode, id });
+            self.entries.push(IndexEntry { path: start..self.paths.len(), mode, id });
         }
     }
 
     /// The stage-0 entries, sorted by path.
-    pub fn entries(&self) -> &[Entry] {
+    pub fn entries(&self) -> &[IndexEntry] {
         &self.entries
     }
 
     /// The path of an entry of this index.
-    pub fn path(&self, entry: &Entry) -> &[u8] {
+    pub fn path(&self, entry: &IndexEntry) -> &[u8] {
         &self.paths[entry.path.clone()]
     }
 
     /// The stage-0 entry at `path`.
-    pub fn get(&self, path: &[u8]) -> Option<&Entry> {
+    pub fn get(&self, path: &[u8]) -> Option<&IndexEntry> {
         self.entries.binary_search_by(|e| self.path(e).cmp(path)).ok().map(|i| &self.entries[i])
     }
 }

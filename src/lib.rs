@@ -1,25 +1,35 @@
 //! awsguard: a git pre-commit hook that blocks commits adding AWS credentials.
 //!
-//! The pass, start to finish: [`staged`] reads the index ([`index_file`]) and finds the
-//! files it changes against HEAD ([`changes`]); [`check`] reads each new blob
-//! ([`objects`]) and scans it with the [`scan::Scanner`] (an Aho-Corasick prefilter over
-//! the [`rules`]' keywords, then each rule's regex on candidate lines), keeps matches on
-//! lines the commit adds ([`added`]), and applies the [`allowlist`]; [`report`] prints what
-//! is left. [`cmd`] holds one module per command.
+//! The pass, start to finish, one module a stage: [`cli`] parses the arguments;
+//! [`config`] loads the allowlist and archive bounds; [`repo`] opens the repository and
+//! [`staged`] reads the index ([`index_file`]) and finds the files it changes against HEAD
+//! ([`changes`]), or [`commits`] walks a range of commits; [`pass`] then runs, for each
+//! changed file, [`prescan`], [`objects`] and [`lfs`] (the blob), [`archive`] (its
+//! members), [`decode`] (other views of it), [`scan`] (an Aho-Corasick prefilter over the
+//! [`rules`]' keywords, then each rule's regex on candidate lines), [`baseline`] and
+//! [`added`] (only the lines the change adds), and [`findings`] (the [`allowlist`]
+//! decides); [`report`] prints what is left. [`cmd`] holds one module per command.
+//! ARCHITECTURE.md tells why the index and objects are read directly.
 
 pub mod added;
 pub mod allowlist;
 pub mod archive;
+pub mod baseline;
 pub mod changes;
-pub mod check;
 pub mod cli;
 pub mod cmd;
-pub mod encoding;
-#[doc(hidden)]
+pub mod commits;
+pub mod config;
+pub mod decode;
+#[cfg(any(test, feature = "testing"))]
 pub mod fake;
+pub mod findings;
 pub mod index_file;
 pub mod lfs;
 pub mod objects;
+pub mod pass;
+pub mod prescan;
+pub mod repo;
 pub mod report;
 pub mod rules;
 pub mod scan;

@@ -105,25 +105,69 @@ impl Objects {
     /// The blob `id`.
     ///
     /// # Errors
-    /// When the object is missing, damaged, or not a blob.
-    pub fn blob<'r>(&self, repo: &'r Repository, id: Oid) -> Result<Content<'r>, git2::Error> {
+    /// When the object is missing, damaged, not a blob, or too large to hold in memory;
+    /// the kind is kept so the message can say what to do.
+    pub fn blob<'r>(&self, repo: &'r Repository, id: Oid) -> Result<Content<'r>, ReadError> {
         if let Some(dir) = &self.loose {
             // A damaged loose object is reported here: libgit2 can loop forever on one.
-            if let Some((object, content)) = read_loose_blob(dir, id).map_err(|e| git2::Error::from_str(&e))? {
+            if let Some((object, content)) = read_loose_blob(dir, id)? {
                 return Ok(Content::Loose { object, content });
             }
         }
-        repo.find_blob(id).map(Content::Git)
+        repo.find_blob(id).map(Content::Git).map_err(|e| match (e.class(), e.code()) {
+            (git2::ErrorClass::NoMemory, _) => ReadError::OutOfMemory {
+                size: repo.odb().and_then(|odb| odb.read_header(id)).ok().map(|(size, _)| size),
+            },
+            (_, git2::ErrorCode::NotFound) => ReadError::Missing(e),
+            _ => ReadError::Git(e),
+        })
+    }
+}
+
+/// Why a blob could not be read.
+#[derive(Debug)]
+pub enum ReadError {
+    /// No such object (or not a blob), as libgit2 says.
+    Missing(git2::Error),
+    /// A loose object whose bytes are wrong: what is wrong with it.
+    Damaged { path: PathBuf, what: String },
+    /// The object's size, where known, which cannot be allocated.
+    OutOfMemory { size: Option<usize> },
+    /// The object file could not be read.
+    Io { path: PathBuf, source: std::io::Error },
+    /// Any other libgit2 failure.
+    Git(git2::Error),
+}
+
+impl std::fmt::Display for ReadError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            ReadError::Missing(e) | ReadError::Git(e) => write!(f, "{}", e.message()),
+            ReadError::Damaged { path, what } => write!(f, "the loose object {} is damaged ({what})", path.display()),
+            ReadError::OutOfMemory { size: Some(size) } => write!(f, "{size} bytes do not fit in memory"),
+            ReadError::OutOfMemory { size: None } => write!(f, "the object does not fit in memory"),
+            ReadError::Io { path, source } => write!(f, "reading {}: {source}", path.display()),
+        }
+    }
+}
+
+impl std::error::Error for ReadError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match self {
+            ReadError::Missing(e) | ReadError::Git(e) => Some(e),
+            ReadError::Io { source, .. } => Some(source),
+            _ => None,
+        }
     }
 }
 
 /// The loose object `id` inflated, and where in it the blob is; `None` when there is no such
 /// loose object or it is not a blob.
-fn read_loose_blob(objects: &Path, id: Oid) -> Result<Option<(Buffer, Range<usize>)>, String> {
+fn read_loose_blob(objects: &Path, id: Oid) -> Result<Option<(Buffer, Range<usize>)>, ReadError> {
     let hex = id.to_string();
     let path = objects.join(&hex[..2]).join(&hex[2..]);
     let Ok(file) = File::open(&path) else { return Ok(None) };
-    let read_error = |e: std::io::Error| format!("reading {}: {e}", path.display());
+    let read_error = |source: std::io::Error| ReadError::Io { path: path.clone(), source };
     let len = file.metadata().map_err(read_error)?.len();
     let (mut read, map);
     let compressed: &[u8] = if len < MAP_FROM as u64 {
@@ -139,8 +183,8 @@ fn read_loose_blob(objects: &Path, id: Oid) -> Result<Option<(Buffer, Range<usiz
         &map
     };
     inflate_loose(compressed).map_err(|e| match e {
-        Unreadable::Damaged(what) => format!("the loose object {} is damaged ({what})", path.display()),
-        Unreadable::TooLarge(size) => format!("{size} bytes do not fit in memory"),
+        Unreadable::Damaged(what) => ReadError::Damaged { path: path.clone(), what },
+        Unreadable::TooLarge(size) => ReadError::OutOfMemory { size: Some(size) },
     })
 }
 
@@ -216,7 +260,7 @@ mod tests {
         std::fs::remove_file(&path).unwrap();
         std::fs::write(&path, &bytes).unwrap();
         let err = objects.blob(&repo, id).err().expect("a damaged object is an error");
-        assert!(err.message().contains("is damaged"), "{err}");
+        assert!(err.to_string().contains("is damaged"), "{err}");
     }
 
     #[test]
@@ -241,12 +285,12 @@ mod tests {
             match says {
                 Some(says) => {
                     let err = read.err().expect("a lying header is an error");
-                    assert!(err.message().contains(says), "{err}");
+                    assert!(err.to_string().contains(says), "{err}");
                 }
                 None => assert_eq!(&*read.unwrap(), b"hello world"),
             }
         }
         std::fs::write(&path, b"").unwrap();
-        assert!(objects.blob(&repo, id).err().unwrap().message().contains("empty"));
+        assert!(objects.blob(&repo, id).err().unwrap().to_string().contains("empty"));
     }
 }

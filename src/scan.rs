@@ -11,7 +11,7 @@ use aho_corasick::{AhoCorasick, AhoCorasickBuilder, Input, MatchKind};
 use memchr::{memchr, memchr_iter, memrchr};
 use regex::bytes::Regex;
 
-use crate::rules::{Rule, Ruleset, decode_value};
+use crate::rules::{Ruleset, decode_value};
 
 /// Bytes on either side of a value that a `near` or `context` window may span, so a
 /// minified file's giant line costs a bounded amount per value, never a pass per value.
@@ -364,11 +364,6 @@ fn finish(haystack: &[u8], matches: &mut [Match]) {
         m.line_end = line_end;
         m.column = (m.start - line_start + 1) as u32;
     }
-}
-
-/// The rule of a match.
-pub fn rule_of(scanner: &Scanner, m: &Match) -> &'static Rule {
-    &scanner.rules.rules[m.rule]
 }
 
 #[cfg(test)]

@@ -2,8 +2,8 @@
 //!
 //! Traps handled here: git runs the hook with `GIT_INDEX_FILE` naming a temporary index
 //! for `commit -a`, `commit <paths>` and `--only` (relative to the work tree root, where
-//! hooks run); linked worktrees come with `GIT_DIR`; an unborn branch has no HEAD tree; a
-//! split or sparse index, which [`IndexFile`] leaves to git, is listed by git itself.
+//! hooks run); an unborn branch has no HEAD tree; a split or sparse index, which
+//! [`IndexFile`] leaves to git, is listed by git itself.
 
 use std::env;
 use std::path::{Path, PathBuf};
@@ -11,53 +11,10 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
 use anyhow::{Context, Result, anyhow, bail};
-use git2::{ErrorCode, Oid, Repository};
+use git2::{Oid, Repository};
 
 use crate::changes::Changes;
-use crate::index_file::{IndexFile, Unsupported};
-
-/// Opens the repository the way git does: `GIT_DIR` if set, otherwise the one containing
-/// the current directory.
-///
-/// # Errors
-/// Outside a repository, in a bare repository, or when libgit2 cannot read it (for
-/// example a SHA-256 repository).
-pub fn open_repository() -> Result<Repository> {
-    let repo = open_repository_any()?;
-    if repo.is_bare() {
-        bail!(
-            "{} is a bare repository: it has no index to scan; use `awsguard pre-push` or \
-             `awsguard history` to scan its commits",
-            repo.path().display()
-        );
-    }
-    Ok(repo)
-}
-
-/// Opens the repository like [`open_repository`], bare repositories included (history
-/// and pre-push scans need no work tree).
-///
-/// # Errors
-/// Outside a repository, or when libgit2 cannot read it.
-pub fn open_repository_any() -> Result<Repository> {
-    let repo = match Repository::open_from_env() {
-        Ok(repo) => repo,
-        Err(e) if e.code() == ErrorCode::NotFound => {
-            let cwd = env::current_dir().map(|d| d.display().to_string()).unwrap_or_default();
-            bail!(
-                "not inside a git repository ({cwd}): awsguard scans what `git commit` is about to \
-                 record; run it inside a work tree, or use `awsguard scan PATH` for plain files"
-            )
-        }
-        Err(e) => {
-            return Err(e).context(
-                "opening the git repository (a SHA-256 or otherwise unsupported repository \
-                 cannot be read by libgit2; scan it with `awsguard scan` instead)",
-            );
-        }
-    };
-    Ok(repo)
-}
+use crate::index_file::{ChecksumMismatch, IndexFile, Unsupported};
 
 /// The index the commit will be made from: `GIT_INDEX_FILE` when git set it, otherwise the
 /// repository's own index file.
@@ -91,12 +48,23 @@ pub fn open_index(repo: &Repository) -> Result<IndexFile> {
         Err(e) if e.is::<Unsupported>() => index_from_git(repo, &path).with_context(|| {
             format!("awsguard cannot read the index {} ({e}), and git could not list it", path.display())
         }),
-        Err(e) => Err(anyhow!(
-            "cannot read the index {}: {e:#}. The index is corrupt or truncated: `rm {} && git reset` \
-             rebuilds it from HEAD without touching your files; then stage your changes again",
-            path.display(),
-            path.display()
-        )),
+        // awsguard's reader refused it: fail closed either way, but the advice depends on
+        // whether git reads it. `git ls-files` is no judge of damage (it lists a truncated
+        // index without complaint), only of which side to suspect.
+        Err(e) => Err(match index_from_git(repo, &path) {
+            Ok(_) if !e.is::<ChecksumMismatch>() => anyhow!(
+                "cannot read the index {}: {e:#}. git itself still lists it, so awsguard's reader may be \
+                 at fault: please report this (see SECURITY.md) with `git --version`. Do not delete the \
+                 index, it holds what you staged; `git status` and `git fsck` show whether it is sound",
+                path.display()
+            ),
+            _ => anyhow!(
+                "cannot read the index {}: {e:#}. The index is corrupt: `rm {} && git reset` rebuilds it \
+                 from HEAD (your files are kept, but what you had staged is unstaged: stage it again)",
+                path.display(),
+                path.display()
+            ),
+        }),
     }
 }
 
@@ -143,18 +111,6 @@ fn absolute(path: &Path) -> Result<PathBuf> {
     Ok(env::current_dir().context("reading the current directory")?.join(path))
 }
 
-/// HEAD's commit, or `None` on an unborn branch (the first commit).
-///
-/// # Errors
-/// When HEAD exists but cannot be resolved to a commit.
-pub fn head_commit(repo: &Repository) -> Result<Option<Oid>> {
-    match repo.head() {
-        Ok(head) => Ok(Some(head.peel_to_commit().context("resolving HEAD to a commit")?.id())),
-        Err(e) if matches!(e.code(), ErrorCode::UnbornBranch | ErrorCode::NotFound) => Ok(None),
-        Err(e) => Err(e).context("reading HEAD"),
-    }
-}
-
 /// The files the index adds or modifies relative to HEAD (everything, on an unborn branch).
 ///
 /// The index's cache-tree names the tree git will write for every directory it has not
@@ -171,25 +127,9 @@ pub fn staged_changes(repo: &Repository, index: &IndexFile) -> Result<Changes> {
             index.conflicts.len()
         );
     }
-    let Some(head) = head_commit(repo)? else {
+    let Some(head) = crate::repo::head_commit(repo)? else {
         return Ok(Changes::all_of_index(index));
     };
     let head_tree = repo.find_commit(head)?.tree().context("reading HEAD's tree")?;
     Changes::staged(repo, &head_tree, index)
-}
-
-/// The other parents of a merge in progress (`MERGE_HEAD`), empty otherwise.
-///
-/// # Errors
-/// When `MERGE_HEAD` exists but cannot be read.
-pub fn merge_heads(repo: &mut Repository) -> Result<Vec<Oid>> {
-    let mut heads = Vec::new();
-    match repo.mergehead_foreach(|id| {
-        heads.push(*id);
-        true
-    }) {
-        Ok(()) => Ok(heads),
-        Err(e) if e.code() == ErrorCode::NotFound => Ok(Vec::new()),
-        Err(e) => Err(e).context("reading MERGE_HEAD"),
-    }
 }

@@ -8,9 +8,9 @@ use std::path::Path;
 use anyhow::{Context, Result, bail};
 
 use super::Outcome;
-use crate::allowlist::{self, Allowlist, Date, Source};
 use crate::cli::{AllowArgs, Args};
-use crate::staged;
+use crate::config::{Config, Date, REPO_FILE, Source};
+use crate::repo;
 
 const HEADER: &str = "\
 # awsguard allowlist: deliberate exceptions, committed and reviewed with what they excuse.
@@ -31,9 +31,9 @@ pub fn run(_args: &Args, allow: &AllowArgs) -> Result<Outcome> {
         bail!("say what to allow: a FINGERPRINT (printed by a blocked commit), --path GLOB or --pattern REGEX");
     }
     let entry = entry_text(allow, reason);
-    let repo = staged::open_repository()?;
+    let repo = repo::open_repository()?;
     let workdir = repo.workdir().context("the repository has no work tree")?;
-    let path = workdir.join(allowlist::REPO_FILE);
+    let path = workdir.join(REPO_FILE);
     let existing = match fs::read(&path) {
         Ok(text) => text,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => HEADER.as_bytes().to_vec(),
@@ -46,11 +46,11 @@ pub fn run(_args: &Args, allow: &AllowArgs) -> Result<Outcome> {
     text.push(b'\n');
     text.extend_from_slice(entry.as_bytes());
     // Never write a file the hook would then refuse.
-    Allowlist::parse(&[Source { name: allowlist::REPO_FILE.into(), text: text.clone() }], Date::today())
+    Config::parse(&[Source { name: REPO_FILE.into(), text: text.clone() }], Date::today())
         .context("the new entry would not be valid; nothing was written")?;
     fs::write(&path, &text).with_context(|| format!("writing {}", path.display()))?;
     let mut index = repo.index().context("opening the index")?;
-    index.add_path(Path::new(allowlist::REPO_FILE)).context("staging .awsguard.toml")?;
+    index.add_path(Path::new(REPO_FILE)).context("staging .awsguard.toml")?;
     index.write().with_context(|| {
         format!(
             "writing the index: {} exists, so another git command is running or one crashed; \
@@ -59,7 +59,7 @@ pub fn run(_args: &Args, allow: &AllowArgs) -> Result<Outcome> {
         )
     })?;
     let mut out = std::io::stdout().lock();
-    writeln!(out, "awsguard: added this entry to {} and staged it:\n", allowlist::REPO_FILE)?;
+    writeln!(out, "awsguard: added this entry to {} and staged it:\n", REPO_FILE)?;
     write!(out, "{entry}")?;
     writeln!(out, "\nCommit it with the change it allows; reviewers will see the reason.")?;
     Ok(Outcome::Clean)

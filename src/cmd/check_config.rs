@@ -5,27 +5,30 @@ use std::io::Write;
 
 use anyhow::Result;
 
-use super::{Outcome, load_allowlist};
+use super::Outcome;
 use crate::changes::Changes;
-use crate::check::{Checked, Checker};
 use crate::cli::Args;
+use crate::config::{Config, RepoFile};
+use crate::findings::Checked;
+use crate::pass::Checker;
 use crate::rules::RULES;
 use crate::scan::Scanner;
-use crate::staged;
+use crate::{repo, staged};
 
 /// Validates (errors exit 2, like the hook would), then reports on each entry.
 ///
 /// # Errors
 /// A malformed allowlist, or a repository that cannot be read.
 pub fn run(args: &Args) -> Result<Outcome> {
-    let repo = staged::open_repository()?;
+    let repo = repo::open_repository()?;
     let index = staged::open_index(&repo)?;
-    let allowlist = load_allowlist(Some((&repo, &index)), args)?;
+    let config = Config::load(RepoFile::Staged(&repo, &index), args)?;
+    let allowlist = &config.allowlist;
     // Every file as it is staged: the tree the next commit will have.
     let mut changes = Changes::all_of_index(&index);
     let scanner = Scanner::new(&RULES);
     let mut checked = Checked::default();
-    Checker::new(&repo, &scanner, &allowlist).check(&mut changes, &mut checked)?;
+    Checker::new(&repo, &scanner, &config).check(&mut changes, &mut checked)?;
 
     let mut out = std::io::stdout().lock();
     if allowlist.entries.is_empty() {

@@ -4,13 +4,15 @@ use std::path::Path;
 
 use anyhow::{Context, Result};
 
-use super::{Outcome, conclude, load_allowlist};
-use crate::check::{Checked, check_bytes};
+use super::{Outcome, conclude};
 use crate::cli::Args;
+use crate::config::{Config, RepoFile};
+use crate::findings::{Checked, Place};
+use crate::pass::check_bytes;
 use crate::report::Scope;
 use crate::rules::RULES;
 use crate::scan::Scanner;
-use crate::staged;
+use crate::{repo, staged};
 
 /// Scans the message git will record: comment lines and everything below the scissors line
 /// (`git commit -v` puts the staged diff there, already checked by pre-commit) are blanked,
@@ -20,7 +22,7 @@ use crate::staged;
 /// When the file cannot be read, or the allowlist is malformed.
 pub fn run(args: &Args, file: &Path) -> Result<Outcome> {
     let text = std::fs::read(file).with_context(|| format!("reading the commit message {}", file.display()))?;
-    let repo = staged::open_repository().ok();
+    let repo = repo::open_repository().ok();
     let comment = repo
         .as_ref()
         .and_then(|r| r.config().ok())
@@ -28,17 +30,17 @@ pub fn run(args: &Args, file: &Path) -> Result<Outcome> {
         .filter(|c| c.len() == 1 && c != "auto")
         .map_or(b'#', |c| c.as_bytes()[0]);
     let message = message_lines(&text, comment);
-    let allowlist = match &repo {
-        Some(repo) => {
-            let index = staged::open_index(repo)?;
-            load_allowlist(Some((repo, &index)), args)?
-        }
-        None => load_allowlist(None, args)?,
+    let index = repo.as_ref().map(staged::open_index).transpose()?;
+    let repo_file = match (&repo, &index) {
+        (Some(repo), Some(index)) => RepoFile::Staged(repo, index),
+        _ => RepoFile::None,
     };
+    let config = Config::load(repo_file, args)?;
     let mut checked = Checked::default();
     let name = file.display().to_string();
-    check_bytes(&Scanner::new(&RULES), &allowlist, name.as_bytes(), &message, None, &mut checked);
-    conclude(args, &allowlist, &checked, Scope::Message)
+    let place = Place { path: name.as_bytes(), view: &message, commit: None };
+    check_bytes(&Scanner::new(&RULES), &config, &place, &mut checked);
+    conclude(args, &config, &checked, Scope::Message)
 }
 
 /// The message with comment lines emptied and the scissors line and all below it dropped.

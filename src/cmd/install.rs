@@ -12,7 +12,7 @@ use git2::Repository;
 
 use super::Outcome;
 use crate::cli::{Hook, InstallArgs};
-use crate::staged;
+use crate::repo;
 
 /// The hook script shipped in `hooks/`: one script for every hook, doing what its file
 /// name says.
@@ -46,7 +46,7 @@ pub fn install(args: &InstallArgs) -> Result<Outcome> {
         println!("awsguard: {meaning}");
         dir
     } else {
-        hooks_dir(&staged::open_repository()?)?
+        hooks_dir(&repo::open_repository()?)?
     };
     fs::create_dir_all(&dir).with_context(|| format!("creating {}", dir.display()))?;
     let binary = match &args.binary {
@@ -85,7 +85,7 @@ pub fn install(args: &InstallArgs) -> Result<Outcome> {
 /// # Errors
 /// Outside a repository, or when a file cannot be moved or removed.
 pub fn uninstall(args: &InstallArgs) -> Result<Outcome> {
-    let dir = if args.global { global_hooks_dir(false)?.0 } else { hooks_dir(&staged::open_repository()?)? };
+    let dir = if args.global { global_hooks_dir(false)?.0 } else { hooks_dir(&repo::open_repository()?)? };
     for &hook in &args.hooks {
         let path = dir.join(hook_name(hook));
         let kept = chained_path(&path);

@@ -1,4 +1,4 @@
-//! One module per command, and what they share: loading the allowlists and reporting.
+//! One module per command, and what they share: scanning a push, and reporting.
 
 pub mod allow;
 pub mod check_config;
@@ -12,13 +12,12 @@ pub mod scan_files;
 use std::io::{self, Write};
 
 use anyhow::{Context, Result};
-use git2::Repository;
 
-use crate::allowlist::{self, Allowlist, Date, Source};
-use crate::check::Checked;
 use crate::cli::{Args, Command, HELP};
-use crate::index_file::IndexFile;
-use crate::objects::Objects;
+use crate::commits::{self, Update};
+use crate::config::{Config, RepoFile};
+use crate::findings::Checked;
+use crate::repo;
 use crate::report::{self, Format, Scope, Style};
 use crate::rules::RULES;
 
@@ -81,73 +80,17 @@ fn ignore_broken_pipe(result: io::Result<()>) -> Result<()> {
     }
 }
 
-/// The allowlist sources in force: the user's config file, the repository's
-/// `.awsguard.toml` as staged in `index`, and each `--config` file, in that order. All
-/// their entries apply; a malformed one is an error.
+/// Scans what a push of `updates` sends, with the allowlist committed at the pushed tip:
+/// the `pre-push` hook, and the pre-commit framework's pre-push stage.
 ///
 /// # Errors
-/// When a source cannot be read or does not parse.
-pub fn load_allowlist(repo: Option<(&Repository, &IndexFile)>, args: &Args) -> Result<Allowlist> {
-    let repo_source = match repo {
-        Some((repo, index)) => staged_allowlist(repo, index)?,
-        None => None,
-    };
-    with_cli_limits(Allowlist::parse(&allowlist_sources(repo_source, args)?, Date::today())?, args)
-}
-
-/// Applies `--archive-limits` over what the config files said: the command line wins.
-///
-/// # Errors
-/// An unknown key or a malformed value.
-pub fn with_cli_limits(mut allowlist: Allowlist, args: &Args) -> Result<Allowlist> {
-    let limits = &mut allowlist.archive_limits;
-    for (key, value) in &args.archive_limits {
-        let number = || {
-            value
-                .parse::<u64>()
-                .ok()
-                .filter(|&n| n > 0)
-                .with_context(|| format!("--archive-limits {key}={value}: expected a positive number"))
-        };
-        let size = || crate::archive::parse_size(value).map_err(|e| anyhow::anyhow!("--archive-limits {key}: {e}"));
-        match key.as_str() {
-            "depth" => limits.max_depth = number()?.try_into().context("--archive-limits depth is too large")?,
-            "bytes" => limits.max_archive_bytes = size()?,
-            "total" => limits.max_total_bytes = size()?,
-            "members" => limits.max_members = number()?,
-            "ratio" => limits.max_ratio = number()?,
-            other => {
-                anyhow::bail!("--archive-limits: unknown key {other:?} (keys: depth, bytes, total, members, ratio)")
-            }
-        }
-    }
-    Ok(allowlist)
-}
-
-/// The user's config file, then the repository's allowlist (as the caller read it), then
-/// each `--config` file.
-///
-/// # Errors
-/// When a file exists but cannot be read, or a `--config` file is missing.
-pub fn allowlist_sources(repo_source: Option<Source>, args: &Args) -> Result<Vec<Source>> {
-    let mut sources = Vec::new();
-    if let Some(path) = allowlist::user_config_path() {
-        sources.extend(allowlist::read_file_source(&path, false)?);
-    }
-    sources.extend(repo_source);
-    for path in &args.configs {
-        sources.extend(allowlist::read_file_source(path, true)?);
-    }
-    Ok(sources)
-}
-
-/// `.awsguard.toml` as it is in the index: the version being committed.
-pub fn staged_allowlist(repo: &Repository, index: &IndexFile) -> Result<Option<Source>> {
-    let Some(entry) = index.get(allowlist::REPO_FILE.as_bytes()) else { return Ok(None) };
-    let blob = Objects::new(repo).blob(repo, entry.id).with_context(|| {
-        format!("reading the staged {} (blob {}) from the object database", allowlist::REPO_FILE, entry.id)
-    })?;
-    Ok(Some(Source { name: allowlist::REPO_FILE.to_string(), text: blob.to_vec() }))
+/// A revision that does not resolve, or a commit that cannot be read.
+pub fn scan_push(args: &Args, updates: &[Update]) -> Result<Outcome> {
+    let repo = repo::open_repository_any()?;
+    let Some(range) = commits::pushed(&repo, updates)? else { return Ok(Outcome::Clean) };
+    let config = Config::load(RepoFile::Committed(&repo, range.tip), args)?;
+    let checked = commits::scan(&repo, range.walk, &config)?;
+    conclude(args, &config, &checked, Scope::Push)
 }
 
 /// Prints what a check found, in the chosen format, and the advice that goes with a block.
@@ -155,13 +98,13 @@ pub fn staged_allowlist(repo: &Repository, index: &IndexFile) -> Result<Option<S
 ///
 /// # Errors
 /// When output cannot be written (other than a closed pipe).
-pub fn conclude(args: &Args, allowlist: &Allowlist, checked: &Checked, scope: Scope) -> Result<Outcome> {
+pub fn conclude(args: &Args, config: &Config, checked: &Checked, scope: Scope) -> Result<Outcome> {
     let style = Style { color: args.color, show_secrets: args.show_secrets };
     let mut err = io::stderr().lock();
     for warning in &checked.warnings {
         let _ = writeln!(err, "awsguard: warning: {warning}");
     }
-    for entry in allowlist.allow_all_entries() {
+    for entry in config.allowlist.allow_all_entries() {
         let _ = writeln!(
             err,
             "awsguard: warning: the allowlist entry at {} allows every finding it covers (allow_all = true): {}",

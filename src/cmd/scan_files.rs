@@ -10,10 +10,12 @@ use std::path::{Path, PathBuf};
 use anyhow::{Context, Result};
 use git2::Repository;
 
-use super::{Outcome, conclude, load_allowlist};
+use super::{Outcome, conclude};
 use crate::archive::Budget;
-use crate::check::{Checked, check_bytes, check_whole};
 use crate::cli::Args;
+use crate::config::{Config, RepoFile};
+use crate::findings::{Checked, Place};
+use crate::pass::{check_bytes, check_whole};
 use crate::report::Scope;
 use crate::rules::RULES;
 use crate::scan::Scanner;
@@ -25,13 +27,12 @@ use crate::staged;
 /// A path that cannot be read, or a malformed allowlist.
 pub fn run(args: &Args, paths: &[OsString]) -> Result<Outcome> {
     let repo = Repository::open_from_env().ok().filter(|r| !r.is_bare());
-    let allowlist = match &repo {
-        Some(repo) => {
-            let index = staged::open_index(repo)?;
-            load_allowlist(Some((repo, &index)), args)?
-        }
-        None => load_allowlist(None, args)?,
+    let index = repo.as_ref().map(staged::open_index).transpose()?;
+    let repo_file = match (&repo, &index) {
+        (Some(repo), Some(index)) => RepoFile::Staged(repo, index),
+        _ => RepoFile::None,
     };
+    let config = Config::load(repo_file, args)?;
     let scanner = Scanner::new(&RULES);
     let mut checked = Checked::default();
     let default = [OsString::from(".")];
@@ -41,18 +42,19 @@ pub fn run(args: &Args, paths: &[OsString]) -> Result<Outcome> {
         if path == "-" {
             let mut content = Vec::new();
             std::io::stdin().lock().read_to_end(&mut content).context("reading stdin")?;
-            check_bytes(&scanner, &allowlist, b"<stdin>", &content, None, &mut checked);
+            check_bytes(&scanner, &config, &Place { path: b"<stdin>", view: &content, commit: None }, &mut checked);
             continue;
         }
         collect(repo.as_ref(), Path::new(path), &mut files)?;
     }
-    let budget = RefCell::new(Budget::new(allowlist.archive_limits));
+    let budget = RefCell::new(Budget::new(config.archives.limits));
     for file in files {
         let content = std::fs::read(&file).with_context(|| format!("reading {}", file.display()))?;
         let shown = file.strip_prefix("./").unwrap_or(&file);
-        check_whole(&scanner, &allowlist, &budget, shown.as_os_str().as_encoded_bytes(), &content, None, &mut checked)?;
+        let place = Place { path: shown.as_os_str().as_encoded_bytes(), view: &content, commit: None };
+        check_whole(&scanner, &config, &budget, &place, &mut checked)?;
     }
-    conclude(args, &allowlist, &checked, Scope::Files)
+    conclude(args, &config, &checked, Scope::Files)
 }
 
 /// Adds `path` (or every file below it) to `out`, skipping `.git` and, in a repository,

@@ -1,4 +1,4 @@
-//! Text encodings that would hide a key from a byte scan.
+//! Decoding: views of a blob other than its raw bytes, each scanned like the bytes.
 //!
 //! Every blob is scanned as raw bytes. A UTF-16 file (PowerShell scripts, some Windows
 //! exports) interleaves its ASCII with NUL bytes, so no keyword matches; when a cheap look
@@ -30,6 +30,15 @@ pub fn utf16_view(blob: &[u8]) -> Option<Vec<u8>> {
         out.extend_from_slice(bytes);
     }
     Some(out)
+}
+
+/// The same view of another version of a file: raw (`view_index` 0), or transcoded from
+/// UTF-16 if it is (1), so that the two versions' lines compare.
+pub fn same_view(content: &[u8], view_index: usize) -> std::borrow::Cow<'_, [u8]> {
+    match view_index {
+        0 => content.into(),
+        _ => utf16_view(content).map_or(content.into(), Into::into),
+    }
 }
 
 /// `Some(true)` for UTF-16LE-looking bytes, `Some(false)` for UTF-16BE, `None` otherwise.

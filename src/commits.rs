@@ -1,0 +1,182 @@
+//! Commit ranges: which commits a push sends or a history scan covers, and the pass over
+//! each of them. Shared by `pre-push`, `history` and the pre-commit framework's ranges, so
+//! commands never call each other.
+
+use std::io::{BufRead, IsTerminal, Write};
+
+use anyhow::{Context, Result, bail};
+use git2::{Oid, Repository, Revwalk, Sort};
+
+use crate::changes::Changes;
+use crate::config::Config;
+use crate::findings::Checked;
+use crate::pass::Checker;
+use crate::rules::RULES;
+use crate::scan::Scanner;
+
+/// One ref a push updates: the object sent, and what the remote had (all zeros for a new
+/// ref). Either may be a revision name when given by the pre-commit framework.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Update {
+    pub local: String,
+    pub remote: String,
+}
+
+/// The commits of a scan and the commit whose `.awsguard.toml` applies to them all.
+pub struct Range<'r> {
+    pub walk: Revwalk<'r>,
+    pub tip: Option<Oid>,
+}
+
+/// The range the pre-commit framework gives a pre-push (or `--from-ref/--to-ref`) run:
+/// `PRE_COMMIT_TO_REF` is being pushed over `PRE_COMMIT_FROM_REF`.
+pub fn framework_update() -> Option<Update> {
+    let var = |name| std::env::var(name).ok().filter(|v| !v.is_empty());
+    Some(Update { local: var("PRE_COMMIT_TO_REF")?, remote: var("PRE_COMMIT_FROM_REF")? })
+}
+
+/// Reads git's pre-push protocol: `<local ref> <local oid> <remote ref> <remote oid>` per
+/// line.
+///
+/// # Errors
+/// A line of another shape, or unreadable input.
+pub fn read_push_updates(input: impl BufRead) -> Result<Vec<Update>> {
+    let mut updates = Vec::new();
+    for line in input.lines() {
+        let line = line.context("reading the refs being pushed from stdin")?;
+        let fields: Vec<&str> = line.split_whitespace().collect();
+        match fields.as_slice() {
+            [] => continue,
+            [_, local, _, remote] => updates.push(Update { local: local.to_string(), remote: remote.to_string() }),
+            _ => bail!("unexpected pre-push input {line:?}: expected `<local ref> <oid> <remote ref> <oid>`"),
+        }
+    }
+    Ok(updates)
+}
+
+/// The commits a push sends: reachable from each update's local object but not from its
+/// remote object or any remote-tracking branch. A deletion (local all zeros) sends
+/// nothing; `None` when nothing is sent at all.
+///
+/// # Errors
+/// A revision that does not resolve, or a commit that cannot be read.
+pub fn pushed<'r>(repo: &'r Repository, updates: &[Update]) -> Result<Option<Range<'r>>> {
+    let mut walk = repo.revwalk().context("walking history")?;
+    let mut tip = None;
+    for Update { local, remote } in updates {
+        let local_id = match parse_oid(local) {
+            Ok(id) => id,
+            Err(_) => {
+                repo.revparse_single(local).with_context(|| format!("resolving {local:?}"))?.peel_to_commit()?.id()
+            }
+        };
+        if local_id.is_zero() {
+            continue;
+        }
+        walk.push(local_id).with_context(|| format!("finding commit {local_id}"))?;
+        tip.get_or_insert(local_id);
+        let remote_id = parse_oid(remote).ok().or_else(|| repo.revparse_single(remote).ok().map(|o| o.id()));
+        if let Some(remote_id) = remote_id.filter(|id| !id.is_zero()) {
+            // The remote's old tip may be unknown here (someone else pushed): then only the
+            // remote-tracking branches say what the remote has.
+            if repo.find_commit(remote_id).is_ok() {
+                walk.hide(remote_id)?;
+            }
+        }
+    }
+    if tip.is_none() {
+        return Ok(None);
+    }
+    hide_remote_tracking(repo, &mut walk)?;
+    Ok(Some(Range { walk, tip }))
+}
+
+/// The commits of `spec` (`A..B`, or a revision and its ancestors).
+///
+/// # Errors
+/// A range or revision that does not resolve.
+pub fn history<'r>(repo: &'r Repository, spec: &str) -> Result<Range<'r>> {
+    let mut walk = repo.revwalk().context("walking history")?;
+    if spec.contains("..") {
+        walk.push_range(spec).with_context(|| format!("resolving the range {spec:?}"))?;
+    } else {
+        let id = repo.revparse_single(spec).with_context(|| format!("resolving {spec:?}"))?.peel_to_commit()?.id();
+        walk.push(id)?;
+    }
+    let end = spec.rsplit("..").next().filter(|s| !s.is_empty()).unwrap_or("HEAD");
+    let tip = repo.revparse_single(end).ok().and_then(|o| o.peel_to_commit().ok()).map(|c| c.id());
+    Ok(Range { walk, tip })
+}
+
+/// Scans every commit of the walk, oldest first, each against its first parent; for a
+/// merge, lines its other parents already had are not new.
+///
+/// # Errors
+/// An unreadable commit, tree or blob.
+pub fn scan(repo: &Repository, mut walk: Revwalk<'_>, config: &Config) -> Result<Checked> {
+    walk.set_sorting(Sort::TOPOLOGICAL | Sort::REVERSE)?;
+    let ids: Vec<Oid> = walk.collect::<Result<_, _>>().context("walking history")?;
+    let scanner = Scanner::new(&RULES);
+    let mut checked = Checked::default();
+    let progress = std::io::stderr().is_terminal() && ids.len() > 50;
+    for (n, id) in ids.iter().enumerate() {
+        if progress && n % 25 == 0 {
+            let _ = write!(std::io::stderr(), "\rawsguard: scanned {n}/{} commits", ids.len());
+        }
+        let commit = repo.find_commit(*id).with_context(|| format!("reading commit {id}"))?;
+        let tree = commit.tree().with_context(|| format!("reading the tree of {id}"))?;
+        let mut changes = match commit.parent_count() {
+            0 => Changes::all_of(repo, &tree)?,
+            _ => Changes::between(repo, &commit.parent(0)?.tree()?, &tree)?,
+        };
+        let mut checker = Checker::new(repo, &scanner, config);
+        checker.commit = Some(id.to_string());
+        for parent in commit.parents().skip(1) {
+            checker.merge_trees.push(parent.tree()?);
+        }
+        checker.check(&mut changes, &mut checked)?;
+    }
+    if progress {
+        let _ = writeln!(std::io::stderr(), "\rawsguard: scanned {} commits        ", ids.len());
+    }
+    Ok(checked)
+}
+
+/// Hides every commit reachable from a remote-tracking branch: the remote has them.
+fn hide_remote_tracking(repo: &Repository, walk: &mut Revwalk<'_>) -> Result<()> {
+    for reference in repo.references_glob("refs/remotes/*").context("listing remote-tracking branches")? {
+        let reference = reference?;
+        if let Ok(commit) = reference.peel_to_commit() {
+            walk.hide(commit.id())?;
+        }
+    }
+    Ok(())
+}
+
+/// Parses a full hexadecimal object ID, as git's hook protocols give them.
+fn parse_oid(text: &str) -> Result<Oid> {
+    if text.len() != 40 || !text.bytes().all(|b| b.is_ascii_hexdigit()) {
+        bail!("{text:?} is not a full object ID");
+    }
+    Ok(Oid::from_str(text)?)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn push_updates_follow_git_protocol() {
+        let zeros = "0".repeat(40);
+        let a = "a".repeat(40);
+        let input = format!("refs/heads/main {a} refs/heads/main {zeros}\n\nrefs/heads/x {zeros} refs/heads/x {a}\n");
+        let updates = read_push_updates(input.as_bytes()).unwrap();
+        assert_eq!(
+            updates,
+            [Update { local: a.clone(), remote: zeros.clone() }, Update { local: zeros, remote: a.clone() }]
+        );
+        assert!(read_push_updates("one two\n".as_bytes()).is_err());
+        assert!(parse_oid(&a).is_ok());
+        assert!(parse_oid("HEAD").is_err());
+    }
+}

@@ -1,0 +1,92 @@
+//! Matches become findings: the allowlist decides which are reported, and a key ID and a
+//! secret found near each other in one file are marked as one credential.
+
+use crate::allowlist::{Allowed, Allowlist};
+use crate::report::Finding;
+use crate::rules::{Kind, account_id};
+use crate::scan::{Match, Scanner};
+
+/// Lines apart at which a key ID and a secret are reported as one credential pair.
+const PAIR_LINES: u32 = 4;
+
+/// What a pass found.
+#[derive(Debug, Default)]
+pub struct Checked {
+    pub findings: Vec<Finding>,
+    /// Things the user should know that do not block (an unscanned archive let through).
+    pub warnings: Vec<String>,
+    /// How many findings each allowlist entry let through, by entry index.
+    pub allowed_by_entry: Vec<usize>,
+    /// How many findings inline markers let through.
+    pub allowed_inline: usize,
+}
+
+/// Where a match was found: the file, the view of it that was scanned, and the commit.
+pub struct Place<'a> {
+    pub path: &'a [u8],
+    pub view: &'a [u8],
+    pub commit: Option<&'a str>,
+}
+
+impl Checked {
+    /// Applies the allowlist to a match and records it as a finding or as allowed.
+    pub fn record(&mut self, scanner: &Scanner, allowlist: &Allowlist, place: &Place<'_>, m: &Match) {
+        self.allowed_by_entry.resize(allowlist.entries.len(), 0);
+        let rule = &scanner.rules().rules[m.rule];
+        let value = m.value(place.view);
+        let decision = allowlist.check(place.path, rule, &value, &place.view[m.line_start..m.line_end]);
+        match decision.allowed {
+            Some(Allowed::Inline) => self.allowed_inline += 1,
+            Some(Allowed::Entry(e)) => self.allowed_by_entry[e] += 1,
+            None => self.findings.push(Finding {
+                path: place.path.to_vec(),
+                line: m.line,
+                column: m.column,
+                rule,
+                account: if rule.kind == Kind::AccessKeyId { account_id(&value) } else { None },
+                value: value.into_owned(),
+                paired_line: None,
+                commit: place.commit.map(str::to_string),
+                expired: decision
+                    .expired
+                    .iter()
+                    .map(|&e| (allowlist.entries[e].origin.clone(), allowlist.entries[e].reason.clone()))
+                    .collect(),
+            }),
+        }
+    }
+}
+
+/// Marks key IDs and secrets of one file that sit within [`PAIR_LINES`] of each other as
+/// one credential. Findings come sorted by line, so the nearest key ID is a binary search
+/// away.
+pub fn mark_pairs(findings: &mut [Finding]) {
+    let ids: Vec<(u32, usize)> = findings
+        .iter()
+        .enumerate()
+        .filter(|(_, f)| f.rule.kind == Kind::AccessKeyId)
+        .map(|(i, f)| (f.line, i))
+        .collect();
+    if ids.is_empty() {
+        return;
+    }
+    for i in 0..findings.len() {
+        if findings[i].rule.kind != Kind::SecretAccessKey {
+            continue;
+        }
+        let line = findings[i].line;
+        let at = ids.partition_point(|&(l, _)| l < line);
+        let nearest = [at.checked_sub(1), Some(at)]
+            .into_iter()
+            .flatten()
+            .filter_map(|k| ids.get(k))
+            .filter(|(l, _)| l.abs_diff(line) <= PAIR_LINES)
+            .min_by_key(|(l, _)| l.abs_diff(line));
+        if let Some(&(id_line, id_index)) = nearest {
+            findings[i].paired_line = Some(id_line);
+            if findings[id_index].paired_line.is_none() {
+                findings[id_index].paired_line = Some(line);
+            }
+        }
+    }
+}

@@ -1,0 +1,234 @@
+//! The pass over a set of changes, stage by stage: pick the files worth a full look
+//! ([`prescan`](crate::prescan)), read each new blob ([`objects`](crate::objects), then
+//! [`lfs`](crate::lfs)), open archives ([`archive`](crate::archive)), scan every decoded
+//! view ([`decode`](crate::decode), [`scan`](crate::scan)), keep matches on the lines the
+//! change adds ([`baseline`](crate::baseline), [`added`](crate::added)), and let the
+//! allowlist decide what is reported ([`findings`](crate::findings)). This module only
+//! calls them in order; each owns its concern.
+
+use std::cell::RefCell;
+use std::path::Path;
+
+use anyhow::{Context, Result};
+use git2::{Oid, Repository, Tree};
+
+use crate::added::{AddedLines, has_line};
+use crate::archive::{self, Budget};
+use crate::baseline::{Baseline, baseline};
+use crate::changes::{Change, Changes, path_of};
+use crate::config::Config;
+use crate::decode::{same_view, utf16_view};
+use crate::findings::{Checked, Place, mark_pairs};
+use crate::lfs;
+use crate::objects::{Objects, ReadError};
+use crate::prescan::suspects;
+use crate::report::escape;
+use crate::scan::{Match, Scanner};
+
+/// Scans changes in a repository.
+pub struct Checker<'a> {
+    pub repo: &'a Repository,
+    pub scanner: &'a Scanner,
+    pub config: &'a Config,
+    /// Trees of a merge's other parents: lines they already hold are not new.
+    pub merge_trees: Vec<Tree<'a>>,
+    /// The commit being scanned, for history and pre-push reports.
+    pub commit: Option<String>,
+    /// What archives of this pass may still decompress.
+    pub budget: RefCell<Budget>,
+    objects: Objects,
+}
+
+impl<'a> Checker<'a> {
+    /// A checker with no merge parents and no commit.
+    pub fn new(repo: &'a Repository, scanner: &'a Scanner, config: &'a Config) -> Checker<'a> {
+        let budget = RefCell::new(Budget::new(config.archives.limits));
+        let objects = Objects::new(repo);
+        Checker { repo, scanner, config, merge_trees: Vec::new(), commit: None, budget, objects }
+    }
+
+    /// Runs the pass over every changed file.
+    ///
+    /// # Errors
+    /// When a blob cannot be read: fail closed, never skip a file.
+    pub fn check(&self, changes: &mut Changes, checked: &mut Checked) -> Result<()> {
+        let mut matches = Vec::new();
+        for i in suspects(self.repo, self.scanner, &changes.files) {
+            let change = changes.files[i].clone();
+            let blob = self.objects.blob(self.repo, change.new).map_err(|e| read_error(&change, e))?;
+            let lfs = lfs::content(self.repo, &blob, &escape(&change.path))?;
+            let content = lfs.as_deref().unwrap_or(&blob);
+            if archive::format(content).is_some() {
+                self.check_archive(&change, content, changes, checked)?;
+            } else {
+                self.check_blob(&change, content, changes, &mut matches, checked)?;
+            }
+        }
+        Ok(())
+    }
+
+    /// Scans one new blob (and its UTF-16 view) and records its findings.
+    fn check_blob(
+        &self,
+        change: &Change,
+        content: &[u8],
+        changes: &mut Changes,
+        matches: &mut Vec<Match>,
+        checked: &mut Checked,
+    ) -> Result<()> {
+        let utf16 = utf16_view(content);
+        let mut base = None;
+        let first_finding = checked.findings.len();
+        for (view_index, view) in [Some(content), utf16.as_deref()].into_iter().flatten().enumerate() {
+            matches.clear();
+            self.scanner.scan(view, matches);
+            if matches.is_empty() {
+                continue;
+            }
+            if base.is_none() {
+                base = Some(baseline(self.repo, &self.objects, change, content, changes)?);
+            }
+            let added = match base.as_ref().expect("set above") {
+                Baseline::Unchanged => return Ok(()),
+                Baseline::None => AddedLines::all(),
+                Baseline::Blob(old) => {
+                    let old = self.content_of(*old)?;
+                    AddedLines::between(&same_view(&old, view_index), view)?
+                }
+            };
+            let place = Place { path: &change.path, view, commit: self.commit.as_deref() };
+            for m in matches.iter() {
+                if !added.contains(m.line) {
+                    continue;
+                }
+                if self.in_merge_parent(&change.path, view_index, &view[m.line_start..m.line_end]) {
+                    continue;
+                }
+                checked.record(self.scanner, &self.config.allowlist, &place, m);
+            }
+        }
+        mark_pairs(&mut checked.findings[first_finding..]);
+        Ok(())
+    }
+
+    /// Scans every member of an archive whole: there are no lines to diff inside one. An
+    /// archive the change only renames or copies, or that a merge's other parent already
+    /// had, adds nothing.
+    fn check_archive(
+        &self,
+        change: &Change,
+        content: &[u8],
+        changes: &mut Changes,
+        checked: &mut Checked,
+    ) -> Result<()> {
+        if change.old.is_none()
+            && matches!(baseline(self.repo, &self.objects, change, content, changes)?, Baseline::Unchanged)
+        {
+            return Ok(());
+        }
+        for tree in &self.merge_trees {
+            if tree.get_path(&path_of(&change.path)).is_ok_and(|e| e.id() == change.new) {
+                return Ok(());
+            }
+        }
+        let place = Place { path: &change.path, view: content, commit: self.commit.as_deref() };
+        check_whole(self.scanner, self.config, &self.budget, &place, checked)
+    }
+
+    /// Another version of a file: the blob, or the LFS content it points to when that is
+    /// stored locally (a version that is not being committed may lack it).
+    fn content_of(&self, id: Oid) -> Result<Vec<u8>> {
+        let blob = self.objects.blob(self.repo, id).with_context(|| format!("reading blob {id}"))?;
+        Ok(lfs::content(self.repo, &blob, "").ok().flatten().unwrap_or_else(|| blob.to_vec()))
+    }
+
+    /// Whether one of a merge's other parents already has this line in this file. A
+    /// version that cannot be read does not excuse the line.
+    fn in_merge_parent(&self, path: &[u8], view_index: usize, line: &[u8]) -> bool {
+        let path: &Path = &path_of(path);
+        self.merge_trees.iter().any(|tree| {
+            let Ok(entry) = tree.get_path(path) else { return false };
+            let Ok(content) = self.content_of(entry.id()) else { return false };
+            has_line(&same_view(&content, view_index), line)
+        })
+    }
+}
+
+/// Why a blob could not be read, with what to do about it.
+fn read_error(change: &Change, e: ReadError) -> anyhow::Error {
+    let path = escape(&change.path);
+    let id = change.new;
+    match e {
+        ReadError::OutOfMemory { size } => anyhow::anyhow!(
+            "{path} (blob {id}) is {} bytes, more than awsguard could allocate to scan it; free memory or \
+             raise the process's memory limit and commit again",
+            size.map_or_else(|| "too many".to_string(), |s| s.to_string())
+        ),
+        ReadError::Damaged { .. } => anyhow::anyhow!(
+            "reading {path} (blob {id}): {e}. `git fsck` tells more; `git add` the file again to write a sound copy"
+        ),
+        ReadError::Missing(_) => anyhow::anyhow!(
+            "reading {path} (blob {id}): {e}. The index names an object that is not in the object database; \
+             `git fsck` tells more, and `git add` the file again repairs it"
+        ),
+        ReadError::Io { .. } | ReadError::Git(_) => anyhow::anyhow!("reading {path} (blob {id}): {e}"),
+    }
+}
+
+/// Scans a plain buffer (a file on disk, stdin, a commit message, an archive member):
+/// every line counts.
+pub fn check_bytes(scanner: &Scanner, config: &Config, place: &Place<'_>, checked: &mut Checked) {
+    let first_finding = checked.findings.len();
+    let utf16 = utf16_view(place.view);
+    let mut matches = Vec::new();
+    for view in [Some(place.view), utf16.as_deref()].into_iter().flatten() {
+        matches.clear();
+        scanner.scan(view, &mut matches);
+        let place = Place { view, ..*place };
+        for m in &matches {
+            checked.record(scanner, &config.allowlist, &place, m);
+        }
+    }
+    mark_pairs(&mut checked.findings[first_finding..]);
+}
+
+/// Scans a whole file: an archive member by member (nested archives too), anything else
+/// as bytes. An archive that exceeds a bound or cannot be opened is an error, unless it is
+/// listed under `[archives] unscanned`: then it is scanned as raw bytes, with a warning.
+///
+/// # Errors
+/// The archive problem, with what to do about it.
+pub fn check_whole(
+    scanner: &Scanner,
+    config: &Config,
+    budget: &RefCell<Budget>,
+    place: &Place<'_>,
+    checked: &mut Checked,
+) -> Result<()> {
+    if archive::format(place.view).is_none() {
+        check_bytes(scanner, config, place, checked);
+        return Ok(());
+    }
+    let result = archive::for_each_member(place.view, &mut budget.borrow_mut(), &mut |member, bytes| {
+        let member_path = [place.path, b"!", member.as_bytes()].concat();
+        check_bytes(scanner, config, &Place { path: &member_path, view: bytes, ..*place }, checked);
+        Ok(())
+    });
+    let Err(problem) = result else { return Ok(()) };
+    let shown = escape(place.path);
+    match config.archives.unscanned(place.path) {
+        Some(origin) => {
+            checked.warnings.push(format!(
+                "{shown}: the archive {problem}; it is listed under [archives] unscanned at {origin}, so only its \
+                 raw bytes were scanned"
+            ));
+            check_bytes(scanner, config, place, checked);
+            Ok(())
+        }
+        None => anyhow::bail!(
+            "{shown}: the archive {problem}. awsguard never passes an archive it could not scan whole: raise the \
+             bound ([archives] in .awsguard.toml, or --archive-limits), fix the archive, or list it under \
+             [archives] unscanned in .awsguard.toml to pass it after a raw-byte scan"
+        ),
+    }
+}

@@ -1,0 +1,59 @@
+//! A parallel first look at many files: which of them may hold a finding at all.
+//!
+//! A large commit (an initial import, a vendored tree) is mostly files without a single
+//! keyword. Reading and scanning them is the whole cost, and it parallelises: every blob
+//! is read and scanned on all cores, each thread with its own handle on the object
+//! database, and only the files where a rule matched go through the full, ordered pass.
+
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+
+use git2::Repository;
+
+use crate::archive;
+use crate::changes::Change;
+use crate::decode::utf16_view;
+use crate::lfs;
+use crate::objects::Objects;
+use crate::scan::Scanner;
+
+/// Fewer files than this per thread are not worth a thread.
+const FILES_PER_THREAD: usize = 8;
+
+/// The indices of the files that may hold a finding: those where a rule matched, those the
+/// prescan cannot judge (archives, LFS pointers) and those it could not read (the full
+/// pass reports why). With few files, all are suspects.
+pub fn suspects(repo: &Repository, scanner: &Scanner, files: &[Change]) -> Vec<usize> {
+    let threads =
+        std::thread::available_parallelism().map_or(1, std::num::NonZero::get).min(files.len() / FILES_PER_THREAD);
+    let threads = threads.min(8);
+    if threads < 2 {
+        return (0..files.len()).collect();
+    }
+    let git_dir = repo.path();
+    let next = AtomicUsize::new(0);
+    let suspect: Vec<AtomicBool> = files.iter().map(|_| AtomicBool::new(true)).collect();
+    std::thread::scope(|s| {
+        for _ in 0..threads {
+            s.spawn(|| {
+                let Ok(repo) = Repository::open(git_dir) else { return };
+                let objects = Objects::new(&repo);
+                let mut matches = Vec::new();
+                loop {
+                    let i = next.fetch_add(1, Ordering::Relaxed);
+                    let Some(change) = files.get(i) else { return };
+                    let Ok(content) = objects.blob(&repo, change.new) else { continue };
+                    if lfs::pointer_oid(&content).is_some() || archive::format(&content).is_some() {
+                        continue;
+                    }
+                    matches.clear();
+                    scanner.scan(&content, &mut matches);
+                    if let Some(view) = utf16_view(&content) {
+                        scanner.scan(&view, &mut matches);
+                    }
+                    suspect[i].store(!matches.is_empty(), Ordering::Relaxed);
+                }
+            });
+        }
+    });
+    suspect.into_iter().enumerate().filter_map(|(i, s)| s.into_inner().then_some(i)).collect()
+}

@@ -25,7 +25,7 @@ fuzz_target!(|data: &[u8]| {
         assert_eq!(m.column as usize, m.start - m.line_start + 1, "wrong column");
         let _ = m.value(data);
     }
-    if let Some(text) = awsguard::encoding::utf16_view(data) {
+    if let Some(text) = awsguard::decode::utf16_view(data) {
         SCANNER.scan(&text, &mut Vec::new());
     }
 });

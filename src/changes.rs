@@ -436,7 +436,8 @@ mod tests {
         assert_eq!(paths(&changes), vec![("a/b".into(), false)]);
     }
 
-    /// The index walk must find exactly what a walk of the tree the index would write finds.
+    /// The tree walk must find what libgit2's diff finds, and the index walk exactly what a
+    /// walk of the tree the index would write finds.
     #[test]
     fn the_index_walk_agrees_with_the_tree_walk() {
         let names = ["a", "a.txt", "a-b", "b", "lib", "src", "z"];
@@ -472,6 +473,32 @@ mod tests {
                 d
             };
             let context = format!("{old_files:?} -> {new_files:?}");
+            // libgit2's own diff is the reference for the tree walk, modulo files whose
+            // content the old tree already had (moved directories, copies: nothing added).
+            let old_blobs: Vec<Oid> = old_v.iter().map(|(_, c)| repo.blob(c.as_bytes()).unwrap()).collect();
+            let new_tree = repo.find_tree(new).unwrap();
+            let diff = repo.diff_tree_to_tree(Some(&old), Some(&new_tree), None).unwrap();
+            let mut by_libgit2: Vec<(String, bool)> = diff
+                .deltas()
+                .filter(|d| match d.status() {
+                    git2::Delta::Modified => true,
+                    git2::Delta::Added => !old_blobs.contains(&d.new_file().id()),
+                    _ => false,
+                })
+                .map(|d| {
+                    let path = d.new_file().path().unwrap().to_string_lossy().into_owned();
+                    (path, d.status() == git2::Delta::Modified)
+                })
+                .collect();
+            by_libgit2.sort();
+            let mut ours = paths(&by_tree);
+            ours.retain(|(path, modified)| {
+                *modified || {
+                    let id = by_tree.files.iter().find(|f| String::from_utf8_lossy(&f.path) == *path).unwrap().new;
+                    !old_blobs.contains(&id)
+                }
+            });
+            assert_eq!(ours, by_libgit2, "libgit2's diff: {context}");
             // With a valid cache-tree: exactly the same changes.
             index.cache_tree = Some(cache_tree_of(&repo, new, b"", &mut || true));
             let mut by_index = Changes::staged(&repo, &old, &index).unwrap();

@@ -6,6 +6,7 @@ use std::io::Write;
 use std::path::Path;
 
 use anyhow::{Context, Result, bail};
+use serde::Serialize;
 
 use super::Outcome;
 use crate::cli::{AllowArgs, Args};
@@ -30,7 +31,7 @@ pub fn run(_args: &Args, allow: &AllowArgs) -> Result<Outcome> {
     if allow.fingerprint.is_none() && allow.path.is_none() && allow.pattern.is_none() {
         bail!("say what to allow: a FINGERPRINT (printed by a blocked commit), --path GLOB or --pattern REGEX");
     }
-    let entry = entry_text(allow, reason);
+    let entry = entry_text(allow, reason)?;
     let repo = repo::open_repository()?;
     let workdir = repo.workdir().context("the repository has no work tree")?;
     let path = workdir.join(REPO_FILE);
@@ -65,62 +66,82 @@ pub fn run(_args: &Args, allow: &AllowArgs) -> Result<Outcome> {
     Ok(Outcome::Clean)
 }
 
-/// The entry as TOML, every string quoted as a TOML basic string.
-fn entry_text(allow: &AllowArgs, reason: &str) -> String {
-    let mut out = String::from("[[allow]]\n");
-    if let Some(fp) = &allow.fingerprint {
-        out.push_str(&format!("fingerprint = {}\n", quote(fp)));
-    }
-    if let Some(path) = &allow.path {
-        out.push_str(&format!("path = {}\n", quote(path)));
-    }
-    if let Some(pattern) = &allow.pattern {
-        out.push_str(&format!("pattern = {}\n", quote(pattern)));
-    }
-    if !allow.rules.is_empty() {
-        let rules: Vec<String> = allow.rules.iter().map(|r| quote(r)).collect();
-        out.push_str(&format!("rules = [{}]\n", rules.join(", ")));
-    }
-    if let Some(expires) = &allow.expires {
-        // A bare TOML date; validation of the whole file catches a malformed one.
-        let safe: String = expires.chars().filter(|c| c.is_ascii_digit() || *c == '-').collect();
-        out.push_str(&format!("expires = {safe}\n"));
-    }
-    out.push_str(&format!("reason = {}\n", quote(reason)));
-    out
+/// One `[[allow]]` entry as written to the file.
+#[derive(Serialize)]
+struct EntryOut<'a> {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    fingerprint: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    path: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pattern: Option<&'a str>,
+    #[serde(skip_serializing_if = "<[_]>::is_empty")]
+    rules: &'a [String],
+    #[serde(skip_serializing_if = "Option::is_none")]
+    expires: Option<toml::value::Datetime>,
+    reason: &'a str,
 }
 
-/// `s` as a TOML basic string: quotes and backslashes escaped, and control characters,
-/// which TOML forbids raw, as `\uXXXX`.
-fn quote(s: &str) -> String {
-    let mut out = String::with_capacity(s.len() + 2);
-    out.push('"');
-    for c in s.chars() {
-        match c {
-            '"' => out.push_str("\\\""),
-            '\\' => out.push_str("\\\\"),
-            '\n' => out.push_str("\\n"),
-            '\t' => out.push_str("\\t"),
-            c if c.is_control() => out.push_str(&format!("\\u{:04X}", u32::from(c))),
-            c => out.push(c),
-        }
-    }
-    out.push('"');
-    out
+#[derive(Serialize)]
+struct FileOut<'a> {
+    allow: [EntryOut<'a>; 1],
+}
+
+/// The entry as TOML, written by toml's own serializer: every string is quoted and
+/// escaped as TOML requires, whatever it holds.
+///
+/// # Errors
+/// An `--expires` that is not a plain date.
+fn entry_text(allow: &AllowArgs, reason: &str) -> Result<String> {
+    let expires = match &allow.expires {
+        None => None,
+        Some(text) => Some(
+            text.parse::<toml::value::Datetime>()
+                .ok()
+                .filter(|d| d.date.is_some() && d.time.is_none() && d.offset.is_none())
+                .with_context(|| format!("--expires {text:?} is not a date such as 2027-03-01"))?,
+        ),
+    };
+    let entry = EntryOut {
+        fingerprint: allow.fingerprint.as_deref(),
+        path: allow.path.as_deref(),
+        pattern: allow.pattern.as_deref(),
+        rules: &allow.rules,
+        expires,
+        reason,
+    };
+    toml::to_string(&FileOut { allow: [entry] }).context("writing the entry as TOML")
 }
 
 #[cfg(test)]
 mod tests {
-    use super::quote;
+    use super::*;
+
+    fn allow_path(path: &str) -> AllowArgs {
+        AllowArgs { path: Some(path.to_string()), ..AllowArgs::default() }
+    }
 
     #[test]
-    fn quoted_strings_read_back_unchanged() {
+    fn strings_read_back_unchanged() {
         let mut tricky: String = (0u8..=0x7f).map(char::from).collect();
         tricky.push_str("\u{85}\u{2028} café \"quoted\" \\path\\ '''");
-        for s in ["", "plain", "a\"b", "C:\\dir\\", "line\nbreak\ttab\r", "\u{7f}", &tricky] {
-            let text = format!("v = {}\n", quote(s));
+        for s in ["plain", "a\"b", "C:\\dir\\", "line\nbreak\ttab\r", "\u{7f}", &tricky] {
+            let text = entry_text(&allow_path(s), s).unwrap();
             let table: toml::Table = toml::from_str(&text).unwrap_or_else(|e| panic!("{text:?}: {e}"));
-            assert_eq!(table["v"].as_str(), Some(s));
+            let entry = &table["allow"].as_array().unwrap()[0];
+            assert_eq!(entry["path"].as_str(), Some(s));
+            assert_eq!(entry["reason"].as_str(), Some(s));
+        }
+    }
+
+    #[test]
+    fn expires_must_be_a_plain_date() {
+        let mut args = allow_path("docs/");
+        args.expires = Some("2027-03-01".into());
+        assert!(entry_text(&args, "r").unwrap().contains("expires = 2027-03-01\n"));
+        for bad in ["2027-03-01x", "2027-03-01T10:00:00", "10:00:00", "soon", ""] {
+            args.expires = Some(bad.into());
+            assert!(entry_text(&args, "r").is_err(), "{bad:?}");
         }
     }
 }

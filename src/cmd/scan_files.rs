@@ -1,6 +1,6 @@
 //! `awsguard scan [PATH...]`: scan files as they are on disk, for CI jobs, containers and
-//! editors. Inside a repository, what `.gitignore` ignores is skipped, and `.awsguard.toml`
-//! applies as staged.
+//! editors. Inside a repository, what git ignores is skipped when a directory is walked,
+//! and `.awsguard.toml` applies as staged.
 
 use std::cell::RefCell;
 use std::ffi::OsString;
@@ -45,7 +45,7 @@ pub fn run(args: &Args, paths: &[OsString]) -> Result<Outcome> {
             check_bytes(&scanner, &config, &Place { path: b"<stdin>", view: &content, commit: None }, &mut checked);
             continue;
         }
-        collect(repo.as_ref(), Path::new(path), &mut files)?;
+        collect(Path::new(path), &mut files)?;
     }
     let budget = RefCell::new(Budget::new(config.archives.limits));
     for file in files {
@@ -57,47 +57,33 @@ pub fn run(args: &Args, paths: &[OsString]) -> Result<Outcome> {
     conclude(args, &config, &checked, Scope::Files)
 }
 
-/// Adds `path` (or every file below it) to `out`, skipping `.git` and, in a repository,
-/// ignored paths. Symbolic links are not followed.
-fn collect(repo: Option<&Repository>, path: &Path, out: &mut Vec<PathBuf>) -> Result<()> {
-    let meta = std::fs::symlink_metadata(path).with_context(|| format!("reading {}", path.display()))?;
-    if meta.is_file() {
+/// Adds `path` (or every file below it) to `out`. A directory is walked as git sees it:
+/// `.gitignore` files at every level, `.git/info/exclude` and the global excludes file
+/// apply inside a repository, and `.git` itself is skipped; hidden files such as `.env`
+/// are scanned. Symbolic links found in a walk are not followed (git stores the link, not
+/// what it points to), but a path named on the command line is: `scan link.ini` scans the
+/// file it names.
+fn collect(path: &Path, out: &mut Vec<PathBuf>) -> Result<()> {
+    let meta = std::fs::metadata(path).with_context(|| format!("reading {}", path.display()))?;
+    if !meta.is_dir() {
         out.push(path.to_path_buf());
         return Ok(());
     }
-    if !meta.is_dir() {
-        return Ok(());
-    }
-    let mut entries: Vec<PathBuf> = std::fs::read_dir(path)
-        .with_context(|| format!("listing {}", path.display()))?
-        .map(|e| e.map(|e| e.path()))
-        .collect::<Result<_, _>>()
-        .with_context(|| format!("listing {}", path.display()))?;
-    entries.sort();
-    for entry in entries {
-        if entry.file_name().is_some_and(|n| n == ".git") || is_ignored(repo, &entry) {
-            continue;
+    let walk = ignore::WalkBuilder::new(path)
+        .standard_filters(false)
+        .git_ignore(true)
+        .git_exclude(true)
+        .git_global(true)
+        .parents(true)
+        .require_git(true)
+        .filter_entry(|entry| entry.file_name() != ".git")
+        .sort_by_file_name(|a, b| a.cmp(b))
+        .build();
+    for entry in walk {
+        let entry = entry.with_context(|| format!("walking {}", path.display()))?;
+        if entry.file_type().is_some_and(|t| t.is_file()) {
+            out.push(entry.into_path());
         }
-        collect(repo, &entry, out)?;
     }
     Ok(())
-}
-
-/// Whether git ignores `path`, as `.gitignore` and the excludes files say.
-fn is_ignored(repo: Option<&Repository>, path: &Path) -> bool {
-    let relative = || -> Option<PathBuf> {
-        let workdir = repo?.workdir()?.canonicalize().ok()?;
-        let parent = path.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
-        let absolute = parent.canonicalize().ok()?.join(path.file_name()?);
-        let mut relative = absolute.strip_prefix(&workdir).ok()?.as_os_str().to_os_string();
-        // libgit2 matches directory-only patterns (`target/`) against a trailing slash.
-        if path.is_dir() {
-            relative.push("/");
-        }
-        Some(PathBuf::from(relative))
-    };
-    match (repo, relative()) {
-        (Some(repo), Some(relative)) => repo.is_path_ignored(relative).unwrap_or(false),
-        _ => false,
-    }
 }

@@ -31,7 +31,8 @@ USAGE:
                                          commit-msg or all; default pre-commit)
     awsguard uninstall [--hook NAME]... [--global]
                                          remove it, restoring any hook it wrapped
-    awsguard rules                       list the detection rules
+    awsguard rules [--show ID]           list the detection rules, or print one in full:
+                                         its regex expanded, filters, references, examples
 
 As a pre-commit hook, awsguard reads the index git is committing from (not your files),
 takes only the lines the commit adds, and blocks the commit if they hold an AWS access
@@ -110,7 +111,8 @@ pub enum Command {
     CommitMsg(PathBuf),
     History(Option<String>),
     Scan(Vec<OsString>),
-    Rules,
+    /// `awsguard rules`, with the rule `--show` names, if any.
+    Rules(Option<String>),
     Help,
     Version,
 }
@@ -161,6 +163,7 @@ pub fn parse_from(args: impl IntoIterator<Item = OsString>) -> Result<Args> {
     let mut hooks = Vec::new();
     let mut global = false;
     let mut binary = None;
+    let mut show_rule = None;
     while let Some(arg) = parser.next()? {
         match arg {
             Short('h') | Long("help") => command = Some(Command::Help),
@@ -217,6 +220,7 @@ pub fn parse_from(args: impl IntoIterator<Item = OsString>) -> Result<Args> {
             }
             Long("global") => global = true,
             Long("binary") => binary = Some(PathBuf::from(parser.value()?)),
+            Long("show") => show_rule = Some(parser.value()?.string()?),
             Value(value) if command.is_none() => {
                 let value = value.string()?;
                 command = Some(match value.as_str() {
@@ -225,7 +229,7 @@ pub fn parse_from(args: impl IntoIterator<Item = OsString>) -> Result<Args> {
                     "check-config" => Command::CheckConfig,
                     "install" => Command::Install(InstallArgs { hooks: vec![], global: false, binary: None }),
                     "uninstall" => Command::Uninstall(InstallArgs { hooks: vec![], global: false, binary: None }),
-                    "rules" => Command::Rules,
+                    "rules" => Command::Rules(None),
                     "pre-push" => Command::PrePush,
                     "commit-msg" => Command::CommitMsg(PathBuf::new()),
                     "history" => Command::History(None),
@@ -254,6 +258,8 @@ pub fn parse_from(args: impl IntoIterator<Item = OsString>) -> Result<Args> {
         }
     }
     let command = match command.unwrap_or(Command::PreCommit) {
+        Command::Rules(_) => Command::Rules(show_rule),
+        _ if show_rule.is_some() => bail!("--show is an option of `awsguard rules` (awsguard rules --show ID)"),
         Command::Allow(_) => Command::Allow(allow),
         Command::Install(_) => Command::Install(InstallArgs { hooks: default_hooks(hooks), global, binary }),
         Command::Uninstall(_) => Command::Uninstall(InstallArgs { hooks: default_hooks(hooks), global, binary }),
@@ -330,6 +336,15 @@ mod tests {
             panic!()
         };
         assert_eq!(i.hooks, vec![Hook::PreCommit, Hook::PrePush, Hook::CommitMsg]);
+    }
+
+    #[test]
+    fn rules_takes_show() {
+        assert!(matches!(parse(&["rules"]).unwrap().command, Command::Rules(None)));
+        let Command::Rules(id) = parse(&["rules", "--show", "aws.access-key-id"]).unwrap().command else { panic!() };
+        assert_eq!(id.as_deref(), Some("aws.access-key-id"));
+        assert!(parse(&["scan", "--show", "aws.access-key-id"]).is_err());
+        assert!(parse(&["rules", "--show"]).is_err());
     }
 
     #[test]

@@ -4,7 +4,7 @@
 //! filters that throw out placeholders, hashes and documentation keys. Regexes are compiled
 //! lazily, on a rule's first keyword hit, so a commit without any keyword compiles none.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
 
 use anyhow::{Context, Result, bail};
@@ -91,6 +91,7 @@ struct RuleSyntax {
     examples: Vec<String>,
     #[serde(default)]
     negative_examples: Vec<String>,
+    references: Vec<String>,
 }
 
 /// One detection rule. See `rules/aws.toml` for what each field means.
@@ -113,6 +114,8 @@ pub struct Rule {
     pub whole_token: bool,
     pub examples: Vec<String>,
     pub negative_examples: Vec<String>,
+    /// Where the credential's format is documented (AWS documentation URLs).
+    pub references: Vec<String>,
     pattern_src: String,
     pattern: OnceCell<Regex>,
     context_src: Option<String>,
@@ -148,6 +151,48 @@ impl Rule {
             .as_ref()
     }
 
+    /// The confirming regex's source with every `<<fragment>>` substituted: the `(?x)` form
+    /// as written in the rules file, comments and all. [`compact_regex`] gives a one-line form.
+    pub fn pattern_source(&self) -> &str {
+        &self.pattern_src
+    }
+
+    /// The context regex's source, fragments substituted, if the rule has one.
+    pub fn context_source(&self) -> Option<&str> {
+        self.context_src.as_deref()
+    }
+
+    /// The filters this rule applies to a value, one per line, in words; the filters every
+    /// rule applies (placeholders) come last.
+    pub fn filter_descriptions(&self) -> Vec<String> {
+        let f = &self.filters;
+        let mut out = Vec::new();
+        if let Some(n) = f.len {
+            out.push(format!("len = {n}: the decoded value is exactly {n} characters long"));
+        }
+        if let Some(n) = f.min_len {
+            out.push(format!("min_len = {n}: the decoded value is at least {n} characters long"));
+        }
+        if let Some(e) = f.min_entropy {
+            out.push(format!("min_entropy = {e}: at least {e} bits of Shannon entropy per character"));
+        }
+        if let Some(n) = f.min_distinct {
+            out.push(format!("min_distinct = {n}: at least {n} distinct characters"));
+        }
+        if !f.require.is_empty() {
+            let names: Vec<&str> = f.require.iter().map(|c| c.as_str()).collect();
+            out.push(format!("require = {}: each of these character classes occurs", names.join(", ")));
+        }
+        if f.word_like {
+            out.push("word_like: values that read like English words are rejected".to_string());
+        }
+        if self.whole_token {
+            out.push("whole_token: a value that runs on into more base64 is a slice of a longer token".to_string());
+        }
+        out.push(PLACEHOLDER_FILTER.to_string());
+        out
+    }
+
     /// Whether a decoded value (or its random `body`) looks like a real credential rather
     /// than a placeholder, a hash or a documentation example.
     pub fn accepts(&self, value: &[u8], body: &[u8]) -> bool {
@@ -178,6 +223,15 @@ impl Rule {
 }
 
 impl CharClass {
+    fn as_str(self) -> &'static str {
+        match self {
+            CharClass::Upper => "upper",
+            CharClass::Lower => "lower",
+            CharClass::Digit => "digit",
+            CharClass::DigitOrSymbol => "digit-or-symbol",
+        }
+    }
+
     fn contains(self, b: u8) -> bool {
         match self {
             CharClass::Upper => b.is_ascii_uppercase(),
@@ -192,6 +246,7 @@ impl CharClass {
 /// the same value).
 pub struct Ruleset {
     pub rules: Vec<Rule>,
+    pair_lines: u32,
 }
 
 impl Ruleset {
@@ -202,6 +257,7 @@ impl Ruleset {
     pub fn parse(text: &str) -> Result<Ruleset> {
         let file: RulesFile = toml::from_str(text).context("parsing the rules file")?;
         let mut rules: Vec<Rule> = Vec::with_capacity(file.rule.len());
+        let mut used = BTreeSet::new();
         for syntax in &file.rule {
             if !syntax.id.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b"-.".contains(&b)) {
                 bail!("rule id {:?} is not lowercase dotted words", syntax.id);
@@ -219,6 +275,20 @@ impl Ruleset {
                     Some((i, syntax.near_lines))
                 }
             };
+            if syntax.references.is_empty() {
+                bail!("rule {}: no references (where the credential's format is documented)", syntax.id);
+            }
+            if let Some(r) = syntax.references.iter().find(|r| !r.starts_with("https://")) {
+                bail!("rule {}: reference {r:?} is not an https:// URL", syntax.id);
+            }
+            let expand = |what: &str, src: &str, used: &mut BTreeSet<String>| -> Result<String> {
+                if !src.starts_with("(?x)") {
+                    bail!("rule {}: the {what} does not start with (?x)", syntax.id);
+                }
+                expand_fragments(src, &file.fragments, used, 0).with_context(|| format!("rule {}: {what}", syntax.id))
+            };
+            let pattern_src = expand("pattern", &syntax.pattern, &mut used)?;
+            let context_src = syntax.context.as_deref().map(|c| expand("context", c, &mut used)).transpose()?;
             rules.push(Rule {
                 id: syntax.id.clone(),
                 name: syntax.name.clone(),
@@ -231,9 +301,10 @@ impl Ruleset {
                 whole_token: syntax.whole_token,
                 examples: syntax.examples.clone(),
                 negative_examples: syntax.negative_examples.clone(),
-                pattern_src: expand_fragments(&syntax.pattern, &file.fragments)?,
+                references: syntax.references.clone(),
+                pattern_src,
                 pattern: OnceCell::new(),
-                context_src: syntax.context.as_deref().map(|c| expand_fragments(c, &file.fragments)).transpose()?,
+                context_src,
                 context: OnceCell::new(),
                 filters: Filters {
                     len: syntax.len,
@@ -248,7 +319,27 @@ impl Ruleset {
         if rules.len() > 64 {
             bail!("at most 64 rules are supported (the prefilter keeps a 64-bit rule mask)");
         }
-        Ok(Ruleset { rules })
+        if let Some(unused) = file.fragments.keys().find(|name| !used.contains(*name)) {
+            bail!("fragment <<{unused}>> is used by no rule");
+        }
+        // A secret rule anchored on key IDs says how far apart a pair may be.
+        let pair_lines = rules
+            .iter()
+            .filter(|r| r.kind == Kind::SecretAccessKey)
+            .filter_map(|r| r.near)
+            .filter(|&(anchor, _)| rules[anchor].kind == Kind::AccessKeyId)
+            .map(|(_, lines)| u32::try_from(lines).unwrap_or(u32::MAX))
+            .max()
+            .unwrap_or(0);
+        Ok(Ruleset { rules, pair_lines })
+    }
+
+    /// Lines apart at which an access key ID and a secret access key make one credential
+    /// pair: the `near_lines` of the secret rule anchored on key IDs
+    /// (`aws.secret-access-key.paired`), 0 if there is none. The pairing of findings uses
+    /// this, so that the rules file is the only place the distance is written.
+    pub fn pair_lines(&self) -> u32 {
+        self.pair_lines
     }
 
     /// Looks a rule up by its exact id.
@@ -257,17 +348,92 @@ impl Ruleset {
     }
 }
 
-/// Replaces `<<name>>` with the fragment of that name, repeatedly (fragments may nest).
-fn expand_fragments(pattern: &str, fragments: &BTreeMap<String, String>) -> Result<String> {
-    let mut out = pattern.to_string();
-    for _ in 0..8 {
-        let Some(start) = out.find("<<") else { return Ok(out) };
-        let end = out[start..].find(">>").map(|i| start + i).context("unclosed <<fragment>>")?;
-        let name = &out[start + 2..end];
-        let fragment = fragments.get(name).with_context(|| format!("unknown fragment <<{name}>>"))?;
-        out = out.replace(&format!("<<{name}>>"), fragment);
+/// What every rule rejects, whatever its own filters (see `is_placeholder`).
+pub const PLACEHOLDER_FILTER: &str = "placeholders (every rule): a value containing EXAMPLE (any case), a run of 6 \
+     equal characters, or a run of 8 consecutive ascending or descending characters (ABCDEFGH, 98765432)";
+
+/// Replaces each `<<name>>` with the fragment of that name, expanded in turn (fragments
+/// may nest), and records the names used. Fragments are written for `(?x)` mode: a
+/// multi-line one continues at the indentation of the line it is substituted into, and if
+/// its last line ends in a `#` comment, what followed `<<name>>` moves to a line of its own.
+/// A comment after `<<name>>` keeps its column where the substitution leaves room.
+fn expand_fragments(
+    text: &str,
+    fragments: &BTreeMap<String, String>,
+    used: &mut BTreeSet<String>,
+    depth: usize,
+) -> Result<String> {
+    if depth > 8 {
+        bail!("fragments nest too deeply in {text:?}");
     }
-    bail!("fragments nest too deeply in {pattern:?}")
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(start) = rest.find("<<") {
+        out.push_str(&rest[..start]);
+        let end = rest[start..].find(">>").map(|i| start + i).context("unclosed <<fragment>>")?;
+        let name = &rest[start + 2..end];
+        let fragment = fragments.get(name).with_context(|| format!("unknown fragment <<{name}>>"))?;
+        used.insert(name.to_string());
+        let expanded = expand_fragments(fragment.trim_matches(['\n', '\r']), fragments, used, depth + 1)?;
+        let line = &out[out.rfind('\n').map_or(0, |i| i + 1)..];
+        let indent = line[..line.len() - line.trim_start().len()].to_string();
+        for (i, fragment_line) in expanded.lines().enumerate() {
+            if i > 0 {
+                out.push('\n');
+                if !fragment_line.is_empty() {
+                    out.push_str(&indent);
+                }
+            }
+            out.push_str(fragment_line);
+        }
+        if expanded.lines().last().is_some_and(|l| l.contains('#')) {
+            out.push('\n');
+            out.push_str(&indent);
+        }
+        rest = &rest[end + 2..];
+        // A comment later on the line stays in the column it was written in, if there is room.
+        let segment = &rest[..rest.find('\n').unwrap_or(rest.len())];
+        if let Some(hash) = segment.find(" #").filter(|_| !segment.contains("<<")).map(|i| i + 1) {
+            let code = segment[..hash].trim_end_matches(' ');
+            if !code.ends_with('\\') {
+                let written = &text[..text.len() - rest.len()];
+                let column = written.len() - written.rfind('\n').map_or(0, |i| i + 1) + hash;
+                out.push_str(code);
+                let now = out.len() - out.rfind('\n').map_or(0, |i| i + 1);
+                out.extend(std::iter::repeat_n(' ', column.saturating_sub(now).max(1)));
+                rest = &rest[hash..];
+            }
+        }
+    }
+    out.push_str(rest);
+    Ok(out)
+}
+
+/// The one-line form of a `(?x)` regex: comments and insignificant whitespace removed, the
+/// `(?x)` flag dropped. Escaped characters (`\ `, `\#`) are kept escaped, so the result
+/// means the same without the flag. Other sources are returned unchanged.
+pub fn compact_regex(src: &str) -> String {
+    let Some(body) = src.strip_prefix("(?x)") else { return src.to_string() };
+    let mut out = String::with_capacity(body.len());
+    let mut chars = body.chars();
+    while let Some(c) = chars.next() {
+        match c {
+            '\\' => {
+                out.push(c);
+                out.extend(chars.next());
+            }
+            '#' => {
+                for skipped in chars.by_ref() {
+                    if skipped == '\n' {
+                        break;
+                    }
+                }
+            }
+            c if c.is_whitespace() => {}
+            c => out.push(c),
+        }
+    }
+    out
 }
 
 fn compile(src: &str) -> Result<Regex> {
@@ -389,6 +555,101 @@ mod tests {
             assert!(rule.near.is_some() || !rule.keywords.is_empty(), "{} has no keywords", rule.id);
             assert!(rule.regex().captures_len() >= 2, "{} has no value group", rule.id);
         }
+    }
+
+    #[test]
+    fn every_rule_has_references_and_the_loader_requires_them() {
+        for rule in &RULES.rules {
+            assert!(!rule.references.is_empty(), "{} has no references", rule.id);
+        }
+        let rule =
+            "[[rule]]\nid = \"x\"\nname = \"x\"\nkind = \"access-key-id\"\nkeywords = [\"x\"]\npattern = '(?x)(x)'\n";
+        let err = Ruleset::parse(rule).err().expect("a rule without references loads");
+        assert!(format!("{err:#}").contains("references"), "{err:#}");
+        let err = Ruleset::parse(&format!("{rule}references = []\n")).err().unwrap().to_string();
+        assert!(err.contains("no references"), "{err}");
+        let err = Ruleset::parse(&format!("{rule}references = [\"docs\"]\n")).err().unwrap().to_string();
+        assert!(err.contains("https://"), "{err}");
+        assert!(Ruleset::parse(&format!("{rule}references = [\"https://docs.aws.amazon.com/\"]\n")).is_ok());
+    }
+
+    fn one_rule(fragments: &str, pattern: &str) -> Result<Ruleset> {
+        Ruleset::parse(&format!(
+            "[fragments]\n{fragments}\n[[rule]]\nid = \"x\"\nname = \"x\"\nkind = \"access-key-id\"\n\
+             keywords = [\"x\"]\nreferences = [\"https://example.com/\"]\npattern = '''\n{pattern}'''\n"
+        ))
+    }
+
+    #[test]
+    fn fragments_expand_nested_and_indented() {
+        let fragments = "inner = '[a-z]'\nouter = '''\n(?:\n    <<inner>>{2}    # two letters\n)\n'''\n\
+                         commented = '''\nx+  # ends in a comment\n'''";
+        let set = one_rule(fragments, "(?x)\n(\n    <<outer>>   # the word\n    <<commented>>y\n)\n").unwrap();
+        let rule = &set.rules[0];
+        assert_eq!(
+            rule.pattern_source(),
+            "(?x)\n(\n    (?:\n        [a-z]{2}        # two letters\n    )           # the word\n    \
+             x+  # ends in a comment\n    y\n)\n"
+        );
+        assert_eq!(compact_regex(rule.pattern_source()), "((?:[a-z]{2})x+y)");
+        let found = rule.regex().captures(b"--abxxy--").unwrap();
+        assert_eq!(&found[1], b"abxxy");
+    }
+
+    #[test]
+    fn fragment_mistakes_are_load_errors() {
+        let err = one_rule("", "(?x)(<<nope>>)").err().unwrap();
+        assert!(format!("{err:#}").contains("unknown fragment <<nope>>"), "{err:#}");
+        let err = one_rule("a = 'x'\nb = 'y'", "(?x)(<<a>>)").err().unwrap().to_string();
+        assert!(err.contains("<<b>> is used by no rule"), "{err}");
+        let err = one_rule("", "(x)").err().unwrap().to_string();
+        assert!(err.contains("(?x)"), "{err}");
+        assert!(one_rule("a = '<<b>>'\nb = '<<a>>'", "(?x)(<<a>>)").is_err(), "a cycle must not loop forever");
+        assert!(one_rule("", "(?x)(<<unclosed)").is_err());
+    }
+
+    #[test]
+    fn compact_form_drops_comments_and_whitespace_only() {
+        assert_eq!(compact_regex("(?x)\n a \\  b # c d\n [ ] \\# e\n"), "a\\ b[]\\#e");
+        assert_eq!(compact_regex("no x flag # kept"), "no x flag # kept");
+        let escaped = compile(&compact_regex("(?x) a \\  \\# b")).unwrap();
+        assert!(escaped.is_match(b"a #b"));
+    }
+
+    /// The one-line form printed by `rules --show` means what the `(?x)` source means: same
+    /// matches and groups on every example and negative example of every rule.
+    #[test]
+    fn compact_forms_match_like_the_sources() {
+        let mut fake = crate::fake::Fake::from_env();
+        let texts: Vec<String> = RULES
+            .rules
+            .iter()
+            .flat_map(|r| r.examples.iter().chain(&r.negative_examples))
+            .map(|t| fake.expand(t))
+            .collect();
+        for rule in &RULES.rules {
+            let sources = [Some(rule.pattern_source()), rule.context_source()];
+            for src in sources.into_iter().flatten() {
+                let compact = compact_regex(src);
+                assert!(!compact.contains(char::is_whitespace), "{}: {compact}", rule.id);
+                let (x, one_line) = (compile(src).unwrap(), compile(&compact).unwrap());
+                for text in &texts {
+                    let spans = |re: &Regex| -> Vec<Vec<Option<(usize, usize)>>> {
+                        re.captures_iter(text.as_bytes())
+                            .map(|c| c.iter().map(|m| m.map(|m| (m.start(), m.end()))).collect())
+                            .collect()
+                    };
+                    assert_eq!(spans(&x), spans(&one_line), "{}: {text:?} (seed {})", rule.id, fake.seed());
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn pair_lines_come_from_the_paired_rule() {
+        let paired = RULES.get("aws.secret-access-key.paired").unwrap();
+        assert_eq!(RULES.pair_lines() as usize, paired.near.unwrap().1);
+        assert_eq!(RULES.pair_lines(), 4);
     }
 
     #[test]

@@ -7,6 +7,7 @@ pub mod history;
 pub mod install;
 pub mod pre_commit;
 pub mod pre_push;
+pub mod rules;
 pub mod scan_files;
 
 use std::io::{self, Write};
@@ -19,7 +20,6 @@ use crate::config::{Config, RepoFile};
 use crate::findings::Checked;
 use crate::repo;
 use crate::report::{self, Format, Scope, Style};
-use crate::rules::RULES;
 
 /// How a run ended, when it did not fail.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -54,13 +54,7 @@ pub fn run(args: &Args) -> Result<Outcome> {
         Command::CommitMsg(file) => commit_msg::run(args, file),
         Command::History(range) => history::run(args, range.as_deref()),
         Command::Scan(paths) => scan_files::run(args, paths),
-        Command::Rules => {
-            let mut out = io::stdout().lock();
-            for rule in &RULES.rules {
-                ignore_broken_pipe(writeln!(out, "{:34} {}", rule.id, rule.name))?;
-            }
-            Ok(Outcome::Clean)
-        }
+        Command::Rules(show) => rules::run(show.as_deref()),
         Command::Help => {
             ignore_broken_pipe(io::stdout().lock().write_all(HELP.as_bytes()))?;
             Ok(Outcome::Clean)

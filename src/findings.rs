@@ -3,11 +3,8 @@
 
 use crate::allowlist::{Allowed, Allowlist};
 use crate::report::Finding;
-use crate::rules::{Kind, account_id};
+use crate::rules::{Kind, RULES, account_id};
 use crate::scan::{Match, Scanner};
-
-/// Lines apart at which a key ID and a secret are reported as one credential pair.
-const PAIR_LINES: u32 = 4;
 
 /// What a pass found.
 #[derive(Debug, Default)]
@@ -57,8 +54,8 @@ impl Checked {
     }
 }
 
-/// Marks key IDs and secrets of one file that sit within [`PAIR_LINES`] of each other as
-/// one credential. Findings come sorted by line, so the nearest key ID is a binary search
+/// Marks key IDs and secrets of one file that sit within the paired rule's `near_lines`
+/// of each other as one credential. Findings come sorted by line, so the nearest key ID is a binary search
 /// away.
 pub fn mark_pairs(findings: &mut [Finding]) {
     let ids: Vec<(u32, usize)> = findings
@@ -70,6 +67,7 @@ pub fn mark_pairs(findings: &mut [Finding]) {
     if ids.is_empty() {
         return;
     }
+    let pair_lines = RULES.pair_lines();
     for i in 0..findings.len() {
         if findings[i].rule.kind != Kind::SecretAccessKey {
             continue;
@@ -80,7 +78,7 @@ pub fn mark_pairs(findings: &mut [Finding]) {
             .into_iter()
             .flatten()
             .filter_map(|k| ids.get(k))
-            .filter(|(l, _)| l.abs_diff(line) <= PAIR_LINES)
+            .filter(|(l, _)| l.abs_diff(line) <= pair_lines)
             .min_by_key(|(l, _)| l.abs_diff(line));
         if let Some(&(id_line, id_index)) = nearest {
             findings[i].paired_line = Some(id_line);

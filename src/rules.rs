@@ -9,8 +9,16 @@ use std::fmt;
 
 use anyhow::{Context, Result, bail};
 use once_cell::sync::{Lazy, OnceCell};
-use regex::bytes::{Regex, RegexBuilder};
+use regex::bytes::Regex;
 use serde::Deserialize;
+
+mod source;
+mod values;
+
+pub use source::compact_regex;
+use source::{compile, expand_fragments};
+pub use values::{account_id, decode_value, entropy};
+use values::{distinct, is_placeholder};
 
 /// The built-in ruleset.
 pub static RULES: Lazy<Ruleset> =
@@ -352,196 +360,6 @@ impl Ruleset {
 pub const PLACEHOLDER_FILTER: &str = "placeholders (every rule): a value containing EXAMPLE (any case), a run of 6 \
      equal characters, or a run of 8 consecutive ascending or descending characters (ABCDEFGH, 98765432)";
 
-/// Replaces each `<<name>>` with the fragment of that name, expanded in turn (fragments
-/// may nest), and records the names used. Fragments are written for `(?x)` mode: a
-/// multi-line one continues at the indentation of the line it is substituted into, and if
-/// its last line ends in a `#` comment, what followed `<<name>>` moves to a line of its own.
-/// A comment after `<<name>>` keeps its column where the substitution leaves room.
-fn expand_fragments(
-    text: &str,
-    fragments: &BTreeMap<String, String>,
-    used: &mut BTreeSet<String>,
-    depth: usize,
-) -> Result<String> {
-    if depth > 8 {
-        bail!("fragments nest too deeply in {text:?}");
-    }
-    let mut out = String::with_capacity(text.len());
-    let mut rest = text;
-    while let Some(start) = rest.find("<<") {
-        out.push_str(&rest[..start]);
-        let end = rest[start..].find(">>").map(|i| start + i).context("unclosed <<fragment>>")?;
-        let name = &rest[start + 2..end];
-        let fragment = fragments.get(name).with_context(|| format!("unknown fragment <<{name}>>"))?;
-        used.insert(name.to_string());
-        let expanded = expand_fragments(fragment.trim_matches(['\n', '\r']), fragments, used, depth + 1)?;
-        let line = &out[out.rfind('\n').map_or(0, |i| i + 1)..];
-        let indent = line[..line.len() - line.trim_start().len()].to_string();
-        for (i, fragment_line) in expanded.lines().enumerate() {
-            if i > 0 {
-                out.push('\n');
-                if !fragment_line.is_empty() {
-                    out.push_str(&indent);
-                }
-            }
-            out.push_str(fragment_line);
-        }
-        if expanded.lines().last().is_some_and(|l| l.contains('#')) {
-            out.push('\n');
-            out.push_str(&indent);
-        }
-        rest = &rest[end + 2..];
-        // A comment later on the line stays in the column it was written in, if there is room.
-        let segment = &rest[..rest.find('\n').unwrap_or(rest.len())];
-        if let Some(hash) = segment.find(" #").filter(|_| !segment.contains("<<")).map(|i| i + 1) {
-            let code = segment[..hash].trim_end_matches(' ');
-            if !code.ends_with('\\') {
-                let written = &text[..text.len() - rest.len()];
-                let column = written.len() - written.rfind('\n').map_or(0, |i| i + 1) + hash;
-                out.push_str(code);
-                let now = out.len() - out.rfind('\n').map_or(0, |i| i + 1);
-                out.extend(std::iter::repeat_n(' ', column.saturating_sub(now).max(1)));
-                rest = &rest[hash..];
-            }
-        }
-    }
-    out.push_str(rest);
-    Ok(out)
-}
-
-/// The one-line form of a `(?x)` regex: comments and insignificant whitespace removed, the
-/// `(?x)` flag dropped. Escaped characters (`\ `, `\#`) are kept escaped, so the result
-/// means the same without the flag. Other sources are returned unchanged.
-pub fn compact_regex(src: &str) -> String {
-    let Some(body) = src.strip_prefix("(?x)") else { return src.to_string() };
-    let mut out = String::with_capacity(body.len());
-    let mut chars = body.chars();
-    while let Some(c) = chars.next() {
-        match c {
-            '\\' => {
-                out.push(c);
-                out.extend(chars.next());
-            }
-            '#' => {
-                for skipped in chars.by_ref() {
-                    if skipped == '\n' {
-                        break;
-                    }
-                }
-            }
-            c if c.is_whitespace() => {}
-            c => out.push(c),
-        }
-    }
-    out
-}
-
-fn compile(src: &str) -> Result<Regex> {
-    RegexBuilder::new(src)
-        .unicode(false)
-        .size_limit(16 << 20)
-        .dfa_size_limit(16 << 20)
-        .build()
-        .with_context(|| format!("compiling {src:?}"))
-}
-
-/// Decodes the escapes a credential picks up in transit: `\/` from JSON, and `%2F`, `%2B`,
-/// `%3D` from URL encoding. Borrowed unchanged when there is nothing to decode.
-pub fn decode_value(raw: &[u8]) -> std::borrow::Cow<'_, [u8]> {
-    if !raw.iter().any(|&b| b == b'\\' || b == b'%') {
-        return raw.into();
-    }
-    let mut out = Vec::with_capacity(raw.len());
-    let mut i = 0;
-    while i < raw.len() {
-        match raw[i] {
-            b'\\' if raw.get(i + 1) == Some(&b'/') => {
-                out.push(b'/');
-                i += 2;
-            }
-            b'%' if i + 2 < raw.len() => {
-                let decoded = match (raw[i + 1], raw[i + 2].to_ascii_uppercase()) {
-                    (b'2', b'F') => Some(b'/'),
-                    (b'2', b'B') => Some(b'+'),
-                    (b'3', b'D') => Some(b'='),
-                    _ => None,
-                };
-                match decoded {
-                    Some(b) => {
-                        out.push(b);
-                        i += 3;
-                    }
-                    None => {
-                        out.push(b'%');
-                        i += 1;
-                    }
-                }
-            }
-            b => {
-                out.push(b);
-                i += 1;
-            }
-        }
-    }
-    out.into()
-}
-
-/// The AWS documentation keys contain `EXAMPLE`; placeholders repeat one character
-/// (`AKIA` and sixteen `X`) or count through the alphabet (`ABCDEFGHIJKLMNOP`,
-/// `0123456789`). A random 40-character secret has such a run once in 10^11.
-fn is_placeholder(value: &[u8]) -> bool {
-    let has_example = value.windows(7).any(|w| w.eq_ignore_ascii_case(b"EXAMPLE"));
-    let has_repeat = value.windows(6).any(|w| w.iter().all(|&b| b == w[0]));
-    let has_sequence = value.windows(8).any(|w| {
-        w.windows(2).all(|p| p[1] == p[0].wrapping_add(1)) || w.windows(2).all(|p| p[0] == p[1].wrapping_add(1))
-    });
-    has_example || has_repeat || has_sequence
-}
-
-fn distinct(bytes: &[u8]) -> usize {
-    let mut seen = [false; 256];
-    bytes.iter().filter(|&&b| !std::mem::replace(&mut seen[b as usize], true)).count()
-}
-
-/// Shannon entropy in bits per character.
-pub fn entropy(bytes: &[u8]) -> f64 {
-    if bytes.is_empty() {
-        return 0.0;
-    }
-    let mut counts = [0u32; 256];
-    for &b in bytes {
-        counts[b as usize] += 1;
-    }
-    let n = bytes.len() as f64;
-    counts.iter().filter(|&&c| c > 0).map(|&c| c as f64 / n).map(|p| -p * p.log2()).sum()
-}
-
-/// The 12-digit AWS account that owns an `AKIA`/`ASIA` key ID, decoded offline.
-///
-/// Base32-decode the 16 characters after the prefix, take the first 6 bytes big-endian,
-/// mask `0x7fffffffff80` and shift right 7. Key IDs whose fifth character is `I` or `J`
-/// predate this encoding and carry no account.
-pub fn account_id(key_id: &[u8]) -> Option<u64> {
-    if key_id.len() != 20 || !(key_id.starts_with(b"AKIA") || key_id.starts_with(b"ASIA")) {
-        return None;
-    }
-    if matches!(key_id[4], b'I' | b'J') {
-        return None;
-    }
-    // 10 base32 characters give 50 bits, enough for the first 6 bytes (48 bits).
-    let mut bits: u64 = 0;
-    for &c in &key_id[4..14] {
-        let v = match c {
-            b'A'..=b'Z' => c - b'A',
-            b'2'..=b'7' => c - b'2' + 26,
-            _ => return None,
-        };
-        bits = (bits << 5) | v as u64;
-    }
-    let first6 = bits >> 2;
-    Some((first6 & 0x7fff_ffff_ff80) >> 7)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -571,49 +389,6 @@ mod tests {
         let err = Ruleset::parse(&format!("{rule}references = [\"docs\"]\n")).err().unwrap().to_string();
         assert!(err.contains("https://"), "{err}");
         assert!(Ruleset::parse(&format!("{rule}references = [\"https://docs.aws.amazon.com/\"]\n")).is_ok());
-    }
-
-    fn one_rule(fragments: &str, pattern: &str) -> Result<Ruleset> {
-        Ruleset::parse(&format!(
-            "[fragments]\n{fragments}\n[[rule]]\nid = \"x\"\nname = \"x\"\nkind = \"access-key-id\"\n\
-             keywords = [\"x\"]\nreferences = [\"https://example.com/\"]\npattern = '''\n{pattern}'''\n"
-        ))
-    }
-
-    #[test]
-    fn fragments_expand_nested_and_indented() {
-        let fragments = "inner = '[a-z]'\nouter = '''\n(?:\n    <<inner>>{2}    # two letters\n)\n'''\n\
-                         commented = '''\nx+  # ends in a comment\n'''";
-        let set = one_rule(fragments, "(?x)\n(\n    <<outer>>   # the word\n    <<commented>>y\n)\n").unwrap();
-        let rule = &set.rules[0];
-        assert_eq!(
-            rule.pattern_source(),
-            "(?x)\n(\n    (?:\n        [a-z]{2}        # two letters\n    )           # the word\n    \
-             x+  # ends in a comment\n    y\n)\n"
-        );
-        assert_eq!(compact_regex(rule.pattern_source()), "((?:[a-z]{2})x+y)");
-        let found = rule.regex().captures(b"--abxxy--").unwrap();
-        assert_eq!(&found[1], b"abxxy");
-    }
-
-    #[test]
-    fn fragment_mistakes_are_load_errors() {
-        let err = one_rule("", "(?x)(<<nope>>)").err().unwrap();
-        assert!(format!("{err:#}").contains("unknown fragment <<nope>>"), "{err:#}");
-        let err = one_rule("a = 'x'\nb = 'y'", "(?x)(<<a>>)").err().unwrap().to_string();
-        assert!(err.contains("<<b>> is used by no rule"), "{err}");
-        let err = one_rule("", "(x)").err().unwrap().to_string();
-        assert!(err.contains("(?x)"), "{err}");
-        assert!(one_rule("a = '<<b>>'\nb = '<<a>>'", "(?x)(<<a>>)").is_err(), "a cycle must not loop forever");
-        assert!(one_rule("", "(?x)(<<unclosed)").is_err());
-    }
-
-    #[test]
-    fn compact_form_drops_comments_and_whitespace_only() {
-        assert_eq!(compact_regex("(?x)\n a \\  b # c d\n [ ] \\# e\n"), "a\\ b[]\\#e");
-        assert_eq!(compact_regex("no x flag # kept"), "no x flag # kept");
-        let escaped = compile(&compact_regex("(?x) a \\  \\# b")).unwrap();
-        assert!(escaped.is_match(b"a #b"));
     }
 
     /// The one-line form printed by `rules --show` means what the `(?x)` source means: same
@@ -667,50 +442,5 @@ mod tests {
         assert!(paired.is_named_by("aws.secret-access-key.paired"));
         assert!(!paired.is_named_by("aws.secret"));
         assert!(!RULES.get("aws.secret-access-key").unwrap().is_named_by("aws.secret-access-key.paired"));
-    }
-
-    #[test]
-    fn decode_value_handles_json_and_url_escapes() {
-        assert_eq!(&*decode_value(b"ab\\/cd"), b"ab/cd");
-        assert_eq!(&*decode_value(b"ab%2Fcd%2bef%3D"), b"ab/cd+ef=");
-        assert_eq!(&*decode_value(b"ab%41"), b"ab%41");
-        assert_eq!(&*decode_value(b"ab%2"), b"ab%2");
-        assert_eq!(&*decode_value(b"plain"), b"plain");
-    }
-
-    #[test]
-    fn sequences_and_repeats_are_placeholders() {
-        assert!(is_placeholder(&[&b"AKIA"[..], b"ABCDEFGHIJKLMNOP"].concat()));
-        assert!(is_placeholder(b"abcdefghijklmnopqrstuvwxyz0123456789ABCD"));
-        assert!(is_placeholder(b"x9876543210y"));
-        assert!(is_placeholder(b"AKIAQQQQQQZ2"));
-        assert!(!is_placeholder(&[&b"AKIA"[..], b"Q3EGTKXWZ7BNMLPR"].concat()));
-    }
-
-    #[test]
-    fn entropy_separates_hex_from_base64() {
-        // Hex can never exceed 4 bits per character; the secret floor sits above it.
-        assert!(entropy(b"0123456789abcdef0123456789abcdef01234567") <= 4.0);
-        assert!(entropy(b"") == 0.0);
-        assert!(entropy(b"aaaa") == 0.0);
-    }
-
-    #[test]
-    fn account_id_decodes_from_key_id() {
-        // Built from a known account: encode 123456789012 the way AWS does and decode it back.
-        let account: u64 = 123_456_789_012;
-        let first6 = (account << 7) | 0x8000_0000_0000; // high bit set, low 7 bits zero
-        let bits = first6 << 2; // 50 bits: 48 data bits and two zero bits
-        let alphabet = b"ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
-        let mut key = b"AKIA".to_vec();
-        for i in (0..10).rev() {
-            key.push(alphabet[((bits >> (i * 5)) & 31) as usize]);
-        }
-        key.extend_from_slice(b"QRSTUV");
-        assert_ne!(key[4], b'I');
-        assert_eq!(account_id(&key), Some(account));
-        key[4] = b'I';
-        assert_eq!(account_id(&key), None, "old-format key IDs have no account");
-        assert_eq!(account_id(b"AIDAAAAAAAAAAAAAAAAA"), None);
     }
 }

@@ -24,6 +24,7 @@ mod layouts;
 mod redact;
 mod report;
 mod run;
+mod truth;
 mod values;
 
 use std::path::{Path, PathBuf};

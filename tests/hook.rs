@@ -374,7 +374,7 @@ fn the_shipped_hook_copied_by_hand_finds_the_binary_on_path() {
     let hook = repo.root.join(".git/hooks/pre-commit");
     std::fs::copy(util::hook_script(), &hook).unwrap();
     let bin_dir = util::awsguard_bin().parent().unwrap().to_path_buf();
-    let path = format!("{}:{}", bin_dir.display(), std::env::var("PATH").unwrap_or_default());
+    let path = util::path_with(&bin_dir);
     let key = fake().key_id("AKIA");
     repo.stage("x.txt", format!("{key}\n"));
     let mut cmd = repo.command("git");

@@ -106,11 +106,80 @@ fn commit_msg_blocks_a_key_in_the_message() {
     run.assert_contains("COMMIT_EDITMSG:1:9: aws.access-key-id:").assert_lacks(&key);
     assert_eq!(repo.head(), None);
     repo.git_run(&["commit", "-q", "-m", "a clean message"]).assert_code(0);
-    // The verbose diff below the scissors line is not part of the message.
-    repo.stage("b.txt", "b\n");
+}
+
+/// `git commit -v` through an editor that writes `message` above what git prepared (the
+/// comments, the scissors line and the staged diff).
+fn commit_verbose(repo: &TestRepo, message: &str) -> util::Run {
+    let text = repo.home.join("message.txt");
+    std::fs::write(&text, message).unwrap();
+    let editor = repo.home.join("editor.sh");
+    std::fs::write(
+        &editor,
+        format!("#!/bin/sh\ncat '{}' \"$1\" > \"$1.new\" && mv \"$1.new\" \"$1\"\n", text.display()),
+    )
+    .unwrap();
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(&editor, std::fs::Permissions::from_mode(0o755)).unwrap();
+    }
     let mut cmd = repo.command("git");
-    cmd.env("GIT_EDITOR", "true").args(["commit", "-q", "-v"]);
-    assert_eq!(cmd.output().unwrap().status.code(), Some(1), "an empty message aborts the commit, but not awsguard");
+    cmd.env("GIT_EDITOR", &editor).args(["commit", "-q", "-v"]);
+    util::Run { what: format!("git commit -v, message {message:?}"), output: cmd.output().unwrap() }
+}
+
+/// Only the message git records is scanned: the staged diff that `git commit -v` shows below
+/// the scissors line is not (pre-commit checks the staged changes), but a key above the
+/// scissors line, or below a line that merely looks like one, is blocked.
+#[test]
+fn commit_msg_stops_at_the_scissors_line_and_only_there() {
+    let repo = TestRepo::new();
+    install(&repo, &["commit-msg"]);
+    let mut fake = fake();
+    let (staged, in_message) = (fake.key_id("AKIA"), fake.key_id("AKIA"));
+    repo.stage("deploy.sh", format!("export AWS_ACCESS_KEY_ID={staged}\n"));
+
+    // Above the scissors line: blocked, at its line in the message file.
+    let run = commit_verbose(&repo, &format!("deploy script\n\nkey: {in_message}\n"));
+    assert_ne!(run.code(), 0, "a key in the message was committed\n{}", run.all());
+    run.assert_contains("COMMIT_EDITMSG:3:6: aws.access-key-id:").assert_lacks(&in_message);
+    assert_eq!(repo.head(), None);
+
+    // Lines that look like the scissors line but are not: what follows is message text.
+    for lookalike in [
+        "------------------------ >8 ------------------------", // not a comment
+        "#------------------------ >8 ------------------------", // no space
+        "# ------------------------ >8 ------------------------ and more",
+        "# ----------------------- >8 ------------------------", // one dash short
+        "  # ------------------------ >8 ------------------------",
+    ] {
+        let run = commit_verbose(&repo, &format!("deploy script\n\n{lookalike}\n{in_message}\n"));
+        assert_ne!(run.code(), 0, "a key below {lookalike:?} was committed\n{}", run.all());
+        run.assert_contains("COMMIT_EDITMSG:4:1: aws.access-key-id:").assert_lacks(&in_message);
+        assert_eq!(repo.head(), None, "{lookalike:?}");
+    }
+
+    // Below the real scissors line, git's own, is the diff with the staged key: not scanned.
+    let run = commit_verbose(&repo, "deploy script\n");
+    assert_eq!(run.code(), 0, "the diff below the scissors line blocked the commit\n{}", run.all());
+    assert!(repo.head().is_some(), "the commit happened");
+    let recorded = repo.git(&["log", "-1", "--format=%B"]);
+    assert_eq!(recorded.trim(), "deploy script", "git dropped the diff from the message");
+
+    // With another comment character, git's scissors line uses it, and `#` lines are text.
+    repo.git(&["config", "core.commentChar", ";"]);
+    repo.stage("deploy.sh", format!("export AWS_ACCESS_KEY_ID={staged}\nexport REGION=eu-west-1\n"));
+    let run = commit_verbose(
+        &repo,
+        &format!("region\n# ------------------------ >8 ------------------------\n{in_message}\n"),
+    );
+    assert_ne!(run.code(), 0, "a key below a # scissors line was committed with commentChar ;\n{}", run.all());
+    run.assert_contains("COMMIT_EDITMSG:3:1: aws.access-key-id:").assert_lacks(&in_message);
+    let before = repo.head();
+    let run = commit_verbose(&repo, "region\n");
+    assert_eq!(run.code(), 0, "the ; scissors line was not honoured\n{}", run.all());
+    assert_ne!(repo.head(), before);
 }
 
 #[test]

@@ -3,20 +3,10 @@
 
 mod util;
 
-use std::io::{Cursor, Write};
+use std::io::Write;
 
-use util::{TestRepo, fake};
+use util::{TestRepo, fake, zip_of};
 use zip::CompressionMethod::{Deflated, Stored};
-
-fn zip_of(files: &[(&str, &[u8])], method: zip::CompressionMethod) -> Vec<u8> {
-    let mut out = zip::ZipWriter::new(Cursor::new(Vec::new()));
-    let options = zip::write::SimpleFileOptions::default().compression_method(method);
-    for (name, content) in files {
-        out.start_file(*name, options).unwrap();
-        out.write_all(content).unwrap();
-    }
-    out.finish().unwrap().into_inner()
-}
 
 fn lambda_handler() -> &'static [u8] {
     b"exports.handler = async (event) => ({ statusCode: 200 });\n"

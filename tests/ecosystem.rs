@@ -106,11 +106,80 @@ fn commit_msg_blocks_a_key_in_the_message() {
     run.assert_contains("COMMIT_EDITMSG:1:9: aws.access-key-id:").assert_lacks(&key);
     assert_eq!(repo.head(), None);
     repo.git_run(&["commit", "-q", "-m", "a clean message"]).assert_code(0);
-    // The verbose diff below the scissors line is not part of the message.
-    repo.stage("b.txt", "b\n");
+}
+
+/// `git commit -v` through an editor that writes `message` above what git prepared (the
+/// comments, the scissors line and the staged diff).
+fn commit_verbose(repo: &TestRepo, message: &str) -> util::Run {
+    let text = repo.home.join("message.txt");
+    std::fs::write(&text, message).unwrap();
+    let editor = repo.home.join("editor.sh");
+    std::fs::write(
+        &editor,
+        format!("#!/bin/sh\ncat '{}' \"$1\" > \"$1.new\" && mv \"$1.new\" \"$1\"\n", text.display()),
+    )
+    .unwrap();
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(&editor, std::fs::Permissions::from_mode(0o755)).unwrap();
+    }
     let mut cmd = repo.command("git");
-    cmd.env("GIT_EDITOR", "true").args(["commit", "-q", "-v"]);
-    assert_eq!(cmd.output().unwrap().status.code(), Some(1), "an empty message aborts the commit, but not awsguard");
+    cmd.env("GIT_EDITOR", &editor).args(["commit", "-q", "-v"]);
+    util::Run { what: format!("git commit -v, message {message:?}"), output: cmd.output().unwrap() }
+}
+
+/// Only the message git records is scanned: the staged diff that `git commit -v` shows below
+/// the scissors line is not (pre-commit checks the staged changes), but a key above the
+/// scissors line, or below a line that merely looks like one, is blocked.
+#[test]
+fn commit_msg_stops_at_the_scissors_line_and_only_there() {
+    let repo = TestRepo::new();
+    install(&repo, &["commit-msg"]);
+    let mut fake = fake();
+    let (staged, in_message) = (fake.key_id("AKIA"), fake.key_id("AKIA"));
+    repo.stage("deploy.sh", format!("export AWS_ACCESS_KEY_ID={staged}\n"));
+
+    // Above the scissors line: blocked, at its line in the message file.
+    let run = commit_verbose(&repo, &format!("deploy script\n\nkey: {in_message}\n"));
+    assert_ne!(run.code(), 0, "a key in the message was committed\n{}", run.all());
+    run.assert_contains("COMMIT_EDITMSG:3:6: aws.access-key-id:").assert_lacks(&in_message);
+    assert_eq!(repo.head(), None);
+
+    // Lines that look like the scissors line but are not: what follows is message text.
+    for lookalike in [
+        "------------------------ >8 ------------------------", // not a comment
+        "#------------------------ >8 ------------------------", // no space
+        "# ------------------------ >8 ------------------------ and more",
+        "# ----------------------- >8 ------------------------", // one dash short
+        "  # ------------------------ >8 ------------------------",
+    ] {
+        let run = commit_verbose(&repo, &format!("deploy script\n\n{lookalike}\n{in_message}\n"));
+        assert_ne!(run.code(), 0, "a key below {lookalike:?} was committed\n{}", run.all());
+        run.assert_contains("COMMIT_EDITMSG:4:1: aws.access-key-id:").assert_lacks(&in_message);
+        assert_eq!(repo.head(), None, "{lookalike:?}");
+    }
+
+    // Below the real scissors line, git's own, is the diff with the staged key: not scanned.
+    let run = commit_verbose(&repo, "deploy script\n");
+    assert_eq!(run.code(), 0, "the diff below the scissors line blocked the commit\n{}", run.all());
+    assert!(repo.head().is_some(), "the commit happened");
+    let recorded = repo.git(&["log", "-1", "--format=%B"]);
+    assert_eq!(recorded.trim(), "deploy script", "git dropped the diff from the message");
+
+    // With another comment character, git's scissors line uses it, and `#` lines are text.
+    repo.git(&["config", "core.commentChar", ";"]);
+    repo.stage("deploy.sh", format!("export AWS_ACCESS_KEY_ID={staged}\nexport REGION=eu-west-1\n"));
+    let run = commit_verbose(
+        &repo,
+        &format!("region\n# ------------------------ >8 ------------------------\n{in_message}\n"),
+    );
+    assert_ne!(run.code(), 0, "a key below a # scissors line was committed with commentChar ;\n{}", run.all());
+    run.assert_contains("COMMIT_EDITMSG:3:1: aws.access-key-id:").assert_lacks(&in_message);
+    let before = repo.head();
+    let run = commit_verbose(&repo, "region\n");
+    assert_eq!(run.code(), 0, "the ; scissors line was not honoured\n{}", run.all());
+    assert_ne!(repo.head(), before);
 }
 
 #[test]
@@ -245,25 +314,55 @@ fn sarif_output_validates_against_the_sarif_2_1_0_schema() {
     }
 }
 
+/// Runs awsguard with `args` on a pseudo-terminal made by script(1), with `NO_COLOR` set to
+/// `no_color` if given; returns what the terminal showed. `None` when script(1) is missing.
+fn on_a_terminal(repo: &TestRepo, args: &str, no_color: Option<&str>) -> Option<String> {
+    let Some(script) = util::find_on_path("script") else {
+        eprintln!("SKIPPED (terminal part): script(1) is not installed");
+        return None;
+    };
+    let mut cmd = repo.command(script);
+    cmd.args(["-qec", &format!("'{}' {args}", awsguard_bin().display()), "/dev/null"]);
+    if let Some(v) = no_color {
+        cmd.env("NO_COLOR", v);
+    }
+    let out = cmd.output().unwrap();
+    Some(String::from_utf8_lossy(&out.stdout).into_owned())
+}
+
 #[test]
 fn colour_only_on_a_terminal_and_never_with_no_color() {
     let repo = staged_findings_repo();
     assert!(!repo.awsguard(&[]).stdout().contains('\x1b'), "no colour into a pipe");
     assert!(repo.awsguard(&["--color", "always"]).stdout().contains('\x1b'));
     assert!(!repo.awsguard(&["--color", "never"]).stdout().contains('\x1b'));
-    // On a real terminal (script(1) provides one): colour, unless NO_COLOR is set.
-    if Path::new("/usr/bin/script").exists() {
-        let on_tty = |no_color: Option<&str>| {
-            let mut cmd = repo.command("script");
-            cmd.args(["-qec", &format!("'{}'", awsguard_bin().display()), "/dev/null"]);
-            match no_color {
-                Some(v) => cmd.env("NO_COLOR", v),
-                None => cmd.env_remove("NO_COLOR"),
-            };
-            String::from_utf8_lossy(&cmd.output().unwrap().stdout).into_owned()
-        };
-        assert!(on_tty(None).contains('\x1b'), "colour on a terminal");
-        assert!(!on_tty(Some("1")).contains('\x1b'), "NO_COLOR turns it off");
+    let mut cmd = repo.command(awsguard_bin());
+    cmd.env("NO_COLOR", "1").args(["--color", "always"]);
+    assert!(String::from_utf8_lossy(&cmd.output().unwrap().stdout).contains('\x1b'), "--color always wins");
+    // On a real terminal: colour, unless NO_COLOR is set (and not empty).
+    if let Some(shown) = on_a_terminal(&repo, "", None) {
+        assert!(shown.contains("aws.access-key-id"), "{shown}");
+        assert!(shown.contains('\x1b'), "colour on a terminal: {shown}");
+        assert!(!on_a_terminal(&repo, "", Some("1")).unwrap().contains('\x1b'), "NO_COLOR turns it off");
+        assert!(on_a_terminal(&repo, "", Some("")).unwrap().contains('\x1b'), "an empty NO_COLOR does not");
+    }
+}
+
+/// `--show-secrets` shows them on a terminal only; `--show-secrets=always` on a pipe too.
+/// Whether `cargo test` itself runs on a terminal makes no difference: the terminal here is
+/// one the test makes.
+#[test]
+fn show_secrets_shows_them_on_a_terminal_only() {
+    let repo = TestRepo::new();
+    let key = fake().key_id("AKIA");
+    repo.stage("k.txt", format!("{key}\n"));
+    repo.awsguard(&["--show-secrets"]).assert_code(1).assert_contains("k.txt:1:1:").assert_lacks(&key);
+    repo.awsguard(&["--show-secrets=always"]).assert_code(1).assert_contains(&key);
+    repo.awsguard(&[]).assert_code(1).assert_lacks(&key);
+    if let Some(shown) = on_a_terminal(&repo, "--color never --show-secrets", None) {
+        assert!(shown.contains("k.txt:1:1:") && shown.contains(&key), "shown on a terminal: {shown}");
+        let hidden = on_a_terminal(&repo, "--color never", None).unwrap();
+        assert!(hidden.contains("k.txt:1:1:") && !hidden.contains(&key), "not asked for: {hidden}");
     }
 }
 
@@ -324,21 +423,29 @@ fn global_install_uses_a_hooks_template_then_core_hooks_path() {
 }
 
 /// The real pre-commit framework, pointed at this repository's `.pre-commit-hooks.yaml`.
-/// CI installs it; elsewhere the test says why it did not run.
+/// CI installs it and sets `AWSGUARD_REQUIRE_PRE_COMMIT=1` (any `CI=true` counts too): there a
+/// missing framework fails the test; elsewhere the test says why it did not run.
 #[test]
 fn the_pre_commit_framework_runs_the_published_hook() {
+    let required = std::env::var("AWSGUARD_REQUIRE_PRE_COMMIT").is_ok_and(|v| !v.is_empty() && v != "0")
+        || std::env::var("CI").is_ok_and(|v| v.eq_ignore_ascii_case("true") || v == "1");
     let Some(pre_commit) = find_pre_commit() else {
-        eprintln!(
-            "SKIPPED: the pre-commit framework is not installed (set AWSGUARD_PRE_COMMIT or put pre-commit on PATH)"
-        );
+        let why = "the pre-commit framework is not installed (set AWSGUARD_PRE_COMMIT or put pre-commit on PATH)";
+        assert!(!required, "{why}, and this run requires it (CI or AWSGUARD_REQUIRE_PRE_COMMIT)");
+        eprintln!("SKIPPED: {why}");
         return;
     };
     let this_repo = Path::new(env!("CARGO_MANIFEST_DIR"));
-    let Ok(rev) = std::process::Command::new("git").arg("-C").arg(this_repo).args(["rev-parse", "HEAD"]).output()
-    else {
+    let scratch = tempfile::tempdir().unwrap();
+    util::make_home(scratch.path());
+    let mut cmd = util::hermetic("git", scratch.path());
+    cmd.arg("-C").arg(this_repo).args(["rev-parse", "HEAD"]);
+    let rev = cmd.output().unwrap();
+    if !rev.status.success() {
+        assert!(!required, "this checkout is not a git repository: {}", String::from_utf8_lossy(&rev.stderr));
         eprintln!("SKIPPED: this checkout is not a git repository");
         return;
-    };
+    }
     let rev = String::from_utf8_lossy(&rev.stdout).trim().to_string();
     let repo = TestRepo::new();
     repo.write(
@@ -346,8 +453,7 @@ fn the_pre_commit_framework_runs_the_published_hook() {
         format!("repos:\n  - repo: {}\n    rev: {rev}\n    hooks:\n      - id: awsguard-system\n", this_repo.display()),
     );
     repo.add(&[".pre-commit-config.yaml"]);
-    let bin_dir = awsguard_bin().parent().unwrap().to_path_buf();
-    let path = format!("{}:{}", bin_dir.display(), std::env::var("PATH").unwrap_or_default());
+    let path = util::path_with(awsguard_bin().parent().unwrap());
     let run_git = |args: &[&str]| {
         let mut cmd = repo.command("git");
         cmd.env("PATH", &path).env("PRE_COMMIT_HOME", repo.home.join("pre-commit-cache")).args(args);
@@ -414,13 +520,16 @@ fn the_pre_commit_framework_runs_the_published_hook() {
     assert!(output.contains("push.txt:1:1: aws.access-key-id:") && !output.contains(&pushed_key), "{output}");
 }
 
+/// `AWSGUARD_PRE_COMMIT` if set (it must then exist), otherwise the peers' virtualenv or the
+/// first `pre-commit` on PATH.
 fn find_pre_commit() -> Option<PathBuf> {
-    let candidates = [
-        std::env::var_os("AWSGUARD_PRE_COMMIT").map(PathBuf::from),
-        std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".cache/awsguard-peers/venv/bin/pre-commit")),
-    ];
-    let from_path = std::env::var_os("PATH")
-        .map(|p| std::env::split_paths(&p).map(|d| d.join("pre-commit")).collect::<Vec<_>>())
-        .unwrap_or_default();
-    candidates.into_iter().flatten().chain(from_path).find(|p| p.is_file())
+    if let Some(named) = std::env::var_os("AWSGUARD_PRE_COMMIT").filter(|v| !v.is_empty()) {
+        let named = PathBuf::from(named);
+        assert!(named.is_file(), "AWSGUARD_PRE_COMMIT names {}, which is not a file", named.display());
+        return Some(named);
+    }
+    std::env::var_os("HOME")
+        .map(|h| PathBuf::from(h).join(".cache/awsguard-peers/venv/bin/pre-commit"))
+        .filter(|p| p.is_file())
+        .or_else(|| util::find_on_path("pre-commit"))
 }

@@ -1,10 +1,15 @@
 //! Test harness: real repositories in temporary directories, driven with the git CLI, with
-//! awsguard installed as a real hook. Nothing of the user's git configuration leaks in, and
-//! no `GIT_*` variable of an enclosing hook run leaks out.
+//! awsguard installed as a real hook.
+//!
+//! Every child process (git, awsguard, script, pre-commit) starts from an empty environment
+//! (see [`hermetic`]): nothing of the user's git configuration leaks in, no `GIT_*` variable
+//! of an enclosing hook run leaks out, and a terminal never changes what a test sees. A test
+//! that needs a variable sets it on the command itself, where the reader sees it.
 #![allow(dead_code)]
 
 use std::ffi::OsStr;
 use std::fmt::Write as _;
+use std::io::{Cursor, Write as _};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 
@@ -20,12 +25,93 @@ pub fn hook_script() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("hooks").join("pre-commit")
 }
 
-/// A fresh generator of fake keys; its seed is printed so a failure can be replayed with
-/// `AWSGUARD_TEST_SEED`.
+/// `PATH` with `dir` in front: how a test puts a binary on the path explicitly.
+pub fn path_with(dir: &Path) -> std::ffi::OsString {
+    let rest = std::env::var_os("PATH").unwrap_or_default();
+    std::env::join_paths(std::iter::once(dir.to_path_buf()).chain(std::env::split_paths(&rest))).unwrap()
+}
+
+/// The first `name` on the parent's `PATH`.
+pub fn find_on_path(name: &str) -> Option<PathBuf> {
+    let path = std::env::var_os("PATH")?;
+    std::env::split_paths(&path).map(|d| d.join(name)).find(|p| p.is_file())
+}
+
+/// A command with a scrubbed environment: only the parent's `PATH` (to find git), `HOME`
+/// set to `home` (which should hold an empty `.gitconfig`), no system git configuration,
+/// the C locale and fixed commit dates. No `TERM`, `NO_COLOR`, `GIT_*` or `RUST_BACKTRACE`
+/// of the parent reaches the child. Stdin is null and stdout and stderr are pipes, so the
+/// outcome is the same whether or not `cargo test` runs on a terminal.
+pub fn hermetic(program: impl AsRef<OsStr>, home: &Path) -> Command {
+    let mut cmd = Command::new(program);
+    cmd.env_clear();
+    if let Some(path) = std::env::var_os("PATH") {
+        cmd.env("PATH", path);
+    }
+    // Coverage tools name the profile output here; it changes nothing the binary does.
+    if let Some(profile) = std::env::var_os("LLVM_PROFILE_FILE") {
+        cmd.env("LLVM_PROFILE_FILE", profile);
+    }
+    cmd.env("HOME", home)
+        .env("XDG_CONFIG_HOME", home.join(".config"))
+        .env("GIT_CONFIG_NOSYSTEM", "1")
+        .env("GIT_CONFIG_GLOBAL", home.join(".gitconfig"))
+        .env("GIT_TERMINAL_PROMPT", "0")
+        .env("GIT_AUTHOR_DATE", "2026-01-01T00:00:00Z")
+        .env("GIT_COMMITTER_DATE", "2026-01-01T00:00:00Z")
+        .env("LANG", "C")
+        .env("LC_ALL", "C")
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    cmd
+}
+
+/// Makes `home` a private HOME: the directory, its config directory and an empty
+/// `.gitconfig` (what `GIT_CONFIG_GLOBAL` names in [`hermetic`]).
+pub fn make_home(home: &Path) {
+    std::fs::create_dir_all(home.join(".config")).unwrap();
+    std::fs::write(home.join(".gitconfig"), "").unwrap();
+}
+
+/// The seed of this test's fake credentials: `AWSGUARD_TEST_SEED` when set, otherwise one
+/// fixed for the test (derived from its name), so that every run draws the same values.
+pub fn test_seed() -> u64 {
+    match std::env::var("AWSGUARD_TEST_SEED") {
+        Ok(s) => s.trim().parse().unwrap_or_else(|_| panic!("AWSGUARD_TEST_SEED={s:?} is not a u64")),
+        // libtest names each test's thread after the test.
+        Err(_) => fnv1a(0xcbf2_9ce4_8422_2325, std::thread::current().name().unwrap_or("").as_bytes()),
+    }
+}
+
+fn fnv1a(mut hash: u64, bytes: &[u8]) -> u64 {
+    for &b in bytes {
+        hash = (hash ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3);
+    }
+    hash
+}
+
+/// A generator of fake keys. Its values are fixed for a test and a call site: the test's
+/// seed ([`test_seed`]) mixed with where `fake()` is called, so that two calls in one test
+/// draw different keys. The seed is printed, and shown when the test fails; running again
+/// with `AWSGUARD_TEST_SEED` set to it replays the same values.
+#[track_caller]
 pub fn fake() -> Fake {
-    let fake = Fake::from_env();
-    eprintln!("AWSGUARD_TEST_SEED={}", fake.seed());
-    fake
+    let seed = test_seed();
+    let at = std::panic::Location::caller();
+    eprintln!("fake credentials: seed {seed} at {at} (replay with AWSGUARD_TEST_SEED={seed})");
+    Fake::new(fnv1a(seed, format!("{}:{}:{}", at.file(), at.line(), at.column()).as_bytes()))
+}
+
+/// A zip archive of `files`, each stored with `method`.
+pub fn zip_of(files: &[(&str, &[u8])], method: zip::CompressionMethod) -> Vec<u8> {
+    let mut out = zip::ZipWriter::new(Cursor::new(Vec::new()));
+    let options = zip::write::SimpleFileOptions::default().compression_method(method);
+    for (name, content) in files {
+        out.start_file(*name, options).unwrap();
+        out.write_all(content).unwrap();
+    }
+    out.finish().unwrap().into_inner()
 }
 
 /// A git repository in a temporary directory.
@@ -101,7 +187,7 @@ impl TestRepo {
         let dir = tempfile::tempdir().expect("create temp dir");
         let home = dir.path().join("home");
         let root = dir.path().join("repo");
-        std::fs::create_dir_all(&home).unwrap();
+        make_home(&home);
         std::fs::create_dir_all(&root).unwrap();
         let repo = TestRepo { _dir: dir, root, home };
         repo.git(&["init", "-q", "-b", "main"]);
@@ -125,25 +211,10 @@ impl TestRepo {
         repo
     }
 
-    /// A command with the isolated environment: no inherited `GIT_*`, a private HOME.
+    /// A [`hermetic`] command run in the work tree, with this repository's private HOME.
     pub fn command(&self, program: impl AsRef<OsStr>) -> Command {
-        let mut cmd = Command::new(program);
+        let mut cmd = hermetic(program, &self.home);
         cmd.current_dir(&self.root);
-        for (key, _) in std::env::vars_os() {
-            if key.to_string_lossy().starts_with("GIT_") {
-                cmd.env_remove(&key);
-            }
-        }
-        cmd.env("HOME", &self.home)
-            .env("XDG_CONFIG_HOME", self.home.join(".config"))
-            .env("GIT_CONFIG_NOSYSTEM", "1")
-            .env("GIT_CONFIG_GLOBAL", self.home.join(".gitconfig"))
-            .env("GIT_TERMINAL_PROMPT", "0")
-            .env("GIT_AUTHOR_DATE", "2026-01-01T00:00:00Z")
-            .env("GIT_COMMITTER_DATE", "2026-01-01T00:00:00Z")
-            .env("NO_COLOR", "1")
-            .env("LC_ALL", "C")
-            .stdin(Stdio::null());
         cmd
     }
 

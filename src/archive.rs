@@ -258,16 +258,7 @@ mod tests {
     use std::io::Write;
 
     use super::*;
-
-    fn zip_of(files: &[(&str, &[u8])], method: zip::CompressionMethod) -> Vec<u8> {
-        let mut out = zip::ZipWriter::new(Cursor::new(Vec::new()));
-        let options = zip::write::SimpleFileOptions::default().compression_method(method);
-        for (name, content) in files {
-            out.start_file(*name, options).unwrap();
-            out.write_all(content).unwrap();
-        }
-        out.finish().unwrap().into_inner()
-    }
+    use crate::fake::zip_of;
 
     fn members(bytes: &[u8], limits: Limits) -> Result<Vec<(String, Vec<u8>)>, Problem> {
         let mut out = Vec::new();

@@ -146,11 +146,37 @@ pub fn parse() -> Result<Args> {
     parse_from(std::env::args_os().skip(1))
 }
 
-/// Parses arguments (without the program name).
+/// What the surroundings decide when options leave it open: colour and `--show-secrets`
+/// depend on whether stdout is a terminal and on `NO_COLOR`.
+#[derive(Clone, Copy, Debug)]
+pub struct Surroundings {
+    pub stdout_is_terminal: bool,
+    pub no_color: bool,
+}
+
+impl Surroundings {
+    /// This process's surroundings.
+    pub fn of_process() -> Surroundings {
+        Surroundings {
+            stdout_is_terminal: std::io::stdout().is_terminal(),
+            no_color: std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty()),
+        }
+    }
+}
+
+/// Parses arguments (without the program name) in this process's surroundings.
 ///
 /// # Errors
 /// On an unknown command or option, or a bad option value.
 pub fn parse_from(args: impl IntoIterator<Item = OsString>) -> Result<Args> {
+    parse_in(args, Surroundings::of_process())
+}
+
+/// Parses arguments (without the program name) in the given surroundings.
+///
+/// # Errors
+/// On an unknown command or option, or a bad option value.
+pub fn parse_in(args: impl IntoIterator<Item = OsString>, surroundings: Surroundings) -> Result<Args> {
     let mut parser = lexopt::Parser::from_args(args);
     let mut command: Option<Command> = None;
     let mut format = Format::Text;
@@ -268,8 +294,7 @@ pub fn parse_from(args: impl IntoIterator<Item = OsString>) -> Result<Args> {
         }
         other => other,
     };
-    let stdout_is_terminal = std::io::stdout().is_terminal();
-    let no_color = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
+    let Surroundings { stdout_is_terminal, no_color } = surroundings;
     Ok(Args {
         command,
         format,
@@ -302,8 +327,9 @@ fn default_hooks(hooks: Vec<Hook>) -> Vec<Hook> {
 mod tests {
     use super::*;
 
+    /// Parses as if stdout were a pipe and NO_COLOR unset, whatever runs the tests.
     fn parse(args: &[&str]) -> Result<Args> {
-        parse_from(args.iter().map(OsString::from))
+        parse_in(args.iter().map(OsString::from), Surroundings { stdout_is_terminal: false, no_color: false })
     }
 
     #[test]
@@ -356,8 +382,17 @@ mod tests {
 
     #[test]
     fn show_secrets_off_a_terminal_needs_always() {
-        // Tests run with stdout captured, not a terminal.
-        assert!(!parse(&["--show-secrets"]).unwrap().show_secrets);
-        assert!(parse(&["--show-secrets=always"]).unwrap().show_secrets);
+        let parse_on = |terminal: bool, args: &[&str]| {
+            let surroundings = Surroundings { stdout_is_terminal: terminal, no_color: false };
+            parse_in(args.iter().map(OsString::from), surroundings).unwrap()
+        };
+        assert!(!parse_on(false, &["--show-secrets"]).show_secrets);
+        assert!(parse_on(true, &["--show-secrets"]).show_secrets);
+        assert!(parse_on(false, &["--show-secrets=always"]).show_secrets);
+        assert!(!parse_on(true, &[]).show_secrets);
+        // Colour follows the terminal and NO_COLOR unless an option says otherwise.
+        assert!(parse_on(true, &[]).color && !parse_on(false, &[]).color);
+        let no_color = Surroundings { stdout_is_terminal: true, no_color: true };
+        assert!(!parse_in(std::iter::empty(), no_color).unwrap().color);
     }
 }

@@ -31,11 +31,19 @@ impl Fake {
         Fake { rng: fastrand::Rng::with_seed(seed), seed }
     }
 
-    /// A generator seeded from `AWSGUARD_TEST_SEED` if set, otherwise at random. Tests print
-    /// [`Fake::seed`] on failure so that a failing run can be replayed.
-    pub fn from_env() -> Fake {
-        let seed =
-            std::env::var("AWSGUARD_TEST_SEED").ok().and_then(|s| s.parse().ok()).unwrap_or_else(|| fastrand::u64(..));
+    /// A generator seeded from `AWSGUARD_TEST_SEED` if set, otherwise from `default`: every
+    /// run draws the same values unless asked for others. The seed is printed, so a failing
+    /// test's output says how to replay it.
+    ///
+    /// # Panics
+    /// When `AWSGUARD_TEST_SEED` is set but is not a number: a typo must not silently
+    /// replay another seed.
+    pub fn from_env_or(default: u64) -> Fake {
+        let seed = match std::env::var("AWSGUARD_TEST_SEED") {
+            Ok(text) => text.trim().parse().unwrap_or_else(|_| panic!("AWSGUARD_TEST_SEED={text:?} is not a number")),
+            Err(_) => default,
+        };
+        println!("replay with AWSGUARD_TEST_SEED={seed}");
         Fake::new(seed)
     }
 
@@ -165,6 +173,19 @@ impl Fake {
             }
         }
     }
+}
+
+/// A zip archive of `files`, each stored with `method`: archives for tests are built at run
+/// time, so the repository holds no binary fixture with a key inside.
+pub fn zip_of(files: &[(&str, &[u8])], method: zip::CompressionMethod) -> Vec<u8> {
+    use std::io::Write;
+    let mut out = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+    let options = zip::write::SimpleFileOptions::default().compression_method(method);
+    for (name, content) in files {
+        out.start_file(*name, options).expect("writing to memory");
+        out.write_all(content).expect("writing to memory");
+    }
+    out.finish().expect("writing to memory").into_inner()
 }
 
 #[cfg(test)]

@@ -305,8 +305,24 @@ mod tests {
     use super::*;
     use std::process::Command;
 
+    /// git with none of the caller's environment: no `GIT_DIR` or `GIT_INDEX_FILE` from an
+    /// enclosing hook, no user configuration (signing, default branch, line endings).
+    fn git_command(dir: &std::path::Path) -> Command {
+        let mut cmd = Command::new("git");
+        cmd.env_clear()
+            .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+            .env("HOME", dir)
+            .env("GIT_CONFIG_NOSYSTEM", "1")
+            .env("GIT_CONFIG_GLOBAL", "/dev/null")
+            .args(["-c", "user.name=t", "-c", "user.email=t@example.invalid", "-c", "commit.gpgsign=false"])
+            .arg("-C")
+            .arg(dir)
+            .stdin(std::process::Stdio::null());
+        cmd
+    }
+
     fn git(dir: &std::path::Path, args: &[&str]) {
-        let status = Command::new("git").arg("-C").arg(dir).args(args).status().unwrap();
+        let status = git_command(dir).args(args).status().unwrap();
         assert!(status.success(), "git {args:?}");
     }
 
@@ -325,7 +341,7 @@ mod tests {
         }
         git(root, &["add", "-A"]);
         // A path too long for the entry's 12-bit length field, which no file system allows.
-        let blob = Command::new("git").arg("-C").arg(root).args(["rev-parse", ":a.txt"]).output().unwrap().stdout;
+        let blob = git_command(root).args(["rev-parse", ":a.txt"]).output().unwrap().stdout;
         let blob = String::from_utf8(blob).unwrap();
         git(root, &["update-index", "--add", "--cacheinfo", &format!("100644,{},{}", blob.trim(), "y".repeat(5000))]);
         git(root, &["update-index", "--index-version", version]);
@@ -342,7 +358,7 @@ mod tests {
             .iter()
             .map(|e| format!("{:o} {} 0\t{}", e.mode, e.id, String::from_utf8_lossy(index.path(e))))
             .collect();
-        let out = Command::new("git").arg("-C").arg(root).args(["ls-files", "--stage"]).output().unwrap();
+        let out = git_command(root).args(["ls-files", "--stage"]).output().unwrap();
         let theirs: Vec<String> = String::from_utf8(out.stdout)
             .unwrap()
             .lines()
@@ -356,7 +372,7 @@ mod tests {
         assert_eq!(tree.id, None);
         let b = tree.child(b"b").unwrap();
         assert_eq!(b.id, None);
-        let head_d = Command::new("git").arg("-C").arg(root).args(["rev-parse", "HEAD:b/d"]).output().unwrap();
+        let head_d = git_command(root).args(["rev-parse", "HEAD:b/d"]).output().unwrap();
         let head_d = Oid::from_str(String::from_utf8(head_d.stdout).unwrap().trim()).unwrap();
         assert_eq!(b.child(b"d").unwrap().id, Some(head_d));
     }

@@ -5,7 +5,8 @@ mod util;
 
 use std::io::Write;
 
-use util::{TestRepo, fake, zip_of};
+use awsguard::fake::zip_of;
+use util::{TestRepo, fake};
 use zip::CompressionMethod::{Deflated, Stored};
 
 fn lambda_handler() -> &'static [u8] {

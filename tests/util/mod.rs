@@ -9,7 +9,7 @@
 
 use std::ffi::OsStr;
 use std::fmt::Write as _;
-use std::io::{Cursor, Write as _};
+
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 
@@ -101,17 +101,6 @@ pub fn fake() -> Fake {
     let at = std::panic::Location::caller();
     eprintln!("fake credentials: seed {seed} at {at} (replay with AWSGUARD_TEST_SEED={seed})");
     Fake::new(fnv1a(seed, format!("{}:{}:{}", at.file(), at.line(), at.column()).as_bytes()))
-}
-
-/// A zip archive of `files`, each stored with `method`.
-pub fn zip_of(files: &[(&str, &[u8])], method: zip::CompressionMethod) -> Vec<u8> {
-    let mut out = zip::ZipWriter::new(Cursor::new(Vec::new()));
-    let options = zip::write::SimpleFileOptions::default().compression_method(method);
-    for (name, content) in files {
-        out.start_file(*name, options).unwrap();
-        out.write_all(content).unwrap();
-    }
-    out.finish().unwrap().into_inner()
 }
 
 /// A git repository in a temporary directory.

@@ -446,3 +446,115 @@ fn a_working_tree_encoding_is_scanned_as_git_stores_it() {
     repo.stage("setup.ps1", bytes);
     repo.assert_blocked(&[], "setup.ps1:1:9:", &key);
 }
+
+// ---------------------------------------------------------------- writes that cannot be torn
+
+/// A repository whose committed `.awsguard.toml` holds one entry.
+fn repo_with_allowlist() -> (TestRepo, String) {
+    let repo = TestRepo::new();
+    let old = "# ours\n[[allow]]\npath = \"docs/demo.txt\"\nreason = \"demo keys\"\n".to_string();
+    repo.stage(".awsguard.toml", &old);
+    repo.commit_unchecked("allowlist");
+    (repo, old)
+}
+
+#[test]
+fn allow_killed_mid_write_leaves_the_old_allowlist() {
+    let (repo, old) = repo_with_allowlist();
+    // Killed half-way through writing, and with the new file complete but not yet renamed.
+    for point in ["write", "rename"] {
+        let mut cmd = repo.command(awsguard_bin());
+        cmd.env("AWSGUARD_INJECT_ABORT", point).args(["allow", "--path", "fixtures/**", "--reason", "test data"]);
+        let out = cmd.output().unwrap();
+        assert_ne!(out.status.code(), Some(0), "{point}: the injected abort did not happen");
+        assert_eq!(std::fs::read_to_string(repo.root.join(".awsguard.toml")).unwrap(), old, "{point}");
+        assert_eq!(repo.git(&["show", ":.awsguard.toml"]), old, "{point}");
+    }
+    // Killed at random moments: the file is always the old or the new one, never a part.
+    let new = format!("{old}\n[[allow]]\npath = \"fixtures/**\"\nreason = \"test data\"\n");
+    for i in 0..20u64 {
+        let mut child = repo
+            .command(awsguard_bin())
+            .args(["allow", "--path", "fixtures/**", "--reason", "test data"])
+            .spawn()
+            .unwrap();
+        std::thread::sleep(std::time::Duration::from_micros(i * 7_919 % 20_000));
+        let _ = child.kill();
+        let _ = child.wait();
+        let now = std::fs::read_to_string(repo.root.join(".awsguard.toml")).unwrap();
+        assert!(now == old || now == new, "torn allowlist:\n{now}");
+        std::fs::write(repo.root.join(".awsguard.toml"), &old).unwrap();
+        repo.add(&[".awsguard.toml"]);
+    }
+}
+
+#[cfg(unix)]
+#[test]
+fn allow_refuses_a_symlinked_allowlist() {
+    let repo = TestRepo::new();
+    let outside = repo.home.join("outside.toml");
+    std::fs::write(&outside, "# not the repository's\n").unwrap();
+    std::os::unix::fs::symlink(&outside, repo.root.join(".awsguard.toml")).unwrap();
+    repo.awsguard(&["allow", "--path", "docs/x", "--reason", "demo keys"])
+        .assert_code(2)
+        .assert_contains("symbolic link");
+    assert_eq!(std::fs::read_to_string(&outside).unwrap(), "# not the repository's\n");
+    assert!(std::fs::symlink_metadata(repo.root.join(".awsguard.toml")).unwrap().file_type().is_symlink());
+    assert_eq!(repo.git(&["ls-files", "--", ".awsguard.toml"]), "");
+}
+
+#[test]
+fn allow_stages_only_its_own_entry() {
+    let (repo, old) = repo_with_allowlist();
+    // An unrelated edit, not staged.
+    let draft = format!("{old}# draft: not ready\n");
+    repo.write(".awsguard.toml", &draft);
+    repo.awsguard(&["allow", "--path", "fixtures/**", "--reason", "test data"]).assert_code(0);
+    let entry = "[[allow]]\npath = \"fixtures/**\"\nreason = \"test data\"\n";
+    let staged = repo.git(&["show", ":.awsguard.toml"]);
+    assert_eq!(staged, format!("{old}\n{entry}"));
+    let worktree = std::fs::read_to_string(repo.root.join(".awsguard.toml")).unwrap();
+    assert_eq!(worktree, format!("{draft}\n{entry}"));
+    // The draft line is still an unstaged change, and only it.
+    let diff = repo.git(&["diff", "--", ".awsguard.toml"]);
+    let changed: Vec<&str> =
+        diff.lines().filter(|l| l.starts_with(['+', '-']) && !l.starts_with("+++") && !l.starts_with("---")).collect();
+    assert_eq!(changed, ["+# draft: not ready"], "{diff}");
+}
+
+#[test]
+fn allow_checks_the_index_before_writing() {
+    let (repo, old) = repo_with_allowlist();
+    std::fs::write(repo.root.join(".git/index.lock"), b"").unwrap();
+    let args = ["allow", "--path", "fixtures/**", "--reason", "test data"];
+    repo.awsguard(&args).assert_code(2).assert_contains("index.lock").assert_contains("nothing was written");
+    assert_eq!(std::fs::read_to_string(repo.root.join(".awsguard.toml")).unwrap(), old);
+    // Following the advice adds the entry once.
+    std::fs::remove_file(repo.root.join(".git/index.lock")).unwrap();
+    repo.awsguard(&args).assert_code(0);
+    let staged = repo.git(&["show", ":.awsguard.toml"]);
+    assert_eq!(staged.matches("fixtures/**").count(), 1, "{staged}");
+    assert_eq!(std::fs::read_to_string(repo.root.join(".awsguard.toml")).unwrap(), staged);
+}
+
+#[test]
+fn allow_keeps_a_split_index_whole() {
+    let (repo, old) = repo_with_allowlist();
+    for i in 0..5 {
+        repo.stage(&format!("f{i}.txt"), "x\n");
+    }
+    repo.git(&["update-index", "--split-index"]);
+    repo.stage("later.txt", "y\n");
+    let before = repo.git(&["ls-files"]);
+    repo.awsguard(&["allow", "--path", "fixtures/**", "--reason", "test data"]).assert_code(0);
+    assert_eq!(repo.git(&["ls-files"]), before, "entries of the split index were lost");
+    let staged = repo.git(&["show", ":.awsguard.toml"]);
+    assert!(staged.starts_with(&old) && staged.matches("fixtures/**").count() == 1, "{staged}");
+    assert!(
+        repo.root.join(".git").read_dir().unwrap().any(|e| e
+            .unwrap()
+            .file_name()
+            .to_string_lossy()
+            .starts_with("sharedindex."))
+    );
+}

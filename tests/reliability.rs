@@ -558,3 +558,49 @@ fn allow_keeps_a_split_index_whole() {
             .starts_with("sharedindex."))
     );
 }
+
+// ---------------------------------------------------------------- no silent way through
+
+#[test]
+fn commit_msg_scans_comment_lines_that_git_commit_m_keeps() {
+    let repo = TestRepo::new();
+    let bin = awsguard_bin();
+    repo.awsguard(&["install", "--hook", "commit-msg", "--binary", bin.to_str().unwrap()]).assert_code(0);
+    repo.stage("a.txt", "a\n");
+    let key = fake().key_id("AKIA");
+    let message = format!("deploy\n\n# key {key}\n");
+    let run = repo.git_run(&["commit", "-q", "-m", &message]);
+    assert_ne!(run.code(), 0, "a key on a # line of the message was committed\n{}", run.all());
+    run.assert_contains("COMMIT_EDITMSG:3:7: aws.access-key-id:").assert_lacks(&key);
+    assert_eq!(repo.head(), None);
+    // git really records that line: the hook had to see it.
+    repo.git(&["commit", "-q", "--no-verify", "-m", &message]);
+    assert!(repo.git(&["log", "-1", "--format=%B"]).contains(&key));
+}
+
+#[test]
+fn leftover_pre_commit_range_variables_do_not_skip_the_index() {
+    let repo = TestRepo::with_hook();
+    repo.stage("a.txt", "a\n");
+    repo.commit_unchecked("first");
+    let key = fake().key_id("AKIA");
+    repo.stage("k.txt", format!("{key}\n"));
+    // Left in a shell by a CI script, with or without the framework's own flag.
+    for framework in [false, true] {
+        let mut cmd = repo.command("git");
+        cmd.env("PRE_COMMIT_FROM_REF", "HEAD").env("PRE_COMMIT_TO_REF", "HEAD").args(["commit", "-q", "-m", "x"]);
+        if framework {
+            cmd.env("PRE_COMMIT", "1");
+        }
+        let out = cmd.output().unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_ne!(out.status.code(), Some(0), "framework={framework}: committed\n{stderr}");
+        assert!(stderr.contains("k.txt:1:1: aws.access-key-id:"), "{stderr}");
+    }
+    // Run by the framework itself (`pre-commit run --from-ref --to-ref`), the range is scanned.
+    repo.commit_unchecked("key");
+    let mut cmd = repo.command(awsguard_bin());
+    cmd.env("PRE_COMMIT", "1").env("PRE_COMMIT_FROM_REF", "HEAD~1").env("PRE_COMMIT_TO_REF", "HEAD");
+    let out = cmd.output().unwrap();
+    assert_eq!(out.status.code(), Some(1), "{}", String::from_utf8_lossy(&out.stderr));
+}

@@ -604,3 +604,74 @@ fn leftover_pre_commit_range_variables_do_not_skip_the_index() {
     let out = cmd.output().unwrap();
     assert_eq!(out.status.code(), Some(1), "{}", String::from_utf8_lossy(&out.stderr));
 }
+
+/// `index` (version 2) with its extensions replaced by a cache-tree of `nodes` (git's
+/// `TREE` format: `name NUL count SP subtrees LF [id]`, pre-order), checksum recomputed.
+fn with_cache_tree(index: &[u8], nodes: &[(&str, i32, usize, Option<&str>)]) -> Vec<u8> {
+    use sha1::{Digest, Sha1};
+    assert_eq!(&index[4..8], &2u32.to_be_bytes(), "a version 2 index");
+    let count = u32::from_be_bytes(index[8..12].try_into().unwrap());
+    let mut pos = 12;
+    for _ in 0..count {
+        let name = usize::from(u16::from_be_bytes([index[pos + 60], index[pos + 61]]) & 0xfff);
+        pos += (62 + name + 8) / 8 * 8;
+    }
+    let mut tree = Vec::new();
+    for (name, entries, subtrees, id) in nodes {
+        tree.extend_from_slice(format!("{name}\0{entries} {subtrees}\n").as_bytes());
+        if let Some(id) = id {
+            tree.extend_from_slice(
+                &(0..20).map(|i| u8::from_str_radix(&id[2 * i..2 * i + 2], 16).unwrap()).collect::<Vec<_>>(),
+            );
+        }
+    }
+    let mut out = index[..pos].to_vec();
+    out.extend_from_slice(b"TREE");
+    out.extend_from_slice(&u32::try_from(tree.len()).unwrap().to_be_bytes());
+    out.extend_from_slice(&tree);
+    let sum = Sha1::digest(&out);
+    out.extend_from_slice(&sum);
+    out
+}
+
+#[test]
+fn a_cache_tree_that_does_not_match_the_entries_blocks() {
+    let repo = TestRepo::with_hook();
+    repo.stage("top.txt", "top\n");
+    repo.stage("dir/a.txt", "a\n");
+    repo.commit_unchecked("first");
+    let key = fake().key_id("AKIA");
+    // A tree object that holds a key, though no index entry does (made here with write-tree).
+    repo.stage("top.txt", "top, edited\n");
+    repo.stage("secret.txt", format!("{key}\n"));
+    let other = repo.git(&["write-tree"]).trim().to_string();
+    repo.git(&["rm", "-q", "--cached", "secret.txt"]);
+    repo.remove("secret.txt");
+    let index_path = repo.root.join(".git/index");
+    let clean = std::fs::read(&index_path).unwrap();
+    // The root named as that tree: git commits it as it stands, key included.
+    std::fs::write(&index_path, with_cache_tree(&clean, &[("", 2, 0, Some(&other))])).unwrap();
+    repo.awsguard(&[]).assert_code(2).assert_contains("cache-tree").assert_lacks(&key);
+    let before = repo.head();
+    assert_ne!(repo.commit(&[]).code(), 0);
+    assert_eq!(repo.head(), before, "the commit happened");
+    // Without the hook, git does commit the key no entry holds: the check above is needed.
+    repo.git(&["commit", "-q", "--no-verify", "-m", "unchecked"]);
+    assert_eq!(repo.git(&["show", "HEAD:secret.txt"]), format!("{key}\n"));
+    repo.git(&["reset", "-q", "--hard", "HEAD~1"]);
+
+    // A directory named as HEAD's while a key is staged in it: the walk would skip it.
+    let head_dir = repo.git(&["rev-parse", "HEAD:dir"]).trim().to_string();
+    repo.stage("dir/key.txt", format!("{key}\n"));
+    let staged = std::fs::read(&index_path).unwrap();
+    std::fs::write(&index_path, with_cache_tree(&staged, &[("", -1, 1, None), ("dir", 1, 0, Some(&head_dir))]))
+        .unwrap();
+    repo.awsguard(&[]).assert_code(2).assert_contains("cache-tree").assert_contains("dir/").assert_lacks(&key);
+    // Two subtrees of one name: git keeps the last, a lookup could find the other.
+    std::fs::write(
+        &index_path,
+        with_cache_tree(&staged, &[("", -1, 2, None), ("dir", 2, 0, Some(&head_dir)), ("dir", -1, 0, None)]),
+    )
+    .unwrap();
+    repo.awsguard(&[]).assert_code(2).assert_contains("cache-tree").assert_lacks(&key);
+}

@@ -675,3 +675,37 @@ fn a_cache_tree_that_does_not_match_the_entries_blocks() {
     .unwrap();
     repo.awsguard(&[]).assert_code(2).assert_contains("cache-tree").assert_lacks(&key);
 }
+
+#[cfg(unix)]
+#[test]
+fn an_unwritable_stderr_still_exits_2_never_aborts() {
+    let (repo, key) = repo_with_staged_key(&mut fake());
+    // /dev/full fails every write; a pipe whose reader is gone fails with EPIPE.
+    let full = || std::process::Stdio::from(std::fs::OpenOptions::new().write(true).open("/dev/full").unwrap());
+    let cases: [(&[&str], Option<&str>, i32); 4] = [
+        (&["--config", "/nonexistent/policy.toml"], None, 2),
+        (&["--no-such-option"], None, 2),
+        (&[], Some("AWSGUARD_INJECT_PANIC"), 2),
+        (&[], None, 1),
+    ];
+    for (args, env, code) in cases {
+        let mut cmd = repo.command(awsguard_bin());
+        cmd.args(args).stderr(full());
+        if let Some(var) = env {
+            cmd.env(var, "1");
+        }
+        let out = cmd.output().unwrap();
+        assert_eq!(out.status.code(), Some(code), "{args:?} {env:?} with stderr on /dev/full: {:?}", out.status);
+        assert!(!String::from_utf8_lossy(&out.stdout).contains(&key));
+        // The same with stderr a pipe nobody reads.
+        let mut cmd = repo.command(awsguard_bin());
+        cmd.args(args).stderr(std::process::Stdio::piped());
+        if let Some(var) = env {
+            cmd.env(var, "1");
+        }
+        let mut child = cmd.spawn().unwrap();
+        drop(child.stderr.take());
+        let status = child.wait().unwrap();
+        assert_eq!(status.code(), Some(code), "{args:?} {env:?} with stderr a closed pipe: {status:?}");
+    }
+}

@@ -709,3 +709,75 @@ fn an_unwritable_stderr_still_exits_2_never_aborts() {
         assert_eq!(status.code(), Some(code), "{args:?} {env:?} with stderr a closed pipe: {status:?}");
     }
 }
+
+// ---------------------------------------------------------------- bounded resources
+
+/// What a child used, as the kernel counted it (`wait4`): exit code, peak RSS, CPU time.
+struct Usage {
+    code: Option<i32>,
+    max_rss_mib: f64,
+    cpu_seconds: f64,
+    stderr: String,
+}
+
+/// Runs `cmd` to completion with stdout discarded and measures it. `cpu_limit` (seconds)
+/// is set with `RLIMIT_CPU` in the child, so a regression ends in SIGXCPU, not a hang.
+#[cfg(unix)]
+fn measure(mut cmd: std::process::Command, cpu_limit: u64) -> Usage {
+    use std::io::Read;
+    use std::os::unix::process::CommandExt;
+    cmd.stdout(std::process::Stdio::null()).stderr(std::process::Stdio::piped());
+    // SAFETY: setrlimit is async-signal-safe and touches only the child.
+    unsafe {
+        cmd.pre_exec(move || {
+            let limit = libc::rlimit { rlim_cur: cpu_limit, rlim_max: cpu_limit + 5 };
+            if libc::setrlimit(libc::RLIMIT_CPU, &limit) != 0 {
+                return Err(std::io::Error::last_os_error());
+            }
+            Ok(())
+        });
+    }
+    let mut child = cmd.spawn().unwrap();
+    let mut stderr = String::new();
+    child.stderr.take().unwrap().read_to_string(&mut stderr).unwrap();
+    let pid = libc::pid_t::try_from(child.id()).unwrap();
+    let mut status = 0;
+    // SAFETY: a zeroed rusage is a valid out-parameter; the child is ours and not yet reaped.
+    let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
+    let reaped = unsafe { libc::wait4(pid, &mut status, 0, &mut usage) };
+    assert_eq!(reaped, pid, "wait4: {}", std::io::Error::last_os_error());
+    let seconds = |t: libc::timeval| t.tv_sec as f64 + t.tv_usec as f64 / 1e6;
+    Usage {
+        code: libc::WIFEXITED(status).then(|| libc::WEXITSTATUS(status)),
+        max_rss_mib: usage.ru_maxrss as f64 / 1024.0,
+        cpu_seconds: seconds(usage.ru_utime) + seconds(usage.ru_stime),
+        stderr,
+    }
+}
+
+#[cfg(unix)]
+#[test]
+fn a_merge_bringing_many_key_lines_reads_the_parent_once_per_file() {
+    let repo = TestRepo::with_hook();
+    repo.stage("a.txt", "a\n");
+    repo.commit_unchecked("base");
+    repo.git(&["checkout", "-q", "-b", "other"]);
+    let mut fake = fake();
+    let keys: String = (0..15_000).map(|i| format!("key{i} = {}\n", fake.key_id("AKIA"))).collect();
+    repo.stage("keys.txt", &keys);
+    repo.commit_unchecked("keys, committed on the other branch without the hook");
+    repo.git(&["checkout", "-q", "main"]);
+    repo.stage("b.txt", "b\n");
+    repo.commit_unchecked("main moves on");
+    repo.git(&["merge", "-q", "--no-ff", "--no-commit", "other"]);
+    // Every key line is already in the other parent: nothing new, and quickly so.
+    let usage = measure(repo.command(awsguard_bin()), 60);
+    assert_eq!(usage.code, Some(0), "{}", usage.stderr);
+    assert!(usage.cpu_seconds < 20.0, "{:.1} s of CPU for a 15,000-line merge", usage.cpu_seconds);
+    // One new key line in the merge result is still found.
+    let extra = fake.key_id("AKIA");
+    repo.stage("keys.txt", format!("{keys}new = {extra}\n"));
+    let usage = measure(repo.command(awsguard_bin()), 60);
+    assert_eq!(usage.code, Some(1), "{}", usage.stderr);
+    assert!(usage.stderr.is_empty() || !usage.stderr.contains(&extra));
+}

@@ -723,6 +723,7 @@ struct Usage {
 /// Runs `cmd` to completion with stdout discarded and measures it. `cpu_limit` (seconds)
 /// is set with `RLIMIT_CPU` in the child, so a regression ends in SIGXCPU, not a hang.
 #[cfg(unix)]
+#[allow(clippy::zombie_processes)] // reaped by wait4, which also gives the usage
 fn measure(mut cmd: std::process::Command, cpu_limit: u64) -> Usage {
     use std::io::Read;
     use std::os::unix::process::CommandExt;
@@ -780,4 +781,79 @@ fn a_merge_bringing_many_key_lines_reads_the_parent_once_per_file() {
     let usage = measure(repo.command(awsguard_bin()), 60);
     assert_eq!(usage.code, Some(1), "{}", usage.stderr);
     assert!(usage.stderr.is_empty() || !usage.stderr.contains(&extra));
+}
+
+#[cfg(unix)]
+#[test]
+fn a_huge_allowlist_loads_in_linear_time() {
+    let (repo, key) = repo_with_staged_key(&mut fake());
+    // 9 MiB of fingerprint entries, then one that names the staged key (by its line).
+    let mut text = String::new();
+    let mut i = 0u64;
+    while text.len() < 9 << 20 {
+        text.push_str(&format!("[[allow]]\nfingerprint = \"sha256:{:016x}\"\nreason = \"old fixture\"\n", i));
+        i += 1;
+    }
+    let lines_before = text.lines().count();
+    text.push_str(&format!("[[allow]]\nfingerprint = \"{}\"\nreason = \"this fixture\"\n", {
+        awsguard::allowlist::fingerprint(key.as_bytes())
+    }));
+    let policy = repo.home.join("policy.toml");
+    std::fs::write(&policy, &text).unwrap();
+    let mut cmd = repo.command(awsguard_bin());
+    cmd.args(["--config", policy.to_str().unwrap()]);
+    let usage = measure(cmd, 60);
+    eprintln!("{i} entries: {:.2} s CPU, {:.0} MiB peak RSS", usage.cpu_seconds, usage.max_rss_mib);
+    assert_eq!(usage.code, Some(0), "{i} entries: {}", usage.stderr);
+    assert!(usage.cpu_seconds < 30.0, "{i} entries took {:.1} s of CPU", usage.cpu_seconds);
+    // Positions are still exact: a broken last entry is reported at its own line.
+    text.push_str("[[allow]]\npath = \"x\"\n");
+    std::fs::write(&policy, &text).unwrap();
+    let mut cmd = repo.command(awsguard_bin());
+    cmd.args(["--config", policy.to_str().unwrap()]);
+    let usage = measure(cmd, 60);
+    assert_eq!(usage.code, Some(2));
+    let at = format!("policy.toml:{}:1: entry has no `reason`", lines_before + 4);
+    assert!(usage.stderr.contains(&at), "expected {at:?} in {}", usage.stderr);
+}
+
+#[cfg(unix)]
+#[test]
+fn regex_entries_are_bounded_each_and_in_total() {
+    let (repo, _) = repo_with_staged_key(&mut fake());
+    let policy = repo.home.join("policy.toml");
+    let entries = |n: usize| -> String {
+        // Each close to the per-entry limit (64 KiB compiled): the worst case for memory.
+        (0..n)
+            .map(|i| {
+                format!("[[allow]]\npattern = \"^(?:AKIA[A-Z2-7]{{16}}){{45}}{i:04}\"\nreason = \"fixture {i}\"\n")
+            })
+            .collect()
+    };
+    let run = |text: &str| {
+        std::fs::write(&policy, text).unwrap();
+        let mut cmd = repo.command(awsguard_bin());
+        cmd.args(["--config", policy.to_str().unwrap()]);
+        measure(cmd, 60)
+    };
+    // As many as allowed: they load, within bounded memory.
+    let usage = run(&entries(awsguard::config::MAX_PATTERNS));
+    eprintln!(
+        "{} patterns: {:.2} s CPU, {:.0} MiB peak RSS",
+        awsguard::config::MAX_PATTERNS,
+        usage.cpu_seconds,
+        usage.max_rss_mib
+    );
+    assert_eq!(usage.code, Some(1), "{}", usage.stderr);
+    assert!(usage.max_rss_mib < 200.0, "{:.0} MiB for {} patterns", usage.max_rss_mib, awsguard::config::MAX_PATTERNS);
+    // 4,500: refused at the first one too many, said where and why, in bounded memory.
+    let usage = run(&entries(4_500));
+    assert_eq!(usage.code, Some(2), "{}", usage.stderr);
+    let at = format!("policy.toml:{}:11:", awsguard::config::MAX_PATTERNS * 3 + 2);
+    assert!(usage.stderr.contains(&at) && usage.stderr.contains("`pattern` entries"), "{}", usage.stderr);
+    assert!(usage.max_rss_mib < 200.0, "{:.0} MiB", usage.max_rss_mib);
+    // One regex that compiles too large is refused on its own.
+    let usage = run("[[allow]]\npattern = \"^(?:AKIA[A-Z2-7]{16}){500}\"\nreason = \"too big\"\n");
+    assert_eq!(usage.code, Some(2), "{}", usage.stderr);
+    assert!(usage.stderr.contains("policy.toml:2:11: invalid regex"), "{}", usage.stderr);
 }

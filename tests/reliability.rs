@@ -857,3 +857,23 @@ fn regex_entries_are_bounded_each_and_in_total() {
     assert_eq!(usage.code, Some(2), "{}", usage.stderr);
     assert!(usage.stderr.contains("policy.toml:2:11: invalid regex"), "{}", usage.stderr);
 }
+
+#[test]
+fn default_output_leaves_too_much_of_a_key_id_unknown_to_rebuild_it() {
+    // The account ID is 40 of the 80 bits after the prefix; with it, the last four
+    // characters and a 64-bit fingerprint, the rest was found by brute force in a second.
+    let mut fake = fake();
+    let key = std::iter::repeat_with(|| fake.key_id("AKIA"))
+        .find(|k| awsguard::rules::account_id(k.as_bytes()).is_some())
+        .unwrap();
+    let account = format!("{:012}", awsguard::rules::account_id(key.as_bytes()).unwrap());
+    let repo = TestRepo::new();
+    repo.stage("k.txt", format!("{key}\n"));
+    for format in ["text", "json", "sarif"] {
+        let run = repo.awsguard(&["--format", format]);
+        run.assert_code(1).assert_lacks(&account).assert_lacks(&key[4..16]).assert_lacks(&key[..16]);
+        run.assert_contains(&format!("AKIA...{}", &key[16..]));
+    }
+    // Asked for, with the whole secret, the account is shown too.
+    repo.awsguard(&["--show-secrets=always"]).assert_code(1).assert_contains(&format!("AWS account {account}"));
+}

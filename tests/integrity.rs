@@ -278,3 +278,17 @@ fn an_unwritable_stderr_still_exits_2_never_aborts() {
         assert_eq!(status.code(), Some(code), "{args:?} {env:?} with stderr a closed pipe: {status:?}");
     }
 }
+
+#[test]
+fn allow_without_git_on_path_writes_nothing() {
+    let (repo, old) = repo_with_allowlist();
+    let empty = repo.home.join("empty-bin");
+    std::fs::create_dir_all(&empty).unwrap();
+    let mut cmd = repo.command(awsguard_bin());
+    cmd.env("PATH", &empty).args(["allow", "--path", "fixtures/**", "--reason", "test data"]);
+    let out = cmd.output().unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(stderr.contains("nothing was written"), "{stderr}");
+    assert_eq!(std::fs::read_to_string(repo.root.join(".awsguard.toml")).unwrap(), old);
+}

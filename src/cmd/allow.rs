@@ -78,6 +78,11 @@ pub fn run(_args: &Args, allow: &AllowArgs) -> Result<Outcome> {
     Config::parse(&[Source { name: REPO_FILE.into(), text: new_staged.clone() }], Date::today())
         .context("the new entry would not be valid; nothing was written")?;
     let new_worktree = appended(worktree_text, &entries);
+    // Staging goes through git: make sure it can run before the file is touched.
+    let git = Command::new("git").arg("--version").stdin(Stdio::null()).output();
+    if !git.is_ok_and(|o| o.status.success()) {
+        bail!("`git` cannot be run (is it on PATH?); awsguard allow stages the entry with it (nothing was written)");
+    }
     let blob = repo.blob(&new_staged).context("writing the new allowlist to the object database")?;
     fsutil::write_atomic(&path, &new_worktree)?;
     stage_blob(&repo, &workdir, &index_path, mode, blob).with_context(|| {

@@ -22,7 +22,7 @@ USAGE:
                                          all of HEAD's history; in CI: origin/main..HEAD)
     awsguard scan [PATH...]              scan files as they are on disk (default: .),
                                          skipping what .gitignore ignores; `-` reads stdin
-    awsguard allow [FINGERPRINT] --reason TEXT [--path GLOB] [--pattern REGEX]
+    awsguard allow [FINGERPRINT...] --reason TEXT [--path GLOB] [--pattern REGEX]
                    [--rule ID]... [--expires YYYY-MM-DD]
                                          add an allowlist entry to .awsguard.toml, staged
     awsguard check-config                validate the allowlists, list stale entries
@@ -82,7 +82,7 @@ pub enum Hook {
 /// Arguments of `awsguard allow`.
 #[derive(Clone, Debug, Default)]
 pub struct AllowArgs {
-    pub fingerprint: Option<String>,
+    pub fingerprints: Vec<String>,
     pub reason: Option<String>,
     pub path: Option<String>,
     pub pattern: Option<String>,
@@ -264,8 +264,8 @@ pub fn parse_in(args: impl IntoIterator<Item = OsString>, surroundings: Surround
                     other => bail!("unknown command {other:?}"),
                 });
             }
-            Value(value) if matches!(command, Some(Command::Allow(_))) && allow.fingerprint.is_none() => {
-                allow.fingerprint = Some(value.string()?);
+            Value(value) if matches!(command, Some(Command::Allow(_))) => {
+                allow.fingerprints.push(value.string()?);
             }
             // git passes the remote's name and URL to pre-push; the refs come on stdin.
             Value(_) if matches!(command, Some(Command::PrePush)) => {}
@@ -343,7 +343,7 @@ mod tests {
         let args =
             parse(&["allow", "sha256:0123456789abcdef", "--reason", "fixture", "--rule", "aws.access-key-id"]).unwrap();
         let Command::Allow(a) = args.command else { panic!() };
-        assert_eq!(a.fingerprint.as_deref(), Some("sha256:0123456789abcdef"));
+        assert_eq!(a.fingerprints, vec!["sha256:0123456789abcdef"]);
         assert_eq!(a.reason.as_deref(), Some("fixture"));
         assert_eq!(a.rules, vec!["aws.access-key-id"]);
     }

@@ -30,8 +30,16 @@ pub struct Range<'r> {
 
 /// The range the pre-commit framework gives a pre-push (or `--from-ref/--to-ref`) run:
 /// `PRE_COMMIT_TO_REF` is being pushed over `PRE_COMMIT_FROM_REF`.
+///
+/// Honoured only when the framework is really running the hook (it sets `PRE_COMMIT=1` for
+/// every hook it runs) and git is not making a commit (git names the index in
+/// `GIT_INDEX_FILE` for its commit hooks): variables left over in a shell would otherwise
+/// make a commit skip the index it is made from.
 pub fn framework_update() -> Option<Update> {
     let var = |name| std::env::var(name).ok().filter(|v| !v.is_empty());
+    if var("PRE_COMMIT").as_deref() != Some("1") || var("GIT_INDEX_FILE").is_some() {
+        return None;
+    }
     Some(Update { local: var("PRE_COMMIT_TO_REF")?, remote: var("PRE_COMMIT_FROM_REF")? })
 }
 

@@ -9,6 +9,7 @@
 //! An index it does not understand (a mandatory extension such as a split or sparse
 //! index, an unknown version) is reported as [`Unsupported`] so the caller can ask git.
 
+use std::io::Write as _;
 use std::ops::Range;
 
 use anyhow::{Context, Result, bail, ensure};
@@ -214,7 +215,63 @@ fn parse_body(body: &[u8]) -> Result<IndexFile> {
     // The walk against HEAD relies on git's order; git itself refuses an index out of it.
     let sorted = index.entries.windows(2).all(|w| index.path(&w[0]) < index.path(&w[1]));
     ensure!(sorted, "its entries are out of order");
+    if let Some(root) = &index.cache_tree {
+        tree_of(&index, &index.entries, 0, Some(root), &mut Vec::new())?;
+    }
     Ok(index)
+}
+
+/// The tree git writes for `entries` (all below the directory of `prefix` bytes), checking
+/// that every valid cache-tree node on the way names exactly that tree. git commits a valid
+/// node's ID as it stands and the walk against HEAD skips by it, so one that does not match
+/// the entries could commit content nobody scanned, or hide staged content from the scan.
+/// Costs one SHA-1 over every tree, about as much as the file checksum.
+fn tree_of(
+    index: &IndexFile,
+    entries: &[IndexEntry],
+    prefix: usize,
+    node: Option<&CacheTree>,
+    path: &mut Vec<u8>,
+) -> Result<Oid> {
+    let mut tree = Vec::with_capacity(entries.len() * 40);
+    let mut rest = entries;
+    while let Some(first) = rest.first() {
+        let tail = &index.path(first)[prefix..];
+        let (name, mode, id, len) = match memchr::memchr(b'/', tail) {
+            Some(n) => {
+                let len = rest.partition_point(|e| index.path(e)[prefix..].starts_with(&tail[..=n]));
+                let name = &tail[..n];
+                let child = node.and_then(|c| c.child(name));
+                let saved = path.len();
+                path.extend_from_slice(name);
+                path.push(b'/');
+                let id = tree_of(index, &rest[..len], prefix + n + 1, child, path)?;
+                path.truncate(saved);
+                (name, 0o40000, id, len)
+            }
+            None => (tail, first.mode, first.id, 1),
+        };
+        write!(tree, "{mode:o} ").expect("writing to a Vec");
+        tree.extend_from_slice(name);
+        tree.push(0);
+        tree.extend_from_slice(id.as_bytes());
+        rest = &rest[len..];
+    }
+    let mut hasher = Sha1::new();
+    hasher.update(format!("tree {}\0", tree.len()).as_bytes());
+    hasher.update(&tree);
+    let id = Oid::from_bytes(&hasher.finalize()).expect("20 bytes");
+    if let Some(claimed) = node.and_then(|n| n.id) {
+        ensure!(
+            claimed == id,
+            "its cache-tree extension says the directory {:?} is tree {claimed}, but the entries staged \
+             there make tree {id}: git would commit a tree that is not what is staged. Rebuild the \
+             cache-tree from the entries, keeping what you staged: `git ls-files -s -z | \
+             GIT_INDEX_FILE=.git/index.new git update-index -z --index-info && mv .git/index.new .git/index`",
+            String::from_utf8_lossy(if path.is_empty() { b"/" } else { path })
+        );
+    }
+    Ok(id)
 }
 
 /// The `TREE` extension: directories in pre-order, each `name NUL count SP subtrees LF`,
@@ -234,7 +291,10 @@ fn read_node(r: &mut Reader<'_>, depth: usize) -> Result<CacheTree> {
     for _ in 0..subtrees {
         children.push(read_node(r, depth + 1)?);
     }
-    Ok(CacheTree::new(name, id, children))
+    let node = CacheTree::new(name, id, children);
+    // git keeps the last of two subtrees with one name, a lookup here could find either.
+    ensure!(node.children.windows(2).all(|w| w[0].name != w[1].name), "two subtrees with the same name");
+    Ok(node)
 }
 
 struct Reader<'a> {

@@ -24,6 +24,7 @@ pub mod decode;
 #[cfg(any(test, feature = "testing"))]
 pub mod fake;
 pub mod findings;
+pub mod fsutil;
 pub mod index_file;
 pub mod lfs;
 pub mod objects;

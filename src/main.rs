@@ -3,23 +3,31 @@
 //! 0 means nothing was found, 1 that credentials were found, 2 that something went wrong.
 //! Both 1 and 2 block the commit: awsguard fails closed, even on a panic.
 
+use std::io::Write;
 use std::process::ExitCode;
+
+/// Writes a message to stderr, ignoring failure: with stderr closed, full or a broken pipe,
+/// `eprintln!` would panic, and a panic in the panic hook aborts (134) instead of exiting 2.
+fn tell(message: std::fmt::Arguments<'_>) {
+    let mut err = std::io::stderr().lock();
+    let _ = err.write_fmt(message).and_then(|()| err.write_all(b"\n"));
+}
 
 fn main() -> ExitCode {
     // A panic must block the commit with a message, never exit 0 or 101 with a bare
     // backtrace: report it and exit 2 before any unwinding.
     std::panic::set_hook(Box::new(|info| {
-        eprintln!(
+        tell(format_args!(
             "awsguard: internal error: {info}\n\
              awsguard could not finish its check, so the commit is blocked. Please report this \
              bug (see SECURITY.md). To commit once without the check: git commit --no-verify"
-        );
+        ));
         std::process::exit(2);
     }));
     let args = match awsguard::cli::parse() {
         Ok(args) => args,
         Err(e) => {
-            eprintln!("awsguard: {e:#}\nRun `awsguard --help` for usage.");
+            tell(format_args!("awsguard: {e:#}\nRun `awsguard --help` for usage."));
             return ExitCode::from(2);
         }
     };
@@ -27,11 +35,11 @@ fn main() -> ExitCode {
         Ok(awsguard::Outcome::Clean) => ExitCode::SUCCESS,
         Ok(awsguard::Outcome::Blocked) => ExitCode::from(1),
         Err(e) => {
-            eprintln!(
+            tell(format_args!(
                 "awsguard: error: {e:#}\n\
                  awsguard could not complete its check, so it blocked the operation. Fix the cause \
                  above; to commit once without the check: git commit --no-verify"
-            );
+            ));
             ExitCode::from(2)
         }
     }

@@ -7,12 +7,13 @@
 //! calls them in order; each owns its concern.
 
 use std::cell::RefCell;
+use std::collections::HashSet;
 use std::path::Path;
 
 use anyhow::{Context, Result};
 use git2::{Oid, Repository, Tree};
 
-use crate::added::{AddedLines, has_line};
+use crate::added::AddedLines;
 use crate::archive::{self, Budget};
 use crate::baseline::{Baseline, baseline};
 use crate::changes::{Change, Changes, path_of};
@@ -97,11 +98,13 @@ impl<'a> Checker<'a> {
                 }
             };
             let place = Place { path: &change.path, view, commit: self.commit.as_deref() };
+            let mut parent_lines = None;
             for m in matches.iter() {
                 if !added.contains(m.line) {
                     continue;
                 }
-                if self.in_merge_parent(&change.path, view_index, &view[m.line_start..m.line_end]) {
+                let line = &view[m.line_start..m.line_end];
+                if self.in_merge_parent(&mut parent_lines, &change.path, view_index, line) {
                     continue;
                 }
                 checked.record(self.scanner, &self.config.allowlist, &place, m);
@@ -143,14 +146,31 @@ impl<'a> Checker<'a> {
     }
 
     /// Whether one of a merge's other parents already has this line in this file. A
-    /// version that cannot be read does not excuse the line.
-    fn in_merge_parent(&self, path: &[u8], view_index: usize, line: &[u8]) -> bool {
-        let path: &Path = &path_of(path);
-        self.merge_trees.iter().any(|tree| {
-            let Ok(entry) = tree.get_path(path) else { return false };
-            let Ok(content) = self.content_of(entry.id()) else { return false };
-            has_line(&same_view(&content, view_index), line)
-        })
+    /// version that cannot be read does not excuse the line. The parents' lines are read
+    /// once per file and view into `lines`, so a merge bringing thousands of key-shaped
+    /// lines costs one read, not one per line.
+    fn in_merge_parent(
+        &self,
+        lines: &mut Option<HashSet<Vec<u8>>>,
+        path: &[u8],
+        view_index: usize,
+        line: &[u8],
+    ) -> bool {
+        if self.merge_trees.is_empty() {
+            return false;
+        }
+        let trim = |l: &[u8]| l.strip_suffix(b"\r").unwrap_or(l).to_vec();
+        let lines = lines.get_or_insert_with(|| {
+            let path: &Path = &path_of(path);
+            let mut set = HashSet::new();
+            for tree in &self.merge_trees {
+                let Ok(entry) = tree.get_path(path) else { continue };
+                let Ok(content) = self.content_of(entry.id()) else { continue };
+                set.extend(same_view(&content, view_index).split(|&b| b == b'\n').map(trim));
+            }
+            set
+        });
+        lines.contains(&trim(line))
     }
 }
 

@@ -38,14 +38,18 @@ impl Finding {
             _ => self.rule.name.clone(),
         };
         let mut out = base;
-        if let Some(account) = self.account {
-            out.push_str(&format!(", AWS account {account:012}"));
-        }
         if let Some(line) = self.paired_line {
             let other = if self.rule.kind == Kind::AccessKeyId { "its secret" } else { "the key ID" };
             out.push_str(&format!(", pairs with {other} on line {line}"));
         }
         out
+    }
+
+    /// The AWS account, shown only with the whole secret: it is 40 of the key ID's 80 bits,
+    /// and with them, the four characters shown and the 64-bit fingerprint, the rest of the
+    /// key ID takes about a second to find. Without it, 60 unknown bits remain.
+    fn account_shown(&self, style: &Style) -> Option<String> {
+        self.account.filter(|_| style.show_secrets).map(|a| format!("{a:012}"))
     }
 
     /// The stable fingerprint an allowlist entry names.
@@ -143,7 +147,10 @@ pub fn write_text(out: &mut dyn Write, findings: &[Finding], style: &Style) -> i
             f.column,
             paint(style, "31", &f.rule.id),
             paint(style, "33", &shown_value(f, style)),
-            f.description(),
+            match f.account_shown(style) {
+                Some(account) => format!("{}, AWS account {account}", f.description()),
+                None => f.description(),
+            },
         )?;
     }
     Ok(())
@@ -246,24 +253,58 @@ pub fn write_blocked_help(out: &mut dyn Write, findings: &[Finding], style: &Sty
         out,
         "    short-lived credentials from STS (`aws sts assume-role`, `aws sso login`), IAM Identity Center, or IAM roles."
     )?;
-    writeln!(
-        out,
-        "  If a finding is a deliberate exception (revoked key in a write-up, test fixture), allow it on purpose:"
-    )?;
-    let mut seen = Vec::new();
+    let mut fingerprints: Vec<(String, &Finding)> = Vec::new();
     for f in findings {
         let fp = f.fingerprint();
-        if seen.contains(&fp) {
-            continue;
+        if !fingerprints.iter().any(|(seen, _)| *seen == fp) {
+            fingerprints.push((fp, f));
         }
-        seen.push(fp.clone());
-        if seen.len() > MAX_ALLOW_LINES {
-            continue;
-        }
-        writeln!(out, "    awsguard allow {fp} --reason \"...\"    # {}:{}", location(f), f.line)?;
     }
-    if seen.len() > MAX_ALLOW_LINES {
-        writeln!(out, "    ... and {} more (`--format json` lists every fingerprint)", seen.len() - MAX_ALLOW_LINES)?;
+    write_allow_advice(out, &fingerprints, awsguard_on_path())
+}
+
+/// Whether `awsguard` can be run by name: not so when the pre-commit framework installed it
+/// in its own environment, or a hook names the binary by path.
+fn awsguard_on_path() -> bool {
+    let name = format!("awsguard{}", std::env::consts::EXE_SUFFIX);
+    std::env::var_os("PATH").is_some_and(|path| std::env::split_paths(&path).any(|dir| dir.join(&name).is_file()))
+}
+
+/// How to allow each fingerprint on purpose: the `awsguard allow` command when it can be run
+/// by name, otherwise the `.awsguard.toml` entries to paste (with an empty reason, which the
+/// hook refuses until one is written).
+fn write_allow_advice(out: &mut dyn Write, fingerprints: &[(String, &Finding)], on_path: bool) -> io::Result<()> {
+    let shown = &fingerprints[..fingerprints.len().min(MAX_ALLOW_LINES)];
+    if on_path {
+        writeln!(
+            out,
+            "  If a finding is a deliberate exception (revoked key in a write-up, test fixture), allow it on purpose:"
+        )?;
+        for (fp, f) in shown {
+            writeln!(out, "    awsguard allow {fp} --reason \"...\"    # {}:{}", location(f), f.line)?;
+        }
+        if shown.len() > 1 {
+            let all: Vec<&str> = shown.iter().map(|(fp, _)| fp.as_str()).collect();
+            writeln!(out, "    (several at once: awsguard allow {} --reason \"...\")", all.join(" "))?;
+        }
+    } else {
+        writeln!(
+            out,
+            "  If a finding is a deliberate exception (revoked key in a write-up, test fixture), add its entry to"
+        )?;
+        writeln!(out, "  .awsguard.toml with a reason, then `git add .awsguard.toml` and commit again:")?;
+        for (fp, f) in shown {
+            writeln!(out, "    [[allow]]    # {}:{}", location(f), f.line)?;
+            writeln!(out, "    fingerprint = \"{fp}\"")?;
+            writeln!(out, "    reason = \"\"    # say why this is safe: reviewers read it")?;
+        }
+    }
+    if fingerprints.len() > MAX_ALLOW_LINES {
+        writeln!(
+            out,
+            "    ... and {} more (`--format json` lists every fingerprint)",
+            fingerprints.len() - MAX_ALLOW_LINES
+        )?;
     }
     Ok(())
 }
@@ -285,7 +326,7 @@ pub fn write_json(out: &mut dyn Write, findings: &[Finding], style: &Style) -> i
                 "description": f.description(),
                 "redacted": redact(&f.value),
                 "fingerprint": f.fingerprint(),
-                "account_id": f.account.map(|a| format!("{a:012}")),
+                "account_id": f.account_shown(style),
                 "paired_line": f.paired_line,
                 "commit": f.commit,
             });

@@ -192,8 +192,9 @@ fn awsguard_allow_writes_stages_and_lets_the_commit_through() {
     let repo = TestRepo::with_hook();
     let key = fake().key_id("AKIA");
     repo.stage("fixture.json", format!("{{\"id\": \"{key}\"}}\n"));
-    let blocked = repo.assert_blocked(&[], "fixture.json:1:9:", &key);
-    // The blocked message prints the exact command.
+    let blocked = commit_with_awsguard_on_path(&repo);
+    blocked.assert_code(1).assert_contains("fixture.json:1:9:").assert_lacks(&key);
+    // With awsguard on PATH, the blocked message prints the exact command.
     let command = blocked
         .stderr()
         .lines()
@@ -267,4 +268,60 @@ fn user_and_command_line_configs_are_merged() {
     // And a broken user config too.
     std::fs::write(&user_config, "[[allow]]\nreason = \"x\"\n").unwrap();
     repo.awsguard(&[]).assert_code(2).assert_contains("config.toml:1:1: entry selects nothing");
+}
+
+/// `git commit` through the hook with awsguard on PATH, as after `install.sh` or `cargo install`.
+fn commit_with_awsguard_on_path(repo: &TestRepo) -> util::Run {
+    let mut cmd = repo.command("git");
+    cmd.env("PATH", util::path_with(util::awsguard_bin().parent().unwrap())).args(["commit", "-q", "-m", "x"]);
+    let output = cmd.output().unwrap();
+    util::Run { what: "git commit (awsguard on PATH)".into(), output }
+}
+
+#[test]
+fn allow_takes_several_fingerprints_and_refuses_placeholder_reasons() {
+    let repo = TestRepo::with_hook();
+    let mut fake = fake();
+    let (a, b) = (fake.key_id("AKIA"), fake.key_id("AKIA"));
+    repo.stage("fixtures.txt", format!("first {a}\n\nsecond {b}\n"));
+    let blocked = commit_with_awsguard_on_path(&repo);
+    blocked.assert_code(1);
+    // The block message offers one command for all of them.
+    let line = blocked.stderr().lines().find(|l| l.contains("several at once")).map(str::to_string);
+    let line = line.unwrap_or_else(|| panic!("no several-at-once advice:\n{}", blocked.stderr()));
+    let (fa, fb) = (fingerprint(&a), fingerprint(&b));
+    assert!(line.contains(&format!("awsguard allow {fa} {fb} --reason \"...\"")), "{line}");
+    // The reason copied literally, or any placeholder, is refused and nothing is written.
+    for placeholder in ["...", "\"...\"", "TODO", "reason", "x", " "] {
+        repo.awsguard(&["allow", &fa, &fb, "--reason", placeholder]).assert_code(2).assert_contains("--reason");
+        assert!(!repo.root.join(".awsguard.toml").exists(), "{placeholder:?} wrote the allowlist");
+    }
+    repo.awsguard(&["allow", &fa, &fb, "--reason", "fixtures of the key parser"]).assert_code(0);
+    let staged = repo.git(&["show", ":.awsguard.toml"]);
+    assert_eq!(staged.lines().filter(|l| *l == "[[allow]]").count(), 2, "{staged}");
+    assert!(staged.contains(&fa) && staged.contains(&fb), "{staged}");
+    repo.assert_commits(&[]);
+}
+
+#[test]
+fn without_awsguard_on_path_the_block_message_gives_the_entry_to_paste() {
+    // The pre-commit framework runs awsguard from its own environment: `awsguard allow`
+    // would be "command not found", so the advice is the entry itself.
+    let repo = TestRepo::with_hook();
+    let key = fake().key_id("AKIA");
+    repo.stage("fixture.json", format!("{{\"id\": \"{key}\"}}\n"));
+    let blocked = repo.assert_blocked(&[], "fixture.json:1:9:", &key);
+    blocked.assert_lacks("awsguard allow").assert_contains(&format!("fingerprint = \"{}\"", fingerprint(&key)));
+    // Pasted as printed, with the reason filled in, it lets the commit through.
+    let lines: Vec<&str> =
+        blocked.output.stderr.split(|&b| b == b'\n').map(|l| std::str::from_utf8(l).unwrap()).collect();
+    let at = lines.iter().position(|l| l.trim_start().starts_with("[[allow]]")).expect("an entry to paste");
+    let entry: Vec<String> = lines[at..at + 3].iter().map(|l| l.trim().to_string()).collect();
+    assert!(entry[2].starts_with("reason = \"\""), "{entry:?}");
+    // As printed, the empty reason is refused: the user must say why.
+    repo.stage(".awsguard.toml", format!("{}\n", entry.join("\n")));
+    repo.awsguard(&[]).assert_code(2).assert_contains("`reason` is empty");
+    let filled = entry[2].replacen("\"\"", "\"fixture for the parser tests\"", 1);
+    repo.stage(".awsguard.toml", format!("{}\n{}\n{filled}\n", entry[0], entry[1]));
+    repo.assert_commits(&[]);
 }

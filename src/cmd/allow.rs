@@ -3,15 +3,17 @@
 
 use std::fs;
 use std::io::Write;
-use std::path::Path;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
 
 use anyhow::{Context, Result, bail};
+use git2::Repository;
 use serde::Serialize;
 
 use super::Outcome;
 use crate::cli::{AllowArgs, Args};
 use crate::config::{Config, Date, REPO_FILE, Source};
-use crate::repo;
+use crate::{fsutil, repo, staged};
 
 const HEADER: &str = "\
 # awsguard allowlist: deliberate exceptions, committed and reviewed with what they excuse.
@@ -19,51 +21,138 @@ const HEADER: &str = "\
 # `rules` and `expires` narrow it. See awsguard's README for the format.
 ";
 
-/// Writes the entry and stages the file.
+/// Writes the entries and stages exactly them.
+///
+/// Everything that could fail is checked before anything is written (the reason, the
+/// entries, the index and its lock, symlinks), so a failure leaves no half-done state that
+/// re-running would duplicate. The staged `.awsguard.toml` gets the entries appended as a
+/// new blob (as `git update-index --cacheinfo`), so unstaged edits of the work-tree file
+/// stay unstaged; both files are replaced atomically.
 ///
 /// # Errors
-/// Missing reason or selector, an entry that would not validate, or a failure to write or
-/// stage the file.
+/// A missing or placeholder reason, no selector, an entry that would not validate, a locked
+/// or conflicted index, a symlinked `.awsguard.toml`, or a failure to write or stage.
 pub fn run(_args: &Args, allow: &AllowArgs) -> Result<Outcome> {
-    let Some(reason) = allow.reason.as_deref().filter(|r| !r.trim().is_empty()) else {
-        bail!("--reason is required: say why this exception is safe (it is committed for reviewers to read)");
-    };
-    if allow.fingerprint.is_none() && allow.path.is_none() && allow.pattern.is_none() {
+    let reason = check_reason(allow.reason.as_deref())?;
+    if allow.fingerprints.is_empty() && allow.path.is_none() && allow.pattern.is_none() {
         bail!("say what to allow: a FINGERPRINT (printed by a blocked commit), --path GLOB or --pattern REGEX");
     }
-    let entry = entry_text(allow, reason)?;
+    let entries = entries_text(allow, reason)?;
     let repo = repo::open_repository()?;
-    let workdir = repo.workdir().context("the repository has no work tree")?;
+    let workdir = repo.workdir().context("the repository has no work tree")?.to_path_buf();
+    let index_path = index_path(&repo)?;
+    let lock = PathBuf::from(format!("{}.lock", index_path.display()));
+    if lock.exists() {
+        bail!(
+            "{} exists, so another git command is running or one crashed; if none is running, remove \
+             that file and run `awsguard allow` again (nothing was written)",
+            lock.display()
+        );
+    }
+    let index = staged::open_index(&repo).context("reading the index (nothing was written)")?;
+    if index.conflicts.iter().any(|p| p == REPO_FILE.as_bytes()) {
+        bail!("{REPO_FILE} has an unresolved merge conflict: resolve it and `git add` it first (nothing was written)");
+    }
+    let (staged_text, mode) = match index.get(REPO_FILE.as_bytes()) {
+        Some(entry) if entry.mode & 0o170000 != 0o100000 => {
+            bail!("the staged {REPO_FILE} is not a regular file (mode {:o}); refusing to write it", entry.mode)
+        }
+        Some(entry) => {
+            (repo.find_blob(entry.id).context("reading the staged allowlist")?.content().to_vec(), entry.mode)
+        }
+        None => (HEADER.as_bytes().to_vec(), 0o100644),
+    };
     let path = workdir.join(REPO_FILE);
-    let existing = match fs::read(&path) {
-        Ok(text) => text,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => HEADER.as_bytes().to_vec(),
+    let worktree_text = match fs::symlink_metadata(&path) {
+        Ok(meta) if meta.file_type().is_symlink() => bail!(
+            "{} is a symbolic link: awsguard writes only a regular file inside the repository; replace the \
+             link with the file it points to (nothing was written)",
+            path.display()
+        ),
+        Ok(_) => fs::read(&path).with_context(|| format!("reading {}", path.display()))?,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => staged_text.clone(),
         Err(e) => return Err(e).with_context(|| format!("reading {}", path.display())),
     };
-    let mut text = existing;
+    let new_staged = appended(staged_text, &entries);
+    // Never stage a file the hook would then refuse.
+    Config::parse(&[Source { name: REPO_FILE.into(), text: new_staged.clone() }], Date::today())
+        .context("the new entry would not be valid; nothing was written")?;
+    let new_worktree = appended(worktree_text, &entries);
+    // Staging goes through git: make sure it can run before the file is touched.
+    let git = Command::new("git").arg("--version").stdin(Stdio::null()).output();
+    if !git.is_ok_and(|o| o.status.success()) {
+        bail!("`git` cannot be run (is it on PATH?); awsguard allow stages the entry with it (nothing was written)");
+    }
+    let blob = repo.blob(&new_staged).context("writing the new allowlist to the object database")?;
+    fsutil::write_atomic(&path, &new_worktree)?;
+    stage_blob(&repo, &workdir, &index_path, mode, blob).with_context(|| {
+        format!(
+            "the entry was written to {REPO_FILE} but could not be staged; do not run `awsguard allow` again \
+             (it would add the entry twice): stage exactly it with \
+             `git update-index --add --cacheinfo {mode:o},{blob},{REPO_FILE}`"
+        )
+    })?;
+    let mut out = std::io::stdout().lock();
+    writeln!(out, "awsguard: added to {REPO_FILE} and staged (only this, not other edits of the file):\n")?;
+    write!(out, "{entries}")?;
+    writeln!(out, "\nCommit it with the change it allows; reviewers will see the reason.")?;
+    Ok(Outcome::Clean)
+}
+
+/// The index git uses: `GIT_INDEX_FILE` (relative to the current directory) or `.git/index`.
+fn index_path(repo: &Repository) -> Result<PathBuf> {
+    match std::env::var_os("GIT_INDEX_FILE").filter(|v| !v.is_empty()) {
+        Some(p) => Ok(std::env::current_dir().context("reading the current directory")?.join(p)),
+        None => Ok(repo.path().join("index")),
+    }
+}
+
+/// `text` with `entries` appended after a blank line.
+fn appended(mut text: Vec<u8>, entries: &str) -> Vec<u8> {
     if !text.is_empty() && !text.ends_with(b"\n") {
         text.push(b'\n');
     }
     text.push(b'\n');
-    text.extend_from_slice(entry.as_bytes());
-    // Never write a file the hook would then refuse.
-    Config::parse(&[Source { name: REPO_FILE.into(), text: text.clone() }], Date::today())
-        .context("the new entry would not be valid; nothing was written")?;
-    fs::write(&path, &text).with_context(|| format!("writing {}", path.display()))?;
-    let mut index = repo.index().context("opening the index")?;
-    index.add_path(Path::new(REPO_FILE)).context("staging .awsguard.toml")?;
-    index.write().with_context(|| {
-        format!(
-            "writing the index: {} exists, so another git command is running or one crashed; \
-             if none is running, remove that file and run `awsguard allow` again",
-            repo.path().join("index.lock").display()
-        )
-    })?;
-    let mut out = std::io::stdout().lock();
-    writeln!(out, "awsguard: added this entry to {} and staged it:\n", REPO_FILE)?;
-    write!(out, "{entry}")?;
-    writeln!(out, "\nCommit it with the change it allows; reviewers will see the reason.")?;
-    Ok(Outcome::Clean)
+    text.extend_from_slice(entries.as_bytes());
+    text
+}
+
+/// Points the index entry of `.awsguard.toml` at `blob`, through git so that every index
+/// format git writes (split, sparse, v4, extensions) is kept as git keeps it.
+fn stage_blob(repo: &Repository, workdir: &Path, index: &Path, mode: u32, blob: git2::Oid) -> Result<()> {
+    let output = Command::new("git")
+        .arg("-C")
+        .arg(workdir)
+        .args(["update-index", "--add", "--cacheinfo", &format!("{mode:o},{blob},{REPO_FILE}")])
+        .env("GIT_DIR", repo.path())
+        .env("GIT_WORK_TREE", workdir)
+        .env("GIT_INDEX_FILE", index)
+        .stdin(Stdio::null())
+        .output()
+        .context("running `git update-index`")?;
+    if !output.status.success() {
+        bail!("`git update-index` failed: {}", String::from_utf8_lossy(&output.stderr).trim());
+    }
+    Ok(())
+}
+
+/// Placeholders people leave in, or copy from the block message's `--reason "..."`.
+const PLACEHOLDERS: &[&str] =
+    &["todo", "tbd", "fixme", "reason", "xxx", "n/a", "na", "none", "why", "because", "text", "test", "ok", "fix"];
+
+/// The reason, refused when it says nothing: reviewers read it to judge the exception.
+fn check_reason(reason: Option<&str>) -> Result<&str> {
+    let Some(reason) = reason.map(str::trim).filter(|r| !r.is_empty()) else {
+        bail!("--reason is required: say why this exception is safe (it is committed for reviewers to read)");
+    };
+    let words: String = reason.chars().filter(|c| c.is_alphanumeric() || *c == '/').collect::<String>().to_lowercase();
+    if words.chars().filter(|c| c.is_alphanumeric()).count() < 3 || PLACEHOLDERS.contains(&words.as_str()) {
+        bail!(
+            "--reason {reason:?} is a placeholder: say why this exception is safe, e.g. --reason \"revoked key \
+             quoted in the incident report\" (it is committed for reviewers to read)"
+        );
+    }
+    Ok(reason)
 }
 
 /// One `[[allow]]` entry as written to the file.
@@ -84,15 +173,15 @@ struct EntryOut<'a> {
 
 #[derive(Serialize)]
 struct FileOut<'a> {
-    allow: [EntryOut<'a>; 1],
+    allow: Vec<EntryOut<'a>>,
 }
 
-/// The entry as TOML, written by toml's own serializer: every string is quoted and
-/// escaped as TOML requires, whatever it holds.
+/// The entries as TOML (one per fingerprint, or one without), written by toml's own
+/// serializer: every string is quoted and escaped as TOML requires, whatever it holds.
 ///
 /// # Errors
 /// An `--expires` that is not a plain date.
-fn entry_text(allow: &AllowArgs, reason: &str) -> Result<String> {
+fn entries_text(allow: &AllowArgs, reason: &str) -> Result<String> {
     let expires = match &allow.expires {
         None => None,
         Some(text) => Some(
@@ -102,15 +191,23 @@ fn entry_text(allow: &AllowArgs, reason: &str) -> Result<String> {
                 .with_context(|| format!("--expires {text:?} is not a date such as 2027-03-01"))?,
         ),
     };
-    let entry = EntryOut {
-        fingerprint: allow.fingerprint.as_deref(),
-        path: allow.path.as_deref(),
-        pattern: allow.pattern.as_deref(),
-        rules: &allow.rules,
-        expires,
-        reason,
+    let fingerprints: Vec<Option<&str>> = if allow.fingerprints.is_empty() {
+        vec![None]
+    } else {
+        allow.fingerprints.iter().map(|f| Some(f.as_str())).collect()
     };
-    toml::to_string(&FileOut { allow: [entry] }).context("writing the entry as TOML")
+    let allow = fingerprints
+        .into_iter()
+        .map(|fingerprint| EntryOut {
+            fingerprint,
+            path: allow.path.as_deref(),
+            pattern: allow.pattern.as_deref(),
+            rules: &allow.rules,
+            expires,
+            reason,
+        })
+        .collect();
+    toml::to_string(&FileOut { allow }).context("writing the entry as TOML")
 }
 
 #[cfg(test)]
@@ -126,7 +223,7 @@ mod tests {
         let mut tricky: String = (0u8..=0x7f).map(char::from).collect();
         tricky.push_str("\u{85}\u{2028} café \"quoted\" \\path\\ '''");
         for s in ["plain", "a\"b", "C:\\dir\\", "line\nbreak\ttab\r", "\u{7f}", &tricky] {
-            let text = entry_text(&allow_path(s), s).unwrap();
+            let text = entries_text(&allow_path(s), s).unwrap();
             let table: toml::Table = toml::from_str(&text).unwrap_or_else(|e| panic!("{text:?}: {e}"));
             let entry = &table["allow"].as_array().unwrap()[0];
             assert_eq!(entry["path"].as_str(), Some(s));
@@ -138,10 +235,32 @@ mod tests {
     fn expires_must_be_a_plain_date() {
         let mut args = allow_path("docs/");
         args.expires = Some("2027-03-01".into());
-        assert!(entry_text(&args, "r").unwrap().contains("expires = 2027-03-01\n"));
+        assert!(entries_text(&args, "r").unwrap().contains("expires = 2027-03-01\n"));
         for bad in ["2027-03-01x", "2027-03-01T10:00:00", "10:00:00", "soon", ""] {
             args.expires = Some(bad.into());
-            assert!(entry_text(&args, "r").is_err(), "{bad:?}");
+            assert!(entries_text(&args, "r").is_err(), "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn one_entry_per_fingerprint() {
+        let args = AllowArgs { fingerprints: vec!["sha256:aa".into(), "sha256:bb".into()], ..allow_path("a/**") };
+        let table: toml::Table = toml::from_str(&entries_text(&args, "fixtures").unwrap()).unwrap();
+        let entries = table["allow"].as_array().unwrap();
+        assert_eq!(entries.len(), 2);
+        assert_eq!(entries[1]["fingerprint"].as_str(), Some("sha256:bb"));
+        assert_eq!(entries[1]["path"].as_str(), Some("a/**"));
+    }
+
+    #[test]
+    fn placeholder_reasons_are_refused() {
+        for bad in ["", "  ", "...", "\"...\"", "…", "TODO", "todo:", "Reason", "x", "xx", "N/A", "-", "<why>", "tbd."]
+        {
+            assert!(check_reason(Some(bad)).is_err(), "{bad:?}");
+        }
+        assert!(check_reason(None).is_err());
+        for good in ["revoked key in the incident report", "test fixture", "fixture", "doc"] {
+            assert_eq!(check_reason(Some(good)).unwrap(), good);
         }
     }
 }

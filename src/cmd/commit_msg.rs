@@ -14,9 +14,9 @@ use crate::rules::RULES;
 use crate::scan::Scanner;
 use crate::{repo, staged};
 
-/// Scans the message git will record: comment lines and everything below the scissors line
-/// (`git commit -v` puts the staged diff there, already checked by pre-commit) are blanked,
-/// keeping line numbers.
+/// Scans the message git will record: every line above the scissors line, comment lines
+/// included (`git commit -m` keeps them under the default cleanup); the scissors line and
+/// below are `git commit -v`'s staged diff, already checked by pre-commit.
 ///
 /// # Errors
 /// When the file cannot be read, or the allowlist is malformed.
@@ -43,7 +43,7 @@ pub fn run(args: &Args, file: &Path) -> Result<Outcome> {
     conclude(args, &config, &checked, Scope::Message)
 }
 
-/// The message with comment lines emptied and the scissors line and all below it dropped.
+/// The message with the scissors line and all below it dropped.
 fn message_lines(text: &[u8], comment: u8) -> Vec<u8> {
     let scissors = b" ------------------------ >8 ------------------------";
     let mut out = Vec::with_capacity(text.len());
@@ -52,11 +52,7 @@ fn message_lines(text: &[u8], comment: u8) -> Vec<u8> {
         if body.first() == Some(&comment) && body[1..] == scissors[..] {
             break;
         }
-        if body.first() == Some(&comment) {
-            out.push(b'\n');
-        } else {
-            out.extend_from_slice(line);
-        }
+        out.extend_from_slice(line);
     }
     out
 }
@@ -66,9 +62,9 @@ mod tests {
     use super::*;
 
     #[test]
-    fn comments_and_the_verbose_diff_are_not_the_message() {
+    fn comments_are_scanned_and_the_verbose_diff_is_not() {
         let text = b"subject\n\nbody\n# comment\n# ------------------------ >8 ------------------------\ndiff\n";
-        assert_eq!(message_lines(text, b'#'), b"subject\n\nbody\n\n");
-        assert_eq!(message_lines(b"; c\nx\n", b';'), b"\nx\n");
+        assert_eq!(message_lines(text, b'#'), b"subject\n\nbody\n# comment\n");
+        assert_eq!(message_lines(b"; c\nx\n", b';'), b"; c\nx\n");
     }
 }

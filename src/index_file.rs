@@ -83,6 +83,19 @@ impl std::fmt::Display for ChecksumMismatch {
 
 impl std::error::Error for ChecksumMismatch {}
 
+/// A valid cache-tree node names a tree other than the one its entries make: the index is
+/// damaged (git would commit that tree), and the message says how to rebuild it.
+#[derive(Debug)]
+pub struct CacheTreeMismatch(String);
+
+impl std::fmt::Display for CacheTreeMismatch {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for CacheTreeMismatch {}
+
 /// Bits of an entry's flags, from git's `Documentation/gitformat-index.txt`.
 const EXTENDED: u16 = 0x4000;
 const STAGE: u16 = 0x3000;
@@ -261,15 +274,15 @@ fn tree_of(
     hasher.update(format!("tree {}\0", tree.len()).as_bytes());
     hasher.update(&tree);
     let id = Oid::from_bytes(&hasher.finalize()).expect("20 bytes");
-    if let Some(claimed) = node.and_then(|n| n.id) {
-        ensure!(
-            claimed == id,
+    if let Some(claimed) = node.and_then(|n| n.id).filter(|&claimed| claimed != id) {
+        return Err(CacheTreeMismatch(format!(
             "its cache-tree extension says the directory {:?} is tree {claimed}, but the entries staged \
              there make tree {id}: git would commit a tree that is not what is staged. Rebuild the \
              cache-tree from the entries, keeping what you staged: `git ls-files -s -z | \
              GIT_INDEX_FILE=.git/index.new git update-index -z --index-info && mv .git/index.new .git/index`",
             String::from_utf8_lossy(if path.is_empty() { b"/" } else { path })
-        );
+        ))
+        .into());
     }
     Ok(id)
 }

@@ -14,7 +14,7 @@ use anyhow::{Context, Result, anyhow, bail};
 use git2::{Oid, Repository};
 
 use crate::changes::Changes;
-use crate::index_file::{ChecksumMismatch, IndexFile, Unsupported};
+use crate::index_file::{CacheTreeMismatch, ChecksumMismatch, IndexFile, Unsupported};
 
 /// The index the commit will be made from: `GIT_INDEX_FILE` when git set it, otherwise the
 /// repository's own index file.
@@ -48,6 +48,7 @@ pub fn open_index(repo: &Repository) -> Result<IndexFile> {
         Err(e) if e.is::<Unsupported>() => index_from_git(repo, &path).with_context(|| {
             format!("awsguard cannot read the index {} ({e}), and git could not list it", path.display())
         }),
+        Err(e) if e.is::<CacheTreeMismatch>() => Err(anyhow!("cannot use the index {}: {e:#}", path.display())),
         // awsguard's reader refused it: fail closed either way, but the advice depends on
         // whether git reads it. `git ls-files` is no judge of damage (it lists a truncated
         // index without complaint), only of which side to suspect.

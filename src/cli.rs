@@ -117,7 +117,10 @@ pub enum Command {
     PreReceive(Option<[String; 3]>),
     CommitMsg(PathBuf),
     /// `awsguard history`: a range, or every ref (`--all`).
-    History { range: Option<String>, all: bool },
+    History {
+        range: Option<String>,
+        all: bool,
+    },
     Scan(Vec<OsString>),
     /// `awsguard rules`, with the rule `--show` names, if any.
     Rules(Option<String>),

@@ -291,9 +291,16 @@ mod tests {
         let updates = read_push_updates(input.as_bytes()).unwrap();
         assert_eq!(
             updates,
-            [Update { local: a.clone(), remote: zeros.clone() }, Update { local: zeros, remote: a.clone() }]
+            [Update { local: a.clone(), remote: zeros.clone() }, Update { local: zeros.clone(), remote: a.clone() }]
         );
         assert!(read_push_updates("one two\n".as_bytes()).is_err());
+        let received = read_received(format!("{zeros} {a} refs/tags/v1\n").as_bytes()).unwrap();
+        assert_eq!(
+            received,
+            [Received { old: Oid::ZERO_SHA1, new: parse_oid(&a).unwrap(), name: "refs/tags/v1".into() }]
+        );
+        assert!(read_received(format!("{a} {a}\n").as_bytes()).is_err());
+        assert!(read_received("HEAD main refs/heads/main\n".as_bytes()).is_err());
         assert!(parse_oid(&a).is_ok());
         assert!(parse_oid("HEAD").is_err());
     }

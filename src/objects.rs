@@ -325,6 +325,13 @@ mod tests {
     }
 
     #[test]
+    fn alternates_split_and_unquote_as_git_does() {
+        let dirs = parse_alternates("/a/objects:\"/b:c/\\\"q\\\"/objects\"::/d");
+        assert_eq!(dirs, [PathBuf::from("/a/objects"), PathBuf::from("/b:c/\"q\"/objects"), PathBuf::from("/d")]);
+        assert!(parse_alternates("").is_empty());
+    }
+
+    #[test]
     fn a_header_that_lies_about_the_size_is_damage() {
         let dir = tempfile::tempdir().unwrap();
         let repo = Repository::init(dir.path()).unwrap();

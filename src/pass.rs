@@ -55,7 +55,8 @@ impl<'a> Checker<'a> {
         let mut matches = Vec::new();
         for i in suspects(self.repo, self.scanner, &changes.files) {
             let change = changes.files[i].clone();
-            let blob = self.objects.blob(self.repo, change.new).map_err(|e| read_error(&change, e, self.commit.as_deref()))?;
+            let blob =
+                self.objects.blob(self.repo, change.new).map_err(|e| read_error(&change, e, self.commit.as_deref()))?;
             let lfs = lfs::content(self.repo, &blob, &escape(&change.path))?;
             let content = lfs.as_deref().unwrap_or(&blob);
             if archive::format(content).is_some() {
@@ -171,8 +172,8 @@ fn read_error(change: &Change, e: ReadError, commit: Option<&str>) -> anyhow::Er
         ReadError::Missing(_) if commit.is_some() => anyhow::anyhow!(
             "reading {path} (blob {id}) of commit {}: {e}. The object is missing from this repository's history: \
              a partial clone (`--filter`) or a shallow clone does not have every object, and awsguard never \
-             passes what it could not read. Fetch the missing objects (`git fetch --refetch` without the filter, \
-             or `git fetch --unshallow`) or scan a full clone",
+             passes what it could not read. Scan a full clone (`git clone` without `--filter` or `--depth`), \
+             or fetch what is missing first (`git fetch --unshallow` for a shallow clone)",
             commit.unwrap_or_default()
         ),
         ReadError::Missing(_) => anyhow::anyhow!(

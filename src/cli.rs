@@ -18,8 +18,12 @@ USAGE:
     awsguard pre-push [REMOTE [URL]]     scan the commits being pushed (refs on stdin, as
                                          git's pre-push hook gives them)
     awsguard commit-msg FILE             scan a commit message (the commit-msg hook)
-    awsguard history [RANGE]             scan what each commit of RANGE added (default:
-                                         all of HEAD's history; in CI: origin/main..HEAD)
+    awsguard history [RANGE | --all]     scan what each commit of RANGE added (default:
+                                         all of HEAD's history; in CI: origin/main..HEAD;
+                                         --all: every ref's)
+    awsguard pre-receive                 on a server: scan what a push adds (refs on stdin,
+                                         as git's pre-receive hook gives them); rejects it
+    awsguard update REF OLD NEW          the same for one ref, as git's update hook
     awsguard scan [PATH...]              scan files as they are on disk (default: .),
                                          skipping what .gitignore ignores; `-` reads stdin
     awsguard allow [FINGERPRINT...] --reason TEXT [--path GLOB] [--pattern REGEX]
@@ -107,9 +111,16 @@ pub enum Command {
     CheckConfig,
     Install(InstallArgs),
     Uninstall(InstallArgs),
-    PrePush,
+    /// `awsguard pre-push`, with the remote git names (a name or a URL).
+    PrePush(Option<String>),
+    /// `awsguard pre-receive` (`None`), or the update hook's `REF OLD NEW`.
+    PreReceive(Option<[String; 3]>),
     CommitMsg(PathBuf),
-    History(Option<String>),
+    /// `awsguard history`: a range, or every ref (`--all`).
+    History {
+        range: Option<String>,
+        all: bool,
+    },
     Scan(Vec<OsString>),
     /// `awsguard rules`, with the rule `--show` names, if any.
     Rules(Option<String>),
@@ -190,6 +201,8 @@ pub fn parse_in(args: impl IntoIterator<Item = OsString>, surroundings: Surround
     let mut global = false;
     let mut binary = None;
     let mut show_rule = None;
+    let mut all_refs = false;
+    let mut hook_args = Vec::new();
     while let Some(arg) = parser.next()? {
         match arg {
             Short('h') | Long("help") => command = Some(Command::Help),
@@ -247,6 +260,7 @@ pub fn parse_in(args: impl IntoIterator<Item = OsString>, surroundings: Surround
             Long("global") => global = true,
             Long("binary") => binary = Some(PathBuf::from(parser.value()?)),
             Long("show") => show_rule = Some(parser.value()?.string()?),
+            Long("all") if matches!(command, Some(Command::History { .. })) => all_refs = true,
             Value(value) if command.is_none() => {
                 let value = value.string()?;
                 command = Some(match value.as_str() {
@@ -256,9 +270,11 @@ pub fn parse_in(args: impl IntoIterator<Item = OsString>, surroundings: Surround
                     "install" => Command::Install(InstallArgs { hooks: vec![], global: false, binary: None }),
                     "uninstall" => Command::Uninstall(InstallArgs { hooks: vec![], global: false, binary: None }),
                     "rules" => Command::Rules(None),
-                    "pre-push" => Command::PrePush,
+                    "pre-push" => Command::PrePush(None),
+                    "pre-receive" => Command::PreReceive(None),
+                    "update" => Command::PreReceive(Some(Default::default())),
                     "commit-msg" => Command::CommitMsg(PathBuf::new()),
-                    "history" => Command::History(None),
+                    "history" => Command::History { range: None, all: false },
                     "scan" => Command::Scan(Vec::new()),
                     "help" => Command::Help,
                     other => bail!("unknown command {other:?}"),
@@ -268,12 +284,18 @@ pub fn parse_in(args: impl IntoIterator<Item = OsString>, surroundings: Surround
                 allow.fingerprints.push(value.string()?);
             }
             // git passes the remote's name and URL to pre-push; the refs come on stdin.
-            Value(_) if matches!(command, Some(Command::PrePush)) => {}
+            Value(value) if matches!(command, Some(Command::PrePush(None))) => {
+                command = Some(Command::PrePush(Some(value.string()?)));
+            }
+            Value(_) if matches!(command, Some(Command::PrePush(_))) => {}
+            Value(value) if matches!(command, Some(Command::PreReceive(Some(_)))) && hook_args.len() < 3 => {
+                hook_args.push(value.string()?);
+            }
             Value(value) if matches!(command, Some(Command::CommitMsg(ref p)) if p.as_os_str().is_empty()) => {
                 command = Some(Command::CommitMsg(PathBuf::from(value)));
             }
-            Value(value) if matches!(command, Some(Command::History(None))) => {
-                command = Some(Command::History(Some(value.string()?)));
+            Value(value) if matches!(command, Some(Command::History { range: None, .. })) => {
+                command = Some(Command::History { range: Some(value.string()?), all: false });
             }
             Value(value) if matches!(command, Some(Command::Scan(_))) => {
                 if let Some(Command::Scan(paths)) = &mut command {
@@ -289,6 +311,14 @@ pub fn parse_in(args: impl IntoIterator<Item = OsString>, surroundings: Surround
         Command::Allow(_) => Command::Allow(allow),
         Command::Install(_) => Command::Install(InstallArgs { hooks: default_hooks(hooks), global, binary }),
         Command::Uninstall(_) => Command::Uninstall(InstallArgs { hooks: default_hooks(hooks), global, binary }),
+        Command::History { range: Some(range), .. } if all_refs => {
+            bail!("history takes a RANGE or --all, not both ({range:?} given with --all)")
+        }
+        Command::History { range, .. } => Command::History { range, all: all_refs },
+        Command::PreReceive(Some(_)) => match <[String; 3]>::try_from(hook_args) {
+            Ok(update) => Command::PreReceive(Some(update)),
+            Err(_) => bail!("update needs the three arguments git passes to the update hook: REF OLD NEW"),
+        },
         Command::CommitMsg(path) if path.as_os_str().is_empty() => {
             bail!("commit-msg needs the message file git passes to the hook (awsguard commit-msg FILE)")
         }
@@ -350,12 +380,27 @@ mod tests {
 
     #[test]
     fn hook_commands_take_what_git_passes() {
-        assert!(matches!(parse(&["pre-push", "origin", "git@example.com:x.git"]).unwrap().command, Command::PrePush));
+        let Command::PrePush(remote) = parse(&["pre-push", "origin", "git@example.com:x.git"]).unwrap().command else {
+            panic!()
+        };
+        assert_eq!(remote.as_deref(), Some("origin"));
+        assert!(matches!(parse(&["pre-receive"]).unwrap().command, Command::PreReceive(None)));
+        let Command::PreReceive(Some(update)) = parse(&["update", "refs/heads/main", "a", "b"]).unwrap().command else {
+            panic!()
+        };
+        assert_eq!(update, ["refs/heads/main", "a", "b"]);
+        assert!(parse(&["update", "refs/heads/main"]).is_err());
+        assert!(parse(&["update", "r", "a", "b", "c"]).is_err());
+        let Command::History { range, all } = parse(&["history", "--all"]).unwrap().command else { panic!() };
+        assert!(all && range.is_none());
+        assert!(parse(&["history", "HEAD", "--all"]).is_err());
         let Command::CommitMsg(p) = parse(&["commit-msg", ".git/COMMIT_EDITMSG"]).unwrap().command else { panic!() };
         assert_eq!(p, PathBuf::from(".git/COMMIT_EDITMSG"));
         assert!(parse(&["commit-msg"]).is_err());
-        let Command::History(r) = parse(&["history", "origin/main..HEAD"]).unwrap().command else { panic!() };
-        assert_eq!(r.as_deref(), Some("origin/main..HEAD"));
+        let Command::History { range, all } = parse(&["history", "origin/main..HEAD"]).unwrap().command else {
+            panic!()
+        };
+        assert_eq!((range.as_deref(), all), (Some("origin/main..HEAD"), false));
         let Command::Scan(p) = parse(&["scan", "a", "-"]).unwrap().command else { panic!() };
         assert_eq!(p, vec![OsString::from("a"), OsString::from("-")]);
         let Command::Install(i) = parse(&["install", "--hook", "all", "--hook", "pre-push"]).unwrap().command else {

@@ -1,6 +1,6 @@
-//! Commit ranges: which commits a push sends or a history scan covers, and the pass over
-//! each of them. Shared by `pre-push`, `history` and the pre-commit framework's ranges, so
-//! commands never call each other.
+//! Commit ranges: which commits a push sends or receives, or a history scan covers, and the
+//! pass over each of them. Shared by `pre-push`, `pre-receive`, `history` and the pre-commit
+//! framework's ranges, so commands never call each other.
 
 use std::io::{BufRead, IsTerminal, Write};
 
@@ -43,6 +43,11 @@ pub fn framework_update() -> Option<Update> {
     Some(Update { local: var("PRE_COMMIT_TO_REF")?, remote: var("PRE_COMMIT_FROM_REF")? })
 }
 
+/// The remote the pre-commit framework says is pushed to (`PRE_COMMIT_REMOTE_NAME`).
+pub fn framework_remote() -> Option<String> {
+    std::env::var("PRE_COMMIT_REMOTE_NAME").ok().filter(|v| !v.is_empty())
+}
+
 /// Reads git's pre-push protocol: `<local ref> <local oid> <remote ref> <remote oid>` per
 /// line.
 ///
@@ -62,13 +67,15 @@ pub fn read_push_updates(input: impl BufRead) -> Result<Vec<Update>> {
     Ok(updates)
 }
 
-/// The commits a push sends: reachable from each update's local object but not from its
-/// remote object or any remote-tracking branch. A deletion (local all zeros) sends
-/// nothing; `None` when nothing is sent at all.
+/// The commits a push to `remote` sends: reachable from each update's local object but not
+/// from its remote object or from that remote's tracking refs (its fetch refspecs'
+/// destinations; `remote` may be a URL, as git passes when pushing to one). Other remotes'
+/// refs say nothing about what this one has. A deletion (local all zeros) sends nothing;
+/// `None` when nothing is sent at all.
 ///
 /// # Errors
 /// A revision that does not resolve, or a commit that cannot be read.
-pub fn pushed<'r>(repo: &'r Repository, updates: &[Update]) -> Result<Option<Range<'r>>> {
+pub fn pushed<'r>(repo: &'r Repository, updates: &[Update], remote: Option<&str>) -> Result<Option<Range<'r>>> {
     let mut walk = repo.revwalk().context("walking history")?;
     let mut tip = None;
     for Update { local, remote } in updates {
@@ -95,8 +102,88 @@ pub fn pushed<'r>(repo: &'r Repository, updates: &[Update]) -> Result<Option<Ran
     if tip.is_none() {
         return Ok(None);
     }
-    hide_remote_tracking(repo, &mut walk)?;
+    if let Some(remote) = remote {
+        hide_tracking_refs(repo, &mut walk, remote)?;
+    }
     Ok(Some(Range { walk, tip }))
+}
+
+/// One ref a push to this repository updates, as git tells the pre-receive and update
+/// hooks: the old and new objects (all zeros for a creation or a deletion) and the ref.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Received {
+    pub old: Oid,
+    pub new: Oid,
+    pub name: String,
+}
+
+/// Reads git's pre-receive protocol: `<old oid> <new oid> <ref>` per line.
+///
+/// # Errors
+/// A line of another shape, or unreadable input.
+pub fn read_received(input: impl BufRead) -> Result<Vec<Received>> {
+    let mut updates = Vec::new();
+    for line in input.lines() {
+        let line = line.context("reading the refs being received from stdin")?;
+        let fields: Vec<&str> = line.split_whitespace().collect();
+        match fields.as_slice() {
+            [] => continue,
+            [old, new, name] => updates.push(Received::new(name, old, new)?),
+            _ => bail!("unexpected pre-receive input {line:?}: expected `<old oid> <new oid> <ref>`"),
+        }
+    }
+    Ok(updates)
+}
+
+impl Received {
+    /// An update from the update hook's arguments `<ref> <old> <new>`.
+    ///
+    /// # Errors
+    /// When an object ID is not a full hexadecimal ID.
+    pub fn new(name: &str, old: &str, new: &str) -> Result<Received> {
+        Ok(Received { old: parse_oid(old)?, new: parse_oid(new)?, name: name.to_string() })
+    }
+}
+
+/// What a push to this repository adds, ref by ref: the commits reachable from each new
+/// object that no existing ref of this repository reaches (nor a ref before it in
+/// `updates`), each range with its ref's commit as the tip whose allowlist applies. A
+/// deletion, or a ref moved to commits the repository already has, adds nothing.
+///
+/// # Errors
+/// A new object that is missing or is not a commit or a tag of one.
+pub fn received<'r>(repo: &'r Repository, updates: &[Received]) -> Result<Vec<Range<'r>>> {
+    let mut existing = Vec::new();
+    for reference in repo.references().context("listing this repository's refs")? {
+        // A ref to a tree or a blob has no history to hide.
+        if let Ok(commit) = reference?.peel_to_commit() {
+            existing.push(commit.id());
+        }
+    }
+    let mut ranges: Vec<Range<'r>> = Vec::new();
+    let mut before = Vec::new();
+    for update in updates.iter().filter(|u| !u.new.is_zero()) {
+        let object = repo
+            .find_object(update.new, None)
+            .with_context(|| format!("reading {} pushed to {}", update.new, update.name))?;
+        let Ok(commit) = object.peel_to_commit() else {
+            bail!(
+                "{} points {} at a {}, not a commit: awsguard checks commits only, so it does not let this \
+                 through; push the content as a commit",
+                update.name,
+                update.new,
+                object.peel(git2::ObjectType::Any).ok().and_then(|o| o.kind()).map_or("object", |kind| kind.str())
+            );
+        };
+        let mut walk = repo.revwalk().context("walking history")?;
+        walk.push(commit.id())?;
+        for id in existing.iter().chain(&before) {
+            walk.hide(*id)?;
+        }
+        before.push(commit.id());
+        ranges.push(Range { walk, tip: Some(commit.id()) });
+    }
+    Ok(ranges)
 }
 
 /// The commits of `spec` (`A..B`, or a revision and its ancestors).
@@ -113,6 +200,19 @@ pub fn history<'r>(repo: &'r Repository, spec: &str) -> Result<Range<'r>> {
     }
     let end = spec.rsplit("..").next().filter(|s| !s.is_empty()).unwrap_or("HEAD");
     let tip = repo.revparse_single(end).ok().and_then(|o| o.peel_to_commit().ok()).map(|c| c.id());
+    Ok(Range { walk, tip })
+}
+
+/// Every commit any ref reaches (`history --all`), with HEAD's allowlist (none when HEAD
+/// is unborn).
+///
+/// # Errors
+/// When the refs cannot be listed.
+pub fn all_refs(repo: &Repository) -> Result<Range<'_>> {
+    let mut walk = repo.revwalk().context("walking history")?;
+    // Refs to trees or blobs are skipped: they have no history.
+    walk.push_glob("*").context("listing every ref")?;
+    let tip = repo.head().ok().and_then(|h| h.peel_to_commit().ok()).map(|c| c.id());
     Ok(Range { walk, tip })
 }
 
@@ -150,12 +250,30 @@ pub fn scan(repo: &Repository, mut walk: Revwalk<'_>, config: &Config) -> Result
     Ok(checked)
 }
 
-/// Hides every commit reachable from a remote-tracking branch: the remote has them.
-fn hide_remote_tracking(repo: &Repository, walk: &mut Revwalk<'_>) -> Result<()> {
-    for reference in repo.references_glob("refs/remotes/*").context("listing remote-tracking branches")? {
-        let reference = reference?;
-        if let Ok(commit) = reference.peel_to_commit() {
-            walk.hide(commit.id())?;
+/// Hides every commit `remote`'s tracking refs reach: the remote has them. `remote` is a
+/// configured remote's name, or a URL (then the remotes with that URL count).
+fn hide_tracking_refs(repo: &Repository, walk: &mut Revwalk<'_>, remote: &str) -> Result<()> {
+    let mut names = Vec::new();
+    if repo.find_remote(remote).is_ok() {
+        names.push(remote.to_string());
+    } else {
+        for name in repo.remotes().context("listing remotes")?.iter().flatten().flatten() {
+            let url_is = |r: &git2::Remote<'_>| r.url_bytes() == remote.as_bytes();
+            let push_url_is = |r: &git2::Remote<'_>| r.pushurl_bytes() == Some(remote.as_bytes());
+            if repo.find_remote(name).is_ok_and(|r| url_is(&r) || push_url_is(&r)) {
+                names.push(name.to_string());
+            }
+        }
+    }
+    for name in names {
+        let found = repo.find_remote(&name)?;
+        for spec in found.refspecs().filter(|s| s.direction() == git2::Direction::Fetch) {
+            let Ok(dst) = spec.dst() else { continue };
+            for reference in repo.references_glob(dst).with_context(|| format!("listing {dst}"))? {
+                if let Ok(commit) = reference?.peel_to_commit() {
+                    walk.hide(commit.id())?;
+                }
+            }
         }
     }
     Ok(())
@@ -181,9 +299,16 @@ mod tests {
         let updates = read_push_updates(input.as_bytes()).unwrap();
         assert_eq!(
             updates,
-            [Update { local: a.clone(), remote: zeros.clone() }, Update { local: zeros, remote: a.clone() }]
+            [Update { local: a.clone(), remote: zeros.clone() }, Update { local: zeros.clone(), remote: a.clone() }]
         );
         assert!(read_push_updates("one two\n".as_bytes()).is_err());
+        let received = read_received(format!("{zeros} {a} refs/tags/v1\n").as_bytes()).unwrap();
+        assert_eq!(
+            received,
+            [Received { old: Oid::ZERO_SHA1, new: parse_oid(&a).unwrap(), name: "refs/tags/v1".into() }]
+        );
+        assert!(read_received(format!("{a} {a}\n").as_bytes()).is_err());
+        assert!(read_received("HEAD main refs/heads/main\n".as_bytes()).is_err());
         assert!(parse_oid(&a).is_ok());
         assert!(parse_oid("HEAD").is_err());
     }

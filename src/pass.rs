@@ -56,7 +56,8 @@ impl<'a> Checker<'a> {
         let mut matches = Vec::new();
         for i in suspects(self.repo, self.scanner, &changes.files) {
             let change = changes.files[i].clone();
-            let blob = self.objects.blob(self.repo, change.new).map_err(|e| read_error(&change, e))?;
+            let blob =
+                self.objects.blob(self.repo, change.new).map_err(|e| read_error(&change, e, self.commit.as_deref()))?;
             let lfs = lfs::content(self.repo, &blob, &escape(&change.path))?;
             let content = lfs.as_deref().unwrap_or(&blob);
             if archive::format(content).is_some() {
@@ -174,8 +175,9 @@ impl<'a> Checker<'a> {
     }
 }
 
-/// Why a blob could not be read, with what to do about it.
-fn read_error(change: &Change, e: ReadError) -> anyhow::Error {
+/// Why a blob could not be read, with what to do about it; `commit` is the commit being
+/// scanned, for history and push scans, whose blobs `git add` cannot bring back.
+fn read_error(change: &Change, e: ReadError, commit: Option<&str>) -> anyhow::Error {
     let path = escape(&change.path);
     let id = change.new;
     match e {
@@ -186,6 +188,13 @@ fn read_error(change: &Change, e: ReadError) -> anyhow::Error {
         ),
         ReadError::Damaged { .. } => anyhow::anyhow!(
             "reading {path} (blob {id}): {e}. `git fsck` tells more; `git add` the file again to write a sound copy"
+        ),
+        ReadError::Missing(_) if commit.is_some() => anyhow::anyhow!(
+            "reading {path} (blob {id}) of commit {}: {e}. The object is missing from this repository's history: \
+             a partial clone (`--filter`) or a shallow clone does not have every object, and awsguard never \
+             passes what it could not read. Scan a full clone (`git clone` without `--filter` or `--depth`), \
+             or fetch what is missing first (`git fetch --unshallow` for a shallow clone)",
+            commit.unwrap_or_default()
         ),
         ReadError::Missing(_) => anyhow::anyhow!(
             "reading {path} (blob {id}): {e}. The index names an object that is not in the object database; \

@@ -2,9 +2,12 @@
 //! (absent on an unborn branch) and a merge's other parents.
 
 use std::env;
+use std::path::PathBuf;
 
 use anyhow::{Context, Result, bail};
 use git2::{ErrorCode, Oid, Repository};
+
+use crate::objects;
 
 /// Opens the repository the way git does: `GIT_DIR` if set, otherwise the one containing
 /// the current directory.
@@ -46,7 +49,25 @@ pub fn open_repository_any() -> Result<Repository> {
             );
         }
     };
+    add_object_directories(&repo)?;
     Ok(repo)
+}
+
+/// libgit2 reads `GIT_OBJECT_DIRECTORY` and `GIT_ALTERNATE_OBJECT_DIRECTORIES` itself, but
+/// splits the latter on every `:` (git quotes such paths) and knows nothing of
+/// `GIT_QUARANTINE_PATH`: add what it would miss, so objects a push sends are found.
+fn add_object_directories(repo: &Repository) -> Result<()> {
+    let quoted = objects::alternate_directories().into_iter().filter(|d| d.to_string_lossy().contains([':', '"']));
+    let extra: Vec<PathBuf> = objects::quarantine_directory().into_iter().chain(quoted).collect();
+    if extra.is_empty() {
+        return Ok(());
+    }
+    let odb = repo.odb().context("opening the object database")?;
+    for dir in extra {
+        odb.add_disk_alternate(&dir.to_string_lossy())
+            .with_context(|| format!("adding the object directory {} (push quarantine or alternate)", dir.display()))?;
+    }
+    Ok(())
 }
 
 /// HEAD's commit, or `None` on an unborn branch (the first commit).

@@ -1,5 +1,5 @@
-//! `awsguard history [RANGE]`: scan what each commit added, as the hook would have when
-//! the commit was made.
+//! `awsguard history [RANGE | --all]`: scan what each commit added, as the hook would have
+//! when the commit was made.
 
 use anyhow::Result;
 
@@ -10,14 +10,15 @@ use crate::config::{Config, RepoFile};
 use crate::repo;
 use crate::report::Scope;
 
-/// Scans the commits of `RANGE` (`A..B`, or a revision and its ancestors; default HEAD),
-/// with the allowlist committed at the range's end.
+/// Scans the commits of `range` (`A..B`, or a revision and its ancestors; default HEAD),
+/// or with `all` those of every ref, with the allowlist committed at the range's end
+/// (HEAD for `all`).
 ///
 /// # Errors
 /// A bad range or an unreadable commit.
-pub fn run(args: &Args, range: Option<&str>) -> Result<Outcome> {
+pub fn run(args: &Args, range: Option<&str>, all: bool) -> Result<Outcome> {
     let repo = repo::open_repository_any()?;
-    let range = commits::history(&repo, range.unwrap_or("HEAD"))?;
+    let range = if all { commits::all_refs(&repo)? } else { commits::history(&repo, range.unwrap_or("HEAD"))? };
     let config = Config::load(RepoFile::Committed(&repo, range.tip), args)?;
     let checked = commits::scan(&repo, range.walk, &config)?;
     conclude(args, &config, &checked, Scope::History)

@@ -7,6 +7,7 @@ pub mod history;
 pub mod install;
 pub mod pre_commit;
 pub mod pre_push;
+pub mod pre_receive;
 pub mod rules;
 pub mod scan_files;
 
@@ -50,9 +51,10 @@ pub fn run(args: &Args) -> Result<Outcome> {
         Command::CheckConfig => check_config::run(args),
         Command::Install(install) => install::install(install),
         Command::Uninstall(install) => install::uninstall(install),
-        Command::PrePush => pre_push::run(args),
+        Command::PrePush(remote) => pre_push::run(args, remote.as_deref()),
+        Command::PreReceive(update) => pre_receive::run(args, update.as_ref()),
         Command::CommitMsg(file) => commit_msg::run(args, file),
-        Command::History(range) => history::run(args, range.as_deref()),
+        Command::History { range, all } => history::run(args, range.as_deref(), *all),
         Command::Scan(paths) => scan_files::run(args, paths),
         Command::Rules(show) => rules::run(show.as_deref()),
         Command::Help => {
@@ -74,14 +76,24 @@ fn ignore_broken_pipe(result: io::Result<()>) -> Result<()> {
     }
 }
 
-/// Scans what a push of `updates` sends, with the allowlist committed at the pushed tip:
-/// the `pre-push` hook, and the pre-commit framework's pre-push stage.
+/// Scans what a push of `updates` sends to the remote the pre-commit framework names
+/// (`PRE_COMMIT_REMOTE_NAME`), if any: its pre-push stage.
 ///
 /// # Errors
 /// A revision that does not resolve, or a commit that cannot be read.
 pub fn scan_push(args: &Args, updates: &[Update]) -> Result<Outcome> {
+    scan_push_to(args, updates, commits::framework_remote().as_deref())
+}
+
+/// Scans what a push of `updates` sends to `remote` (a name or URL; `None`: only the
+/// updates' remote objects count as published), with the allowlist committed at the
+/// pushed tip: the `pre-push` hook.
+///
+/// # Errors
+/// A revision that does not resolve, or a commit that cannot be read.
+pub fn scan_push_to(args: &Args, updates: &[Update], remote: Option<&str>) -> Result<Outcome> {
     let repo = repo::open_repository_any()?;
-    let Some(range) = commits::pushed(&repo, updates)? else { return Ok(Outcome::Clean) };
+    let Some(range) = commits::pushed(&repo, updates, remote)? else { return Ok(Outcome::Clean) };
     let config = Config::load(RepoFile::Committed(&repo, range.tip), args)?;
     let checked = commits::scan(&repo, range.walk, &config)?;
     conclude(args, &config, &checked, Scope::Push)

@@ -92,17 +92,41 @@ pub struct Objects {
     /// Where loose objects are looked for first, in git's order: the object directory
     /// (`GIT_OBJECT_DIRECTORY`, the push quarantine during pre-receive, else the
     /// repository's), then `GIT_ALTERNATE_OBJECT_DIRECTORIES`. Whatever is not found there
-    /// (packs, `objects/info/alternates`) libgit2 reads.
-    loose: Vec<PathBuf>,
+    /// (packs, `objects/info/alternates`) libgit2 reads. Each with the fan-out directories
+    /// (`objects/ab/`) it had when the reader was made: a history scan of a packed
+    /// repository would otherwise try to open one missing file per blob.
+    loose: Vec<(PathBuf, FanOut)>,
+}
+
+/// Which of the 256 fan-out directories `objects/00/` to `objects/ff/` exist.
+struct FanOut([bool; 256]);
+
+impl FanOut {
+    fn of(dir: &Path) -> FanOut {
+        let mut present = [false; 256];
+        for entry in std::fs::read_dir(dir).into_iter().flatten().flatten() {
+            let name = entry.file_name();
+            if let Some(byte) = name.to_str().filter(|n| n.len() == 2).and_then(|n| u8::from_str_radix(n, 16).ok()) {
+                present[usize::from(byte)] = true;
+            }
+        }
+        FanOut(present)
+    }
+
+    fn may_hold(&self, id: Oid) -> bool {
+        self.0[usize::from(id.as_bytes()[0])]
+    }
 }
 
 impl Objects {
+    /// A reader of the loose objects that exist now (git writes a commit's or a push's
+    /// objects before it runs the hook), and, through libgit2, of everything else.
     pub fn new(repo: &Repository) -> Objects {
         let primary = env_path("GIT_OBJECT_DIRECTORY").unwrap_or_else(|| repo.commondir().join("objects"));
-        let mut loose = vec![primary];
-        loose.extend(quarantine_directory());
-        loose.extend(alternate_directories());
-        Objects { loose }
+        let mut dirs = vec![primary];
+        dirs.extend(quarantine_directory());
+        dirs.extend(alternate_directories());
+        Objects { loose: dirs.into_iter().map(|dir| (FanOut::of(&dir), dir)).map(|(f, d)| (d, f)).collect() }
     }
 
     /// The blob `id`.
@@ -111,7 +135,10 @@ impl Objects {
     /// When the object is missing, damaged, not a blob, or too large to hold in memory;
     /// the kind is kept so the message can say what to do.
     pub fn blob<'r>(&self, repo: &'r Repository, id: Oid) -> Result<Content<'r>, ReadError> {
-        for dir in &self.loose {
+        for (dir, fan_out) in &self.loose {
+            if !fan_out.may_hold(id) {
+                continue;
+            }
             // A damaged loose object is reported here: libgit2 can loop forever on one.
             if let Some((object, content)) = read_loose_blob(dir, id)? {
                 return Ok(Content::Loose { object, content });
@@ -298,16 +325,18 @@ mod tests {
     fn loose_blobs_read_like_libgit2_reads_them() {
         let dir = tempfile::tempdir().unwrap();
         let repo = Repository::init(dir.path()).unwrap();
-        let objects = Objects::new(&repo);
         let mut rng = fastrand::Rng::with_seed(1);
         for len in [0, 1, 31, 32, 100, 70_000, MAP_FROM - 20, MAP_FROM + 1000] {
             let content: Vec<u8> = (0..len).map(|_| rng.u8(..)).collect();
             let id = repo.blob(&content).unwrap();
+            // A reader sees the loose objects that existed when it was made.
+            let objects = Objects::new(&repo);
             let read = objects.blob(&repo, id).unwrap();
             assert!(matches!(read, Content::Loose { .. }), "{len} bytes read directly");
             assert_eq!(&*read, &content[..]);
         }
         // Not a blob or missing: libgit2 decides. Damaged: reported here.
+        let objects = Objects::new(&repo);
         let tree = repo.treebuilder(None).unwrap().write().unwrap();
         assert!(objects.blob(&repo, tree).is_err());
         let missing = Oid::from_str("0123456789012345678901234567890123456789").unwrap();
@@ -320,6 +349,7 @@ mod tests {
         bytes[n - 6] ^= 0xff;
         std::fs::remove_file(&path).unwrap();
         std::fs::write(&path, &bytes).unwrap();
+        let objects = Objects::new(&repo);
         let err = objects.blob(&repo, id).err().expect("a damaged object is an error");
         assert!(err.to_string().contains("is damaged"), "{err}");
     }
@@ -335,10 +365,10 @@ mod tests {
     fn a_header_that_lies_about_the_size_is_damage() {
         let dir = tempfile::tempdir().unwrap();
         let repo = Repository::init(dir.path()).unwrap();
-        let objects = Objects::new(&repo);
         let id = Oid::from_str("0123456789012345678901234567890123456789").unwrap();
         let path = dir.path().join(".git/objects/01/23456789012345678901234567890123456789");
         std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        let objects = Objects::new(&repo);
         for (raw, says) in [
             (&b"blob 5\0hello world"[..], Some("longer than its header says")),
             (b"blob 50\0hello world", Some("shorter than its header says")),

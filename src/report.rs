@@ -5,7 +5,7 @@
 use std::io::{self, Write};
 
 use crate::allowlist::{Origin, fingerprint};
-use crate::rules::{Kind, Rule};
+use crate::rules::{Kind, MAX_ACCOUNT_ID, Rule};
 
 /// One credential found in what is being committed (or pushed, or scanned).
 #[derive(Clone, Debug)]
@@ -38,8 +38,11 @@ impl Finding {
             _ => self.rule.name.clone(),
         };
         let mut out = base;
-        if let Some(account) = self.account {
-            out.push_str(&format!(", AWS account {account:012}"));
+        // A made-up key ID decodes to a 13-digit number about 1 time in 8: no account has it.
+        match self.account {
+            Some(account) if account <= MAX_ACCOUNT_ID => out.push_str(&format!(", AWS account {account:012}")),
+            Some(_) => out.push_str(", the key ID encodes no valid AWS account (made up?)"),
+            None => {}
         }
         if let Some(line) = self.paired_line {
             let other = if self.rule.kind == Kind::AccessKeyId { "its secret" } else { "the key ID" };
@@ -285,7 +288,7 @@ pub fn write_json(out: &mut dyn Write, findings: &[Finding], style: &Style) -> i
                 "description": f.description(),
                 "redacted": redact(&f.value),
                 "fingerprint": f.fingerprint(),
-                "account_id": f.account.map(|a| format!("{a:012}")),
+                "account_id": f.account.filter(|&a| a <= MAX_ACCOUNT_ID).map(|a| format!("{a:012}")),
                 "paired_line": f.paired_line,
                 "commit": f.commit,
             });

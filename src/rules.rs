@@ -372,7 +372,8 @@ impl Ruleset {
 
 /// What every rule rejects, whatever its own filters (see `is_placeholder`).
 pub const PLACEHOLDER_FILTER: &str = "placeholders (every rule): a value containing EXAMPLE (any case), a run of 6 \
-     equal characters, or a run of 8 consecutive ascending or descending characters (ABCDEFGH, 98765432)";
+     equal characters (but `/` or `+` in a token of 100 characters or more), or a run of 8 consecutive ascending \
+     or descending characters (ABCDEFGH, 98765432)";
 
 #[cfg(test)]
 mod tests {

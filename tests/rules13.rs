@@ -116,6 +116,15 @@ fn kubernetes_and_ecs_env_lists_are_blocked_only_with_aws_close_by() {
     );
     repo.stage("deploy.yaml", other);
     repo.assert_commits(&[]);
+
+    // The AWS name below a value belongs to the list's next entry, not to that value.
+    let repo = TestRepo::with_hook();
+    let next = format!(
+        "env:\n  - name: WEBHOOK_TOKEN\n    value: \"{}\"\n  - name: AWS_SECRET_ACCESS_KEY\n    value: \"\"\n",
+        fake.secret()
+    );
+    repo.stage("deploy.yaml", next);
+    repo.assert_commits(&[]);
 }
 
 #[test]

@@ -5,7 +5,7 @@
 use std::io::{self, Write};
 
 use crate::allowlist::{Origin, fingerprint};
-use crate::rules::{Kind, Rule};
+use crate::rules::{Kind, MAX_ACCOUNT_ID, Rule};
 
 /// One credential found in what is being committed (or pushed, or scanned).
 #[derive(Clone, Debug)]
@@ -38,6 +38,11 @@ impl Finding {
             _ => self.rule.name.clone(),
         };
         let mut out = base;
+        // A made-up key ID decodes to a 13-digit number about 1 time in 8: no account has it.
+        // (A valid account is shown only with the secret: see `account_shown`.)
+        if self.account.is_some_and(|account| account > MAX_ACCOUNT_ID) {
+            out.push_str(", the key ID encodes no valid AWS account (made up?)");
+        }
         if let Some(line) = self.paired_line {
             let other = if self.rule.kind == Kind::AccessKeyId { "its secret" } else { "the key ID" };
             out.push_str(&format!(", pairs with {other} on line {line}"));
@@ -49,7 +54,7 @@ impl Finding {
     /// and with them, the four characters shown and the 64-bit fingerprint, the rest of the
     /// key ID takes about a second to find. Without it, 60 unknown bits remain.
     fn account_shown(&self, style: &Style) -> Option<String> {
-        self.account.filter(|_| style.show_secrets).map(|a| format!("{a:012}"))
+        self.account.filter(|&a| style.show_secrets && a <= MAX_ACCOUNT_ID).map(|a| format!("{a:012}"))
     }
 
     /// The stable fingerprint an allowlist entry names.

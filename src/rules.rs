@@ -17,7 +17,7 @@ mod values;
 
 pub use source::compact_regex;
 use source::{compile, expand_fragments};
-pub use values::{account_id, decode_value, entropy};
+pub use values::{MAX_ACCOUNT_ID, account_id, decode_value, entropy};
 use values::{distinct, is_placeholder};
 
 /// The built-in ruleset.
@@ -34,6 +34,7 @@ pub enum Kind {
     BedrockApiKey,
     MwsAuthToken,
     AppsyncApiKey,
+    CodeartifactToken,
 }
 
 impl Kind {
@@ -46,6 +47,7 @@ impl Kind {
             Kind::BedrockApiKey => "bedrock-api-key",
             Kind::MwsAuthToken => "mws-auth-token",
             Kind::AppsyncApiKey => "appsync-api-key",
+            Kind::CodeartifactToken => "codeartifact-token",
         }
     }
 }
@@ -96,6 +98,8 @@ struct RuleSyntax {
     #[serde(default)]
     whole_token: bool,
     #[serde(default)]
+    not_accounts: Vec<u64>,
+    #[serde(default)]
     examples: Vec<String>,
     #[serde(default)]
     negative_examples: Vec<String>,
@@ -138,6 +142,8 @@ struct Filters {
     min_distinct: Option<usize>,
     require: Vec<CharClass>,
     word_like: bool,
+    /// Accounts whose key IDs are documentation examples (123456789012).
+    not_accounts: Vec<u64>,
 }
 
 impl fmt::Debug for Rule {
@@ -194,6 +200,10 @@ impl Rule {
         if f.word_like {
             out.push("word_like: values that read like English words are rejected".to_string());
         }
+        if !f.not_accounts.is_empty() {
+            let list: Vec<String> = f.not_accounts.iter().map(|a| format!("{a:012}")).collect();
+            out.push(format!("not_accounts = {}: key IDs of these (documentation) accounts", list.join(", ")));
+        }
         if self.whole_token {
             out.push("whole_token: a value that runs on into more base64 is a slice of a longer token".to_string());
         }
@@ -208,6 +218,9 @@ impl Rule {
             return false;
         }
         let f = &self.filters;
+        if !f.not_accounts.is_empty() && account_id(value).is_some_and(|a| f.not_accounts.contains(&a)) {
+            return false;
+        }
         if f.len.is_some_and(|n| body.len() != n) || f.min_len.is_some_and(|n| body.len() < n) {
             return false;
         }
@@ -321,6 +334,7 @@ impl Ruleset {
                     min_distinct: syntax.min_distinct,
                     require: syntax.require.clone(),
                     word_like: syntax.word_like,
+                    not_accounts: syntax.not_accounts.clone(),
                 },
             });
         }
@@ -358,7 +372,8 @@ impl Ruleset {
 
 /// What every rule rejects, whatever its own filters (see `is_placeholder`).
 pub const PLACEHOLDER_FILTER: &str = "placeholders (every rule): a value containing EXAMPLE (any case), a run of 6 \
-     equal characters, or a run of 8 consecutive ascending or descending characters (ABCDEFGH, 98765432)";
+     equal characters (but `/` or `+` in a token of 100 characters or more), or a run of 8 consecutive ascending \
+     or descending characters (ABCDEFGH, 98765432)";
 
 #[cfg(test)]
 mod tests {
@@ -433,6 +448,28 @@ mod tests {
         for expected in ["aws.access-key-id", "aws.secret-access-key", "aws.session-token"] {
             assert!(ids.contains(&expected), "missing rule {expected}");
         }
+    }
+
+    /// A key ID of the documentation account 123456789012 is no finding; the same key ID
+    /// with any other account is.
+    #[test]
+    fn key_ids_of_the_documentation_account_are_rejected() {
+        let rule = RULES.get("aws.access-key-id").unwrap();
+        let alphabet = b"ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
+        let key_of = |account: u64, tail: &str| {
+            let bits = ((account << 7) | 0x8000_0000_0000) << 2;
+            let mut key = b"AKIA".to_vec();
+            key.extend((0..10).rev().map(|i| alphabet[((bits >> (i * 5)) & 31) as usize]));
+            key.extend_from_slice(tail.as_bytes());
+            key
+        };
+        let mut fake = crate::fake::Fake::from_env_or(0x6163_6374);
+        let tail = fake.chars(alphabet, 6);
+        let doc = key_of(123_456_789_012, &tail);
+        assert_eq!(account_id(&doc), Some(123_456_789_012));
+        assert!(!rule.accepts(&doc, &doc[4..]), "{}", String::from_utf8_lossy(&doc));
+        let real = key_of(123_456_789_013 + fake.chars(b"123456789", 1).parse::<u64>().unwrap() * 7919, &tail);
+        assert!(rule.accepts(&real, &real[4..]), "{}", String::from_utf8_lossy(&real));
     }
 
     #[test]

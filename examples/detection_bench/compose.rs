@@ -53,8 +53,13 @@ impl<'g> B<'g> {
             }
             "secret" => (Kind::Secret, g.secret(), "{b64:40}".into()),
             "session-token" => {
-                let (t, shape) = g.session_token();
+                let (t, shape) = if arg == "sts" { g.session_token_sts() } else { g.session_token() };
                 (Kind::Token, t, shape)
+            }
+            "codeartifact" => {
+                let v = g.codeartifact_token();
+                let shape = format!("{{CodeArtifact JWE, {} chars}}", v.len());
+                (Kind::Token, v, shape)
             }
             "bedrock-long" => {
                 let v = g.bedrock_long_term();

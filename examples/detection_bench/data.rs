@@ -220,7 +220,8 @@ const LABELS: &str = include_str!("../../bench/detection/labels.toml");
 const FAMILIES: &str = include_str!("../../bench/detection/families.toml");
 const NEAR_MISSES: &str = include_str!("../../bench/detection/nearmisses.toml");
 
-const GENERATORS: &[&str] = &["key-id", "secret", "session-token", "bedrock-long", "bedrock-short", "mws", "appsync"];
+const GENERATORS: &[&str] =
+    &["key-id", "secret", "session-token", "bedrock-long", "bedrock-short", "mws", "appsync", "codeartifact"];
 const ENCODINGS: &[&str] = &["none", "json-slash", "json-u002f", "percent", "base64"];
 const LAYOUTS: &[&str] = &["lines", "json", "notebook", "minified", "csv", "lock"];
 

@@ -349,6 +349,38 @@ impl G {
 
     /// A Bedrock short-term API key: "bedrock-api-key-" and the base64 of a presigned
     /// `CallWithBearerToken` URL with a session token in it.
+    /// An STS session token as STS really writes one: a run of `/` (bytes 0xFF of a protobuf
+    /// varint) a few characters after the header, which a placeholder filter must not take
+    /// for a repeated character.
+    pub fn session_token_sts(&mut self) -> (String, String) {
+        let (token, shape) = self.session_token();
+        let at = token.len().min(24);
+        let run = "/".repeat(self.range(6, 12));
+        let shape = format!("{shape}, with a run of {} `/`", run.len());
+        (format!("{}{run}{}", &token[..at], &token[at..]), shape)
+    }
+
+    /// A CodeArtifact authorization token: a compact JWE whose base64url header is
+    /// `{"ver":1,"isu":...,"enc":"A128GCM","tag":...,"exp":...,"alg":"A128GCMKW","iv":...}`.
+    pub fn codeartifact_token(&mut self) -> String {
+        let issued = 1_700_000_000 + self.range(0, 60_000_000);
+        let header = format!(
+            "{{\"ver\":1,\"isu\":{issued},\"enc\":\"A128GCM\",\"tag\":\"{}\",\"exp\":{},\"alg\":\"A128GCMKW\",\"iv\":\"{}\"}}",
+            self.chars(B64URL, 22),
+            issued + 43_200,
+            self.chars(B64URL, 16)
+        );
+        let header = base64(header.as_bytes()).replace('+', "-").replace('/', "_").replace('=', "");
+        let n = self.range(700, 1100);
+        format!(
+            "{header}.{}.{}.{}.{}",
+            self.chars(B64URL, 22),
+            self.chars(B64URL, 16),
+            self.chars(B64URL, n),
+            self.chars(B64URL, 22)
+        )
+    }
+
     pub fn bedrock_short_term(&mut self) -> String {
         let (token, _) = self.session_token();
         let date = format!("2025{:02}{:02}", self.range(1, 12), self.range(1, 28));

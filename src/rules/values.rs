@@ -43,12 +43,19 @@ pub fn decode_value(raw: &[u8]) -> std::borrow::Cow<'_, [u8]> {
     out.into()
 }
 
+/// Values at least this long are tokens (STS session tokens run to hundreds of characters),
+/// not secrets typed by hand.
+const LONG_TOKEN: usize = 100;
+
 /// The AWS documentation keys contain `EXAMPLE`; placeholders repeat one character
 /// (`AKIA` and sixteen `X`) or count through the alphabet (`ABCDEFGHIJKLMNOP`,
-/// `0123456789`). A random 40-character secret has such a run once in 10^11.
+/// `0123456789`). A random 40-character secret has such a run once in 10^11. A run of `/`
+/// or `+` in a long token is no placeholder: it is how base64 writes bytes 0xFF (real STS
+/// tokens hold `EJr//////////wEa...`, a protobuf varint of a negative number).
 pub(super) fn is_placeholder(value: &[u8]) -> bool {
     let has_example = value.windows(7).any(|w| w.eq_ignore_ascii_case(b"EXAMPLE"));
-    let has_repeat = value.windows(6).any(|w| w.iter().all(|&b| b == w[0]));
+    let long = value.len() >= LONG_TOKEN;
+    let has_repeat = value.windows(6).any(|w| w.iter().all(|&b| b == w[0]) && !(long && matches!(w[0], b'/' | b'+')));
     let has_sequence = value.windows(8).any(|w| {
         w.windows(2).all(|p| p[1] == p[0].wrapping_add(1)) || w.windows(2).all(|p| p[0] == p[1].wrapping_add(1))
     });
@@ -72,6 +79,9 @@ pub fn entropy(bytes: &[u8]) -> f64 {
     let n = bytes.len() as f64;
     counts.iter().filter(|&&c| c > 0).map(|&c| c as f64 / n).map(|p| -p * p.log2()).sum()
 }
+
+/// The largest AWS account ID: they have 12 digits. [`account_id`] can decode up to 2^40 - 1.
+pub const MAX_ACCOUNT_ID: u64 = 999_999_999_999;
 
 /// The 12-digit AWS account that owns an `AKIA`/`ASIA` key ID, decoded offline.
 ///
@@ -119,6 +129,19 @@ mod tests {
         assert!(is_placeholder(b"x9876543210y"));
         assert!(is_placeholder(b"AKIAQQQQQQZ2"));
         assert!(!is_placeholder(&[&b"AKIA"[..], b"Q3EGTKXWZ7BNMLPR"].concat()));
+    }
+
+    #[test]
+    fn slash_runs_in_long_tokens_are_not_placeholders() {
+        let mut fake = crate::fake::Fake::new(13);
+        let token = format!("{}EJr//////////wEa{}", fake.chars(b"AQoJb3Jpg2luX", 24), fake.secret().repeat(4));
+        assert!(!is_placeholder(token.as_bytes()), "{token}");
+        let plus = format!("{}++++++++{}", fake.secret(), fake.secret().repeat(2));
+        assert!(!is_placeholder(plus.as_bytes()));
+        // Short values, and runs of any other character, still are.
+        assert!(is_placeholder(format!("{}//////", fake.chars(b"abcdEFGH", 34)).as_bytes()));
+        assert!(is_placeholder(format!("{}xxxxxx{}", fake.secret(), fake.secret().repeat(3)).as_bytes()));
+        assert!(is_placeholder(format!("{}000000{}", fake.secret(), fake.secret().repeat(3)).as_bytes()));
     }
 
     #[test]

@@ -1,0 +1,248 @@
+//! Credentials as they really sit in repositories (issue 13), through a real `git commit`
+//! and the installed hook: STS session tokens with their runs of `/`, secrets named by a
+//! sibling field or the line above, SDK calls without any label, CodeArtifact tokens; and
+//! the false alarms that must let a commit through.
+
+mod util;
+
+use awsguard::fake::Fake;
+use util::{TestRepo, fake};
+
+const BASE64: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+const BASE32: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
+
+/// A session token shaped as STS issues them: the `origin_ec` prefix, then a run of `/`
+/// (bytes 0xFF of a protobuf varint) inside random base64.
+fn sts_token(fake: &mut Fake) -> String {
+    format!("IQoJb3JpZ2luX2VjE{}{}wEaCXVz{}", fake.chars(BASE64, 3), "/".repeat(10), fake.long_token(600))
+}
+
+/// A token with the same runs of `/` but no STS prefix: only a label can say what it is.
+fn unprefixed_token(fake: &mut Fake) -> String {
+    format!("{}{}{}", fake.long_token(24), "/".repeat(10), fake.long_token(400))
+}
+
+/// An access key ID that encodes `account` (base32 of `account << 7` with the high bit set).
+fn key_id_of_account(account: u64, fake: &mut Fake) -> String {
+    let bits = ((account << 7) | 0x8000_0000_0000) << 2;
+    let mut key = String::from("AKIA");
+    key.extend((0..10).rev().map(|i| BASE32[((bits >> (i * 5)) & 31) as usize] as char));
+    key + &fake.chars(BASE32, 6)
+}
+
+#[test]
+fn session_tokens_from_export_credentials_and_caches_are_blocked() {
+    let mut fake = fake();
+    let formats = [
+        ("env.sh", format!("export AWS_SESSION_TOKEN={}\n", unprefixed_token(&mut fake))),
+        ("creds.ps1", format!("$Env:AWS_SESSION_TOKEN=\"{}\"\n", unprefixed_token(&mut fake))),
+        ("creds.cmd", format!("set AWS_SESSION_TOKEN={}\n", unprefixed_token(&mut fake))),
+        ("app.properties", format!("aws.sessionToken={}\n", unprefixed_token(&mut fake))),
+        ("process.json", format!("{{\n  \"Version\": 1,\n  \"SessionToken\": \"{}\",\n", sts_token(&mut fake))),
+        ("cli-cache.json", format!("{{\"Credentials\": {{\"SessionToken\": \"{}\"}}}}\n", sts_token(&mut fake))),
+        ("bare.txt", format!("{}\n", sts_token(&mut fake))),
+    ];
+    for (path, content) in &formats {
+        let repo = TestRepo::with_hook();
+        repo.stage(path, content);
+        let token = content.split(['=', '"']).find(|p| p.len() > 300).unwrap();
+        let run = repo.assert_blocked(&[], &format!("{path}:"), token);
+        run.assert_contains("session-token");
+    }
+}
+
+#[test]
+fn the_documentation_session_token_and_placeholder_tokens_commit() {
+    let mut fake = fake();
+    let repo = TestRepo::with_hook();
+    let content = format!(
+        "aws_session_token = AQoEXAMPLE{}\nAWS_SESSION_TOKEN={}{}{}\n",
+        fake.long_token(300),
+        fake.long_token(40),
+        "x".repeat(10),
+        fake.long_token(100)
+    );
+    repo.stage("docs/sts.md", content);
+    repo.assert_commits(&[]);
+}
+
+#[test]
+fn cloudformation_parameters_are_blocked_and_references_commit() {
+    let mut fake = fake();
+    let secret = fake.secret();
+    let repo = TestRepo::with_hook();
+    let params =
+        format!("[\n  {{\n    \"ParameterKey\": \"SecretAccessKey\",\n    \"ParameterValue\": \"{secret}\"\n  }}\n]\n");
+    repo.stage("params.json", params);
+    repo.assert_blocked(&[], "params.json:4:", &secret).assert_contains("aws.secret-access-key");
+
+    let secret = fake.secret();
+    let repo = TestRepo::with_hook();
+    let line = format!("aws cloudformation deploy --parameters ParameterKey=AwsSecretKey,ParameterValue={secret}\n");
+    repo.stage("deploy.sh", line);
+    repo.assert_blocked(&[], "deploy.sh:1:", &secret);
+
+    let repo = TestRepo::with_hook();
+    let resolved = "[{\"ParameterKey\": \"SecretAccessKey\", \"ParameterValue\": \
+                    \"{{resolve:secretsmanager:prod/aws:SecretString:key}}\"}]\n";
+    repo.stage("params.json", resolved);
+    repo.assert_commits(&[]);
+}
+
+#[test]
+fn kubernetes_and_ecs_env_lists_are_blocked_only_with_aws_close_by() {
+    let mut fake = fake();
+    let secret = fake.secret();
+    let repo = TestRepo::with_hook();
+    let manifest = format!(
+        "spec:\n  containers:\n    - image: amazon/aws-cli\n      env:\n        - name: SECRET_KEY\n          value: \"{secret}\"\n"
+    );
+    repo.stage("deploy.yaml", manifest);
+    repo.assert_blocked(&[], "deploy.yaml:6:", &secret);
+
+    let secret = fake.secret();
+    let repo = TestRepo::with_hook();
+    let task = format!(
+        "{{\"containerDefinitions\": [{{\"environment\": [\n  {{\n    \"name\": \"AWS_SECRET_ACCESS_KEY\",\n    \"value\": \"{secret}\"\n  }}\n]}}]}}\n"
+    );
+    repo.stage("task-definition.json", task);
+    repo.assert_blocked(&[], "task-definition.json:4:", &secret);
+
+    // Another application's SECRET_KEY, with nothing of AWS around it.
+    let repo = TestRepo::with_hook();
+    let other = format!(
+        "spec:\n  containers:\n    - image: example/webapp\n      env:\n        - name: SECRET_KEY\n          value: \"{}\"\n",
+        fake.secret()
+    );
+    repo.stage("deploy.yaml", other);
+    repo.assert_commits(&[]);
+
+    // The AWS name below a value belongs to the list's next entry, not to that value.
+    let repo = TestRepo::with_hook();
+    let next = format!(
+        "env:\n  - name: WEBHOOK_TOKEN\n    value: \"{}\"\n  - name: AWS_SECRET_ACCESS_KEY\n    value: \"\"\n",
+        fake.secret()
+    );
+    repo.stage("deploy.yaml", next);
+    repo.assert_commits(&[]);
+}
+
+#[test]
+fn hadoop_xml_properties_and_fluentd_are_blocked() {
+    let mut fake = fake();
+    let cases = [
+        ("core-site.xml", "<property>\n  <name>fs.s3a.secret.key</name>\n  <value>{}</value>\n</property>\n", 3),
+        ("hive-site.xml", "<property><name>fs.s3a.secret.key</name><value>{}</value></property>\n", 1),
+        ("spark-defaults.conf", "spark.hadoop.fs.s3a.secret.key={}\n", 1),
+        ("fluent.conf", "<match s3.**>\n  @type s3\n  aws_sec_key {}\n</match>\n", 3),
+        (
+            "postman.json",
+            "\"auth\": {\"type\": \"awsv4\", \"awsv4\": [{\"key\": \"secretKey\", \"value\": \"{}\"}]}\n",
+            1,
+        ),
+    ];
+    for (path, template, line) in cases {
+        let secret = fake.secret();
+        let repo = TestRepo::with_hook();
+        repo.stage(path, template.replace("{}", &secret));
+        repo.assert_blocked(&[], &format!("{path}:{line}:"), &secret);
+    }
+}
+
+#[test]
+fn sdk_calls_with_positional_secrets_are_blocked() {
+    let mut fake = fake();
+    let cases = [
+        ("App.java", "AWSCredentials c = new BasicAWSCredentials(System.getenv(\"ID\"), \"{}\");\n"),
+        ("App2.java", "var c = AwsBasicCredentials.create(keyId, \"{}\");\n"),
+        ("main.go", "p := credentials.NewStaticCredentialsProvider(os.Getenv(\"ID\"), \"{}\", \"\")\n"),
+        ("app.js", "AWS.config.credentials = new AWS.Credentials(process.env.ID, '{}');\n"),
+        ("app.rb", "Aws.config.update(credentials: Aws::Credentials.new(ENV['ID'], '{}'))\n"),
+        ("Program.cs", "var s3 = new AmazonS3Client(keyId, \"{}\", RegionEndpoint.USEast1);\n"),
+    ];
+    for (path, template) in cases {
+        let secret = fake.secret();
+        let repo = TestRepo::with_hook();
+        repo.stage(path, template.replace("{}", &secret));
+        repo.assert_blocked(&[], &format!("{path}:1:"), &secret).assert_contains("aws.secret-access-key");
+    }
+    // A generic Credentials class of some other library, nothing of AWS in the file.
+    let repo = TestRepo::with_hook();
+    repo.stage("Login.java", format!("var c = new Credentials(user, \"{}\");\n", fake.secret()));
+    repo.assert_commits(&[]);
+}
+
+#[test]
+fn codeartifact_tokens_are_blocked_and_references_commit() {
+    let mut fake = fake();
+    let alnum = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
+    let mut token = || {
+        format!(
+            "eyJ2ZXIiOjEsImlzdSI6{}.{}.{}.{}-{}.{}",
+            fake.chars(alnum, 180),
+            fake.chars(alnum, 22),
+            fake.chars(alnum, 16),
+            fake.chars(alnum, 500),
+            fake.chars(alnum, 300),
+            fake.chars(alnum, 22)
+        )
+    };
+    let host = "corp-111122223333.d.codeartifact.us-east-1.amazonaws.com";
+    let cases = [
+        (".npmrc", format!("//{host}/npm/shared/:_authToken={}\n", token())),
+        ("pip.conf", format!("[global]\nindex-url = https://aws:{}@{host}/pypi/py/simple/\n", token())),
+        ("settings.xml", format!("<server>\n  <id>{host}</id>\n  <password>{}</password>\n</server>\n", token())),
+        ("ci.env", format!("CODEARTIFACT_AUTH_TOKEN={}\n", token())),
+    ];
+    for (path, content) in &cases {
+        let repo = TestRepo::with_hook();
+        repo.stage(path, content);
+        let token = content.split(['=', ':', '@', '<', '>', '\n']).find(|p| p.len() > 500).unwrap();
+        repo.assert_blocked(&[], &format!("{path}:"), token).assert_contains("aws.codeartifact-token");
+    }
+    let repo = TestRepo::with_hook();
+    repo.stage(".npmrc", format!("//{host}/npm/shared/:_authToken=${{CODEARTIFACT_AUTH_TOKEN}}\n"));
+    repo.stage("pip.conf", format!("index-url = https://aws:{}@{host}/pypi/py/simple/\n", fake.secret()));
+    repo.assert_commits(&[]);
+}
+
+#[test]
+fn known_false_alarms_commit() {
+    let mut fake = fake();
+    let repo = TestRepo::with_hook();
+    // An Express session secret two lines under the AWS SDK's import.
+    repo.stage(
+        "server.js",
+        format!(
+            "const AWS = require('aws-sdk');\nconst session = require('express-session');\napp.use(session({{\n  secret: '{}',\n}}));\n",
+            fake.secret()
+        ),
+    );
+    // The Bedrock short-term key prefix alone, as other scanners' rule files hold it.
+    repo.stage("rules.toml", format!("regex = '''bedrock-api-key-{}'''\n", "YmVkcm9jay5hbWF6b25hd3MuY29t"));
+    // A key ID of the documentation account 123456789012.
+    repo.stage("docs/iam.md", format!("aws_access_key_id = {}\n", key_id_of_account(123_456_789_012, &mut fake)));
+    repo.assert_commits(&[]);
+}
+
+#[test]
+fn a_key_id_of_no_valid_account_says_so_and_prints_no_account() {
+    let mut fake = fake();
+    // 13 digits: no AWS account has one, but a made-up key ID can decode to it.
+    let impossible = 1_000_000_000_000 + fake.chars(b"123456789", 9).parse::<u64>().unwrap();
+    let key = key_id_of_account(impossible, &mut fake);
+    let repo = TestRepo::with_hook();
+    repo.stage("config.ini", format!("aws_access_key_id = {key}\n"));
+    let run = repo.assert_blocked(&[], "config.ini:1:", &key);
+    run.assert_contains("encodes no valid AWS account").assert_lacks(&impossible.to_string());
+    let json = repo.awsguard(&["scan", "--format", "json", "config.ini"]);
+    json.assert_code(1).assert_lacks(&impossible.to_string()).assert_contains("\"account_id\": null");
+
+    // A valid account is still named where accounts are shown (with the secret: see
+    // SECURITY.md on the fingerprint), and not called invalid.
+    let account = 100_000_000_000 + fake.chars(b"123456789", 9).parse::<u64>().unwrap();
+    let repo = TestRepo::with_hook();
+    repo.stage("config.ini", format!("aws_access_key_id = {}\n", key_id_of_account(account, &mut fake)));
+    repo.assert_blocked(&[], "config.ini:1:", "never printed").assert_lacks("encodes no valid AWS account");
+    repo.awsguard(&["--show-secrets=always"]).assert_code(1).assert_contains(&format!("AWS account {account:012}"));
+}

@@ -206,9 +206,11 @@ fn the_allowlist_committed_in_the_pushed_tree_applies() {
     let leak = s.commit("fixture.sh", &key_line(&key));
     let run = s.assert_rejected(&["origin", "main"], "main", &finding(&leak, "fixture.sh"), &key);
     let all = run.all();
-    let (_, after) = all.split_once("awsguard allow ").expect("an `awsguard allow` line");
-    let fingerprint = after.split_whitespace().next().unwrap().to_string();
-    assert!(fingerprint.starts_with("sha256:"), "{all}");
+    // The advice names the fingerprint: as `awsguard allow sha256:...` or as an entry to paste.
+    let (_, after) = all.split_once("sha256:").expect("a fingerprint in the advice");
+    let hex: String = after.chars().take_while(char::is_ascii_hexdigit).collect();
+    assert_eq!(hex.len(), 16, "{all}");
+    let fingerprint = format!("sha256:{hex}");
     let allow = format!("[[allow]]\nfingerprint = \"{fingerprint}\"\nreason = \"test fixture\"\n");
     let allowed = s.commit(".awsguard.toml", &allow);
     s.assert_accepted(&["origin", "main"], "main", Some(&allowed));

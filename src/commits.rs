@@ -3,6 +3,8 @@
 //! framework's ranges, so commands never call each other.
 
 use std::io::{BufRead, IsTerminal, Write};
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 use anyhow::{Context, Result, bail};
 use git2::{Oid, Repository, Revwalk, Sort};
@@ -216,8 +218,8 @@ pub fn all_refs(repo: &Repository) -> Result<Range<'_>> {
     Ok(Range { walk, tip })
 }
 
-/// Scans every commit of the walk, oldest first, each against its first parent; for a
-/// merge, lines its other parents already had are not new.
+/// Scans every commit of the walk, oldest first, each against its first parent, on all
+/// cores when there are many.
 ///
 /// # Errors
 /// An unreadable commit, tree or blob.
@@ -225,29 +227,105 @@ pub fn scan(repo: &Repository, mut walk: Revwalk<'_>, config: &Config) -> Result
     walk.set_sorting(Sort::TOPOLOGICAL | Sort::REVERSE)?;
     let ids: Vec<Oid> = walk.collect::<Result<_, _>>().context("walking history")?;
     let scanner = Scanner::new(&RULES);
+    let progress = Progress::new(ids.len());
+    let threads = std::thread::available_parallelism().map_or(1, std::num::NonZero::get).min(ids.len() / 32).min(8);
     let mut checked = Checked::default();
-    let progress = std::io::stderr().is_terminal() && ids.len() > 50;
-    for (n, id) in ids.iter().enumerate() {
-        if progress && n % 25 == 0 {
-            let _ = write!(std::io::stderr(), "\rawsguard: scanned {n}/{} commits", ids.len());
+    if threads < 2 {
+        for id in &ids {
+            checked.absorb(scan_commit(repo, &scanner, config, *id)?);
+            progress.step();
         }
-        let commit = repo.find_commit(*id).with_context(|| format!("reading commit {id}"))?;
-        let tree = commit.tree().with_context(|| format!("reading the tree of {id}"))?;
-        let mut changes = match commit.parent_count() {
-            0 => Changes::all_of(repo, &tree)?,
-            _ => Changes::between(repo, &commit.parent(0)?.tree()?, &tree)?,
-        };
-        let mut checker = Checker::new(repo, &scanner, config);
-        checker.commit = Some(id.to_string());
-        for parent in commit.parents().skip(1) {
-            checker.merge_trees.push(parent.tree()?);
+    } else {
+        // Commits are independent: each thread takes the next one, and the results are put
+        // back in history order, so the report and the first error are the same as one
+        // thread's.
+        let git_dir = repo.path();
+        let next = AtomicUsize::new(0);
+        let results: Vec<Mutex<Option<Result<Checked>>>> = ids.iter().map(|_| Mutex::new(None)).collect();
+        std::thread::scope(|s| {
+            for _ in 0..threads {
+                s.spawn(|| {
+                    let handle = match crate::repo::reopen(git_dir) {
+                        Ok(handle) => handle,
+                        Err(e) => {
+                            let i = next.fetch_add(1, Ordering::Relaxed);
+                            if let Some(slot) = results.get(i) {
+                                *slot.lock().expect("no thread panics holding it") = Some(Err(e));
+                            }
+                            return;
+                        }
+                    };
+                    loop {
+                        let i = next.fetch_add(1, Ordering::Relaxed);
+                        let Some(id) = ids.get(i) else { return };
+                        let result = scan_commit(&handle, &scanner, config, *id);
+                        let failed = result.is_err();
+                        *results[i].lock().expect("no thread panics holding it") = Some(result);
+                        progress.step();
+                        if failed {
+                            // Stop every thread: the first error in history order is reported.
+                            next.store(ids.len(), Ordering::Relaxed);
+                            return;
+                        }
+                    }
+                });
+            }
+        });
+        for result in results.into_iter().map(|r| r.into_inner().expect("no thread panics holding it")) {
+            match result {
+                Some(result) => checked.absorb(result?),
+                // A thread stopped early because a commit failed: that error comes first.
+                None => bail!("the history scan stopped before every commit was scanned"),
+            }
         }
-        checker.check(&mut changes, &mut checked)?;
     }
-    if progress {
-        let _ = writeln!(std::io::stderr(), "\rawsguard: scanned {} commits        ", ids.len());
-    }
+    progress.finish();
     Ok(checked)
+}
+
+/// What one commit adds against its first parent; for a merge, lines its other parents
+/// already had are not new.
+fn scan_commit(repo: &Repository, scanner: &Scanner, config: &Config, id: Oid) -> Result<Checked> {
+    let commit = repo.find_commit(id).with_context(|| format!("reading commit {id}"))?;
+    let tree = commit.tree().with_context(|| format!("reading the tree of {id}"))?;
+    let mut changes = match commit.parent_count() {
+        0 => Changes::all_of(repo, &tree)?,
+        _ => Changes::between(repo, &commit.parent(0)?.tree()?, &tree)?,
+    };
+    let mut checker = Checker::new(repo, scanner, config);
+    checker.commit = Some(id.to_string());
+    for parent in commit.parents().skip(1) {
+        checker.merge_trees.push(parent.tree()?);
+    }
+    let mut checked = Checked::default();
+    checker.check(&mut changes, &mut checked)?;
+    Ok(checked)
+}
+
+/// "scanned N/M commits" on a terminal, for long scans.
+struct Progress {
+    total: usize,
+    done: AtomicUsize,
+    shown: bool,
+}
+
+impl Progress {
+    fn new(total: usize) -> Progress {
+        Progress { total, done: AtomicUsize::new(0), shown: std::io::stderr().is_terminal() && total > 50 }
+    }
+
+    fn step(&self) {
+        let n = self.done.fetch_add(1, Ordering::Relaxed) + 1;
+        if self.shown && n % 25 == 0 {
+            let _ = write!(std::io::stderr(), "\rawsguard: scanned {n}/{} commits", self.total);
+        }
+    }
+
+    fn finish(&self) {
+        if self.shown {
+            let _ = writeln!(std::io::stderr(), "\rawsguard: scanned {} commits        ", self.total);
+        }
+    }
 }
 
 /// Hides every commit `remote`'s tracking refs reach: the remote has them. `remote` is a

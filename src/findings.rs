@@ -26,6 +26,19 @@ pub struct Place<'a> {
 }
 
 impl Checked {
+    /// Adds what another pass found (another commit's), after what this one holds.
+    pub fn absorb(&mut self, other: Checked) {
+        self.findings.extend(other.findings);
+        self.warnings.extend(other.warnings);
+        if self.allowed_by_entry.len() < other.allowed_by_entry.len() {
+            self.allowed_by_entry.resize(other.allowed_by_entry.len(), 0);
+        }
+        for (total, n) in self.allowed_by_entry.iter_mut().zip(other.allowed_by_entry) {
+            *total += n;
+        }
+        self.allowed_inline += other.allowed_inline;
+    }
+
     /// Applies the allowlist to a match and records it as a finding or as allowed.
     pub fn record(&mut self, scanner: &Scanner, allowlist: &Allowlist, place: &Place<'_>, m: &Match) {
         self.allowed_by_entry.resize(allowlist.entries.len(), 0);

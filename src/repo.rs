@@ -53,6 +53,22 @@ pub fn open_repository_any() -> Result<Repository> {
     Ok(repo)
 }
 
+/// Another handle on the repository whose git directory is `git_dir`, with the same object
+/// directories (push quarantine included), for a thread of its own: a libgit2 repository
+/// is not shared between threads.
+///
+/// # Errors
+/// When the repository can no longer be opened.
+pub fn reopen(git_dir: &std::path::Path) -> Result<Repository> {
+    let again = Repository::open_from_env().ok().filter(|r| r.path() == git_dir);
+    let again = match again {
+        Some(again) => again,
+        None => Repository::open(git_dir).context("opening the git repository again")?,
+    };
+    add_object_directories(&again)?;
+    Ok(again)
+}
+
 /// libgit2 reads `GIT_OBJECT_DIRECTORY` and `GIT_ALTERNATE_OBJECT_DIRECTORIES` itself, but
 /// splits the latter on every `:` (git quotes such paths) and knows nothing of
 /// `GIT_QUARANTINE_PATH`: add what it would miss, so objects a push sends are found.

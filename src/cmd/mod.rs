@@ -16,7 +16,7 @@ use anyhow::{Context, Result};
 
 use crate::cli::{Args, Command, HELP};
 use crate::commits::{self, Update};
-use crate::config::{Config, RepoFile};
+use crate::config::{Config, REPO_FILE, RepoFile};
 use crate::findings::Checked;
 use crate::repo;
 use crate::report::{self, Format, Scope, Style};
@@ -102,8 +102,12 @@ pub fn conclude(args: &Args, config: &Config, checked: &Checked, scope: Scope) -
         let _ = writeln!(
             err,
             "awsguard: warning: the allowlist entry at {} allows every finding it covers (allow_all = true): {}",
-            entry.origin, entry.reason
+            report::escape(entry.origin.to_string().as_bytes()),
+            report::escape(entry.reason.as_bytes())
         );
+    }
+    for widened in &config.widened {
+        let _ = writeln!(err, "awsguard: notice: this commit's {REPO_FILE} newly allows {widened}");
     }
     let findings = &checked.findings;
     let mut out = io::stdout().lock();

@@ -260,7 +260,7 @@ fn parse_source(source: &Source, config: &mut Config) -> Result<()> {
     })?;
     let file: FileSyntax = toml::from_str(text).map_err(|e| {
         let at = e.span().map_or_else(|| format!("{name}:1:1"), |s| position(name, text, s.start));
-        anyhow!("{at}: {}", e.message().trim())
+        anyhow!("{at}: {}", crate::report::escape(e.message().trim().as_bytes()))
     })?;
     if let Some(archives) = file.archives {
         parse_archives(name, text, archives, &mut config.archives)?;

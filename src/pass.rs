@@ -256,6 +256,7 @@ fn check_archive_whole(
         Err(problem) => problem,
     };
     let shown = escape(place.path);
+    let problem = escape(problem.to_string().as_bytes());
     match config.archives.unscanned(place.path) {
         Some(origin) => {
             checked.warnings.push(format!(

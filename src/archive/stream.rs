@@ -33,8 +33,12 @@ pub(super) fn walk(
                 bzip2::bufread::BzDecoder::new(&mut rest).take(allowance).read_to_end(&mut content).map(|_| ())
             }
             _ => {
+                // lzma-rs refuses bytes after a stream: give it exactly one stream.
+                let end = xz_stream_end(rest).unwrap_or(rest.len());
+                let (mut stream, after) = rest.split_at(end);
+                rest = after;
                 let mut out = Bounded { out: &mut content, left: allowance };
-                lzma_rs::xz_decompress(&mut rest, &mut out).map_err(io::Error::other)
+                lzma_rs::xz_decompress(&mut stream, &mut out).map_err(io::Error::other)
             }
         };
         let over = content.len() as u64 >= w.allowance();
@@ -68,6 +72,18 @@ pub(super) fn walk(
     let name = name.unwrap_or_else(|| format!("({} content)", kind_name(kind)));
     w.member(members, &name, &content)?;
     Ok(Walked::Archive)
+}
+
+/// Where the xz stream that starts `bytes` ends: just past the first stream footer (`YZ`
+/// magic) whose CRC32 and flags check out against the stream header.
+fn xz_stream_end(bytes: &[u8]) -> Option<usize> {
+    let flags = bytes.get(6..8)?;
+    memchr::memmem::find_iter(bytes.get(12..)?, b"YZ").map(|at| at + 12 + 2).find(|&end| {
+        let Some(footer) = end.checked_sub(12).and_then(|start| bytes.get(start..end)) else { return false };
+        let mut crc = flate2::Crc::new();
+        crc.update(&footer[4..10]);
+        footer[8..10] == *flags && crc.sum().to_le_bytes() == footer[..4]
+    })
 }
 
 fn kind_name(kind: Format) -> &'static str {

@@ -148,3 +148,29 @@ fn raw_bytes_are_visited_after_members_and_office_text_is_joined() {
     assert_eq!(views[1], ("word/document.xml".to_string(), b"ABC&D\nE\n".to_vec(), View::Derived));
     assert_eq!(views[2], (String::new(), docx, View::Derived));
 }
+
+#[test]
+fn concatenated_xz_and_bzip2_streams_are_one_content_and_what_follows_is_raw() {
+    let xz = |text: &[u8]| {
+        let mut out = Vec::new();
+        lzma_rs::xz_compress(&mut &text[..], &mut out).unwrap();
+        out
+    };
+    let bz = |text: &[u8]| {
+        let mut enc = bzip2::write::BzEncoder::new(Vec::new(), bzip2::Compression::default());
+        enc.write_all(text).unwrap();
+        enc.finish().unwrap()
+    };
+    let mut xzs = xz(b"one\n");
+    xzs.extend([0u8; 4]);
+    xzs.extend(xz(b"two\n"));
+    xzs.extend(b"trailing YZ text\n");
+    assert_eq!(members(&xzs, Limits::default()).unwrap(), vec![("(xz content)".to_string(), b"one\ntwo\n".to_vec())]);
+    let mut bzs = bz(b"one\n");
+    bzs.extend(bz(b"two\n"));
+    bzs.extend(b"trailing text\n");
+    assert_eq!(
+        members(&bzs, Limits::default()).unwrap(),
+        vec![("(bzip2 content)".to_string(), b"one\ntwo\n".to_vec())]
+    );
+}

@@ -342,3 +342,19 @@ fn a_key_split_across_office_xml_runs_is_joined() {
     repo.stage("keys.xlsx", zip_of(&[("xl/sharedStrings.xml", strings.as_bytes())], Deflated));
     repo.assert_blocked(&[], "keys.xlsx!xl/sharedStrings.xml:2:1:", &key);
 }
+
+#[test]
+fn a_key_in_a_pdf_flate_stream_is_blocked() {
+    let repo = TestRepo::with_hook();
+    let key = fake().key_id("AKIA");
+    let page = format!("BT /F1 12 Tf 72 712 Td (Access key ID: {key}) Tj ET\n");
+    let mut zlib = flate2::write::ZlibEncoder::new(Vec::new(), flate2::Compression::default());
+    zlib.write_all(page.as_bytes()).unwrap();
+    let stream = zlib.finish().unwrap();
+    let mut pdf =
+        format!("%PDF-1.4\n1 0 obj\n<< /Length {} /Filter /FlateDecode >>\nstream\n", stream.len()).into_bytes();
+    pdf.extend(&stream);
+    pdf.extend(b"\nendstream\nendobj\ntrailer\n<< /Root 1 0 R >>\n%%EOF\n");
+    repo.stage("handover.pdf", pdf);
+    repo.assert_blocked(&[], "handover.pdf!(stream 1):1:40:", &key);
+}

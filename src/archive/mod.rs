@@ -7,6 +7,7 @@ use std::fmt;
 use std::io::Read;
 
 mod office;
+mod pdf;
 mod stream;
 mod tar;
 mod zip;
@@ -72,6 +73,8 @@ pub enum Format {
     Xz,
     Bzip2,
     Tar,
+    /// A PDF, for its Flate streams.
+    Pdf,
 }
 
 impl Format {
@@ -96,6 +99,8 @@ pub fn format(bytes: &[u8]) -> Option<Format> {
         && (bytes[4..10] == *b"\x31\x41\x59\x26\x53\x59" || bytes[4..10] == *b"\x17\x72\x45\x38\x50\x90")
     {
         Some(Format::Bzip2)
+    } else if bytes.starts_with(b"%PDF-") {
+        Some(Format::Pdf)
     } else if bytes.get(257..262) == Some(b"ustar") {
         Some(Format::Tar)
     } else if zip::has_end_record(bytes) {
@@ -154,7 +159,7 @@ pub type Visit<'v> = dyn FnMut(&str, &[u8], View) -> anyhow::Result<()> + 'v;
 pub fn for_each_member(bytes: &[u8], budget: &mut Budget, visit: &mut Visit<'_>) -> Result<Walked, Problem> {
     let mut archive_left = budget.limits.max_archive_bytes;
     let mut walk = Walk { budget, archive_left: &mut archive_left, visit };
-    walk.container(bytes, "", 1)
+    walk.container(bytes, "", 1, 0)
 }
 
 /// One top-level archive being walked.
@@ -166,13 +171,14 @@ struct Walk<'w, 'v> {
 
 impl Walk<'_, '_> {
     /// Walks a container at `prefix`, `depth` levels down, then visits its raw bytes.
-    fn container(&mut self, bytes: &[u8], prefix: &str, depth: u32) -> Result<Walked, Problem> {
+    fn container(&mut self, bytes: &[u8], prefix: &str, depth: u32, level: u32) -> Result<Walked, Problem> {
         let Some(format) = format(bytes) else { return Ok(Walked::NotArchive) };
-        let mut members = Members { prefix, depth, count: 0 };
+        let mut members = Members { prefix, depth, level, count: 0 };
         let walked = match format {
             Format::Zip | Format::PrefixedZip => zip::walk(self, &mut members, bytes, format == Format::Zip)?,
             Format::Gzip | Format::Xz | Format::Bzip2 => stream::walk(self, &mut members, bytes, format)?,
             Format::Tar => tar::walk(self, &mut members, bytes)?,
+            Format::Pdf => pdf::walk(self, &mut members, bytes)?,
         };
         if walked == Walked::Archive {
             self.emit(prefix, bytes, View::Derived)?;
@@ -192,9 +198,12 @@ impl Walk<'_, '_> {
             )));
         }
         let path = join(members.prefix, name);
+        if members.level >= MAX_LEVELS && format(content).is_some() {
+            return Err(Problem::Bound(format!("{path} is a container nested more than {MAX_LEVELS} deep")));
+        }
         match format(content) {
             Some(Format::Tar) => {
-                if self.container(content, &path, members.depth)? == Walked::NotArchive {
+                if self.container(content, &path, members.depth, members.level + 1)? == Walked::NotArchive {
                     self.emit(&path, content, View::Member)?;
                 }
             }
@@ -205,7 +214,7 @@ impl Walk<'_, '_> {
                 )));
             }
             Some(_) => {
-                if self.container(content, &path, members.depth + 1)? == Walked::NotArchive {
+                if self.container(content, &path, members.depth + 1, members.level + 1)? == Walked::NotArchive {
                     self.emit(&path, content, View::Member)?;
                 }
             }
@@ -275,9 +284,16 @@ impl Walk<'_, '_> {
 /// The members of one container as they are visited.
 struct Members<'p> {
     prefix: &'p str,
+    /// Archives opened above, for `max_depth` (a tar does not count).
     depth: u32,
+    /// Containers of any kind opened above, tars included.
+    level: u32,
     count: u64,
 }
+
+/// Containers within containers of any kind (tar in tar in tar...): a hard bound on
+/// recursion that `max_depth` does not give, since a tar is not an archive level.
+const MAX_LEVELS: u32 = 32;
 
 fn join(prefix: &str, name: &str) -> String {
     if prefix.is_empty() { name.to_string() } else { format!("{prefix}!{name}") }

@@ -63,7 +63,7 @@ pub(super) fn walk(
     w.check_ratio(name.as_deref().unwrap_or(kind_name(kind)), size, bytes.len() as u64)?;
     // A .tar.gz is one archive: its tar members are not a level deeper.
     if format(&content) == Some(Format::Tar) {
-        let mut tar = Members { prefix, depth: members.depth, count: 0 };
+        let mut tar = Members { prefix, depth: members.depth, level: members.level, count: 0 };
         if super::tar::walk(w, &mut tar, &content)? == Walked::Archive {
             w.emit(prefix, &content, super::View::Derived)?;
             return Ok(Walked::Archive);

@@ -174,3 +174,12 @@ fn concatenated_xz_and_bzip2_streams_are_one_content_and_what_follows_is_raw() {
         vec![("(bzip2 content)".to_string(), b"one\ntwo\n".to_vec())]
     );
 }
+
+#[test]
+fn containers_nested_past_the_hard_bound_are_a_problem_even_tars() {
+    let mut tar = tar_of(&[("x.txt", b"x\n")]);
+    for _ in 0..40 {
+        tar = tar_of(&[("inner.tar", &tar)]);
+    }
+    assert!(matches!(members(&tar, Limits::default()), Err(Problem::Bound(m)) if m.contains("more than 32 deep")));
+}

@@ -152,7 +152,8 @@ pub fn sanitize(text: &str) -> String {
 fn json_safe(json: &str) -> String {
     let mut out = String::with_capacity(json.len());
     for c in json.chars() {
-        if is_unsafe(c) {
+        // C0 controls outside strings are JSON's own whitespace; serde_json escapes those inside.
+        if is_unsafe(c) && u32::from(c) >= 0x7f {
             let mut units = [0u16; 2];
             for unit in c.encode_utf16(&mut units) {
                 out.push_str(&format!("\\u{unit:04x}"));

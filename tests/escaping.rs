@@ -109,6 +109,8 @@ fn file_names_are_escaped_in_every_format_and_in_scan_errors() {
     let json = repo.awsguard(&["--format", "json"]);
     json.assert_code(1).assert_contains("docs/\\u001b[1A\\u001b[2K");
     assert_escaped(&json);
+    let doc: serde_json::Value = serde_json::from_str(&json.stdout()).expect("the escaped output is JSON");
+    assert_eq!(doc["findings"][0]["path"].as_str(), Some(name.as_str()), "the escapes decode to the real name");
     let sarif = repo.awsguard(&["--format", "sarif"]);
     sarif.assert_code(1);
     assert_escaped(&sarif);

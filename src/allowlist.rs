@@ -193,33 +193,138 @@ pub(crate) fn compile_glob(glob: &str) -> std::result::Result<GlobMatcher, Strin
 }
 
 impl Entry {
-    /// Whether an entry with no rule or fingerprint restriction matches every probe path
-    /// and value: such an entry silences the hook, and needs `allow_all = true`.
-    pub(crate) fn allows_everything(&self) -> bool {
-        if !self.rules.is_empty() || self.fingerprint.is_some() {
-            return false;
+    /// Why this entry is broad, if it is: it names no fingerprint, its path (if any) covers
+    /// most of a probe tree and its pattern (if any) most key-shaped values of some kind. A
+    /// `rules` list does not narrow it: every key ID of the tree is still excused. Such an
+    /// entry silences the hook for whoever commits in the repository, so it needs
+    /// `allow_all = true`.
+    pub(crate) fn broadness(&self) -> Option<String> {
+        if self.fingerprint.is_some() {
+            return None;
         }
-        const PATHS: [&str; 4] = ["a", ".env", "src/main.rs", "deep/nested/dir/config.yaml"];
-        let any_rule = &crate::rules::RULES.rules[0];
-        PATHS.iter().all(|p| probes().iter().all(|v| self.matches(p.as_bytes(), any_rule, v.as_bytes())))
+        let path = match &self.path {
+            None => None,
+            Some((glob, matcher)) => {
+                let hits = PROBE_PATHS.iter().filter(|p| matcher.is_match(Path::new(p))).count();
+                if hits * 2 <= PROBE_PATHS.len() {
+                    return None;
+                }
+                Some(format!("path {glob:?} matches {hits} of {} probe paths", PROBE_PATHS.len()))
+            }
+        };
+        let pattern = match &self.pattern {
+            None => None,
+            Some(regex) => {
+                let probes = probe_values();
+                let (kind, hits, of) = probes
+                    .iter()
+                    .map(|(kind, values)| {
+                        (*kind, values.iter().filter(|v| regex.is_match(v.as_bytes())).count(), values.len())
+                    })
+                    .max_by_key(|&(_, hits, of)| hits * 100 / of)?;
+                if hits * 2 <= of {
+                    return None;
+                }
+                Some(format!("pattern {:?} matches {hits} of {of} probe {kind} values", regex.as_str()))
+            }
+        };
+        Some(match (path, pattern) {
+            (Some(p), Some(v)) => format!("{p}, {v}"),
+            (Some(p), None) => format!("{p}, no pattern"),
+            (None, Some(v)) => format!("{v}, no path"),
+            (None, None) => "no path, no pattern".to_string(),
+        })
     }
 }
 
-/// Values shaped like each credential an entry could excuse: a key ID, a secret, a session
-/// token and an AppSync key. Drawn from a fixed sequence, so the check is deterministic and
-/// the source holds no key-shaped literal.
-fn probes() -> [String; 4] {
+/// Whether an `[archives] unscanned` glob covers most archives of a probe tree.
+pub(crate) fn glob_is_broad(matcher: &GlobMatcher) -> bool {
+    let hits = PROBE_ARCHIVES.iter().filter(|p| matcher.is_match(Path::new(p))).count();
+    hits * 2 > PROBE_ARCHIVES.len()
+}
+
+/// A made-up repository: many top-level directories, depths, extensions and last letters,
+/// dotfiles and archive members, so that no ordinary glob covers more than half of it.
+const PROBE_PATHS: [&str; 48] = [
+    "a",
+    "README.md",
+    ".env",
+    ".github/workflows/ci.yml",
+    "Makefile",
+    "Dockerfile",
+    "src/main.rs",
+    "src/lib/util.py",
+    "src/app/config.ts",
+    "lib/index.js",
+    "lib/aws/client.go",
+    "app/settings.py",
+    "app/models/user.rb",
+    "cmd/server/main.go",
+    "deep/nested/dir/config.yaml",
+    "deploy/terraform/main.tf",
+    "deploy/k8s/secret.yaml",
+    "docs/guide/setup.md",
+    "docs/api.rst",
+    "config/application.properties",
+    "config/credentials.json",
+    "scripts/deploy.sh",
+    "scripts/release.ps1",
+    "tests/fixtures/keys.txt",
+    "test/unit/test_auth.py",
+    "spec/aws_spec.rb",
+    "web/public/index.html",
+    "web/src/App.vue",
+    "ios/App/Info.plist",
+    "android/app/build.gradle",
+    "data/export.csv",
+    "data/dump.sql",
+    "notebooks/analysis.ipynb",
+    "infra/cdk/stack.java",
+    "infra/cloudformation/template.json",
+    "tools/gen.c",
+    "tools/gen.h",
+    "vendor/sdk/aws.cs",
+    "examples/quickstart.kt",
+    "examples/lambda/handler.js",
+    "charts/app/values.yaml",
+    "ansible/group_vars/all",
+    "home/.aws/credentials",
+    "home/.aws/config",
+    "dist/lambda.zip!.env",
+    "dist/app.jar!BOOT-INF/classes/application.yml",
+    "release/pkg.tar.gz!etc/app.conf",
+    "LICENSE",
+];
+
+/// Archive paths, for `[archives] unscanned` globs.
+const PROBE_ARCHIVES: [&str; 8] = [
+    "dist/lambda.zip",
+    "build/libs/app.jar",
+    "vendor/sdk.whl",
+    "release/pkg.tar.gz",
+    "layers/python.zip",
+    "docs/manual.docx",
+    "backups/db.sql.xz",
+    "tools/cli.tar.bz2",
+];
+
+/// Values shaped like each credential an entry could excuse, 16 of each kind, key IDs half
+/// long-term and half temporary. Drawn from a fixed sequence, so the check is deterministic
+/// and the source holds no key-shaped literal.
+fn probe_values() -> Vec<(&'static str, Vec<String>)> {
     const BASE32: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
     const BASE64: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
     const LOWER36: &[u8] = b"abcdefghijklmnopqrstuvwxyz0123456789";
-    let draw = |alphabet: &[u8], n: usize, step: usize| -> String {
-        (0..n).map(|i| alphabet[(i * step + i * i) % alphabet.len()] as char).collect()
+    let draw = |alphabet: &[u8], n: usize, seed: usize| -> String {
+        (0..n).map(|i| alphabet[(i * (seed * 2 + 7) + i * i + seed * 13) % alphabet.len()] as char).collect()
     };
-    [
-        format!("AKIA{}", draw(BASE32, 16, 7)),
-        draw(BASE64, 40, 11),
-        format!("IQoJ{}", draw(BASE64, 360, 13)),
-        format!("da2-{}", draw(LOWER36, 26, 5)),
+    let many = |make: &dyn Fn(usize) -> String| (0..16).map(make).collect::<Vec<String>>();
+    vec![
+        ("key ID", many(&|k| format!("{}{}", if k % 2 == 0 { "AKIA" } else { "ASIA" }, draw(BASE32, 16, k)))),
+        ("secret", many(&|k| draw(BASE64, 40, k))),
+        ("session token", many(&|k| format!("IQoJb3JpZ2luX2Vj{}", draw(BASE64, 300, k)))),
+        ("AppSync key", many(&|k| format!("da2-{}", draw(LOWER36, 26, k)))),
+        ("Bedrock key", many(&|k| format!("ABSK{}", draw(BASE64, 100, k)))),
     ]
 }
 

@@ -17,7 +17,7 @@ use regex::bytes::RegexBuilder;
 use serde::Deserialize;
 use toml::Spanned;
 
-use crate::allowlist::{Allowlist, Entry, FINGERPRINT_HEX, Origin, compile_glob};
+use crate::allowlist::{Allowlist, Entry, FINGERPRINT_HEX, Origin, compile_glob, glob_is_broad};
 use crate::archive::{Limits, parse_size};
 use crate::cli::Args;
 use crate::index_file::IndexFile;
@@ -32,6 +32,9 @@ pub const REPO_FILE: &str = ".awsguard.toml";
 pub struct Config {
     pub allowlist: Allowlist,
     pub archives: Archives,
+    /// What the staged `.awsguard.toml` newly allows compared with HEAD's, one line each,
+    /// for a notice on the commit.
+    pub widened: Vec<String>,
 }
 
 /// How archives are scanned: bounds, and the archives that may pass unopened.
@@ -69,7 +72,11 @@ impl Config {
     /// # Errors
     /// The first malformed source, as `file:line:col: what is wrong`.
     pub fn parse(sources: &[Source], today: Date) -> Result<Config> {
-        let mut config = Config { allowlist: Allowlist { entries: Vec::new(), today }, archives: Archives::default() };
+        let mut config = Config {
+            allowlist: Allowlist { entries: Vec::new(), today },
+            archives: Archives::default(),
+            widened: Vec::new(),
+        };
         for source in sources {
             parse_source(source, &mut config)?;
         }
@@ -86,12 +93,22 @@ impl Config {
         if let Some(path) = user_config_path() {
             sources.extend(read_file_source(&path, false)?);
         }
-        sources.extend(repo_source(repo_file)?);
+        let staged_repo = match repo_file {
+            RepoFile::Staged(repo, _) => Some(repo),
+            _ => None,
+        };
+        let repo_file = repo_source(repo_file)?;
+        let widened = match (staged_repo, &repo_file) {
+            (Some(repo), Some(source)) => widen::widened(repo, source, Date::today()),
+            _ => Vec::new(),
+        };
+        sources.extend(repo_file);
         for path in &args.configs {
             sources.extend(read_file_source(path, true)?);
         }
         let mut config = Config::parse(&sources, Date::today())?;
         apply_cli_limits(&mut config.archives.limits, &args.archive_limits)?;
+        config.widened = widened;
         Ok(config)
     }
 }
@@ -206,6 +223,9 @@ struct ArchivesSyntax {
     max_members: Option<Spanned<u64>>,
     max_ratio: Option<Spanned<u64>>,
     unscanned: Option<Vec<Spanned<String>>>,
+    /// Lets an `unscanned` glob cover most archives of the tree.
+    #[serde(default)]
+    allow_all: bool,
 }
 
 #[derive(Deserialize)]
@@ -262,7 +282,7 @@ fn parse_source(source: &Source, config: &mut Config) -> Result<()> {
     })?;
     let file: FileSyntax = toml::from_str(text).map_err(|e| {
         let at = e.span().map_or_else(|| format!("{name}:1:1"), |s| position(name, text, s.start));
-        anyhow!("{at}: {}", e.message().trim())
+        anyhow!("{at}: {}", crate::report::escape(e.message().trim().as_bytes()))
     })?;
     if let Some(archives) = file.archives {
         parse_archives(name, text, archives, &mut config.archives)?;
@@ -378,13 +398,14 @@ fn parse_source(source: &Source, config: &mut Config) -> Result<()> {
             expires,
             allow_all: syntax.allow_all,
         };
-        if !entry.allow_all && entry.allows_everything() {
+        if let Some(why) = entry.broadness().filter(|_| !entry.allow_all) {
             return Err(fail(
                 span.start,
-                "this entry would allow every finding (a path or pattern that matches everything, \
-                 with no `rules` restriction); narrow it, or add `allow_all = true` if that is \
-                 really meant (awsguard will then warn on every commit)"
-                    .into(),
+                format!(
+                    "this entry would allow every finding it covers across most of the repository ({why}); \
+                     name what it excuses (a fingerprint, a narrower path or pattern), or add `allow_all = true` \
+                     if that is really meant (awsguard will then warn on every commit)"
+                ),
             ));
         }
         entries.push(entry);
@@ -425,6 +446,16 @@ fn parse_archives(name: &str, text: &str, syntax: ArchivesSyntax, archives: &mut
     }
     for glob in syntax.unscanned.iter().flatten() {
         let matcher = compile_glob(glob.get_ref()).map_err(|e| fail(glob.span().start, e))?;
+        if !syntax.allow_all && glob_is_broad(&matcher) {
+            return Err(fail(
+                glob.span().start,
+                format!(
+                    "unscanned {:?} covers most archives of the repository: name the archives that may pass \
+                     unopened, or add `allow_all = true` under [archives] if that is really meant",
+                    glob.get_ref()
+                ),
+            ));
+        }
         let line = text[..glob.span().start].bytes().filter(|&b| b == b'\n').count() + 1;
         archives.unscanned.push((glob.get_ref().clone(), matcher, Origin { file: name.to_string(), line }));
     }
@@ -455,3 +486,4 @@ pub fn read_file_source(path: &Path, required: bool) -> Result<Option<Source>> {
 
 #[cfg(test)]
 mod tests;
+mod widen;

@@ -14,7 +14,7 @@ use anyhow::{Context, Result};
 use git2::{Oid, Repository, Tree};
 
 use crate::added::AddedLines;
-use crate::archive::{self, Budget};
+use crate::archive::{self, Budget, View, Walked};
 use crate::baseline::{Baseline, baseline};
 use crate::changes::{Change, Changes, path_of};
 use crate::config::Config;
@@ -60,9 +60,9 @@ impl<'a> Checker<'a> {
                 self.objects.blob(self.repo, change.new).map_err(|e| read_error(&change, e, self.commit.as_deref()))?;
             let lfs = lfs::content(self.repo, &blob, &escape(&change.path))?;
             let content = lfs.as_deref().unwrap_or(&blob);
-            if archive::format(content).is_some() {
-                self.check_archive(&change, content, changes, checked)?;
-            } else {
+            if archive::format(content).is_none()
+                || self.check_archive(&change, content, changes, checked)? == Walked::NotArchive
+            {
                 self.check_blob(&change, content, changes, &mut matches, checked)?;
             }
         }
@@ -115,28 +115,29 @@ impl<'a> Checker<'a> {
         Ok(())
     }
 
-    /// Scans every member of an archive whole: there are no lines to diff inside one. An
-    /// archive the change only renames or copies, or that a merge's other parent already
-    /// had, adds nothing.
+    /// Scans every member of an archive whole, and its raw bytes: there are no lines to
+    /// diff inside one. An archive the change only renames or copies, or that a merge's
+    /// other parent already had, adds nothing. Bytes that only looked like an archive
+    /// (`NotArchive`) are left to the line scan.
     fn check_archive(
         &self,
         change: &Change,
         content: &[u8],
         changes: &mut Changes,
         checked: &mut Checked,
-    ) -> Result<()> {
+    ) -> Result<Walked> {
         if change.old.is_none()
             && matches!(baseline(self.repo, &self.objects, change, content, changes)?, Baseline::Unchanged)
         {
-            return Ok(());
+            return Ok(Walked::Archive);
         }
         for tree in &self.merge_trees {
             if tree.get_path(&path_of(&change.path)).is_ok_and(|e| e.id() == change.new) {
-                return Ok(());
+                return Ok(Walked::Archive);
             }
         }
         let place = Place { path: &change.path, view: content, commit: self.commit.as_deref() };
-        check_whole(self.scanner, self.config, &self.budget, &place, checked)
+        check_archive_whole(self.scanner, self.config, &self.budget, &place, checked)
     }
 
     /// Another version of a file: the blob, or the LFS content it points to when that is
@@ -207,6 +208,20 @@ fn read_error(change: &Change, e: ReadError, commit: Option<&str>) -> anyhow::Er
 /// Scans a plain buffer (a file on disk, stdin, a commit message, an archive member):
 /// every line counts.
 pub fn check_bytes(scanner: &Scanner, config: &Config, place: &Place<'_>, checked: &mut Checked) {
+    check_view(scanner, config, place, checked, &mut HashSet::new(), false);
+}
+
+/// [`check_bytes`], remembering in `seen` every value matched; with `derived`, a value
+/// already seen is skipped: a container's raw bytes repeat what its stored members showed,
+/// and one credential is reported (or allowed) once, at the member.
+fn check_view(
+    scanner: &Scanner,
+    config: &Config,
+    place: &Place<'_>,
+    checked: &mut Checked,
+    seen: &mut HashSet<Vec<u8>>,
+    derived: bool,
+) {
     let first_finding = checked.findings.len();
     let utf16 = utf16_view(place.view);
     let mut matches = Vec::new();
@@ -215,15 +230,19 @@ pub fn check_bytes(scanner: &Scanner, config: &Config, place: &Place<'_>, checke
         scanner.scan(view, &mut matches);
         let place = Place { view, ..*place };
         for m in &matches {
-            checked.record(scanner, &config.allowlist, &place, m);
+            let value = m.value(view).into_owned();
+            if seen.insert(value) || !derived {
+                checked.record(scanner, &config.allowlist, &place, m);
+            }
         }
     }
     mark_pairs(&mut checked.findings[first_finding..]);
 }
 
-/// Scans a whole file: an archive member by member (nested archives too), anything else
-/// as bytes. An archive that exceeds a bound or cannot be opened is an error, unless it is
-/// listed under `[archives] unscanned`: then it is scanned as raw bytes, with a warning.
+/// Scans a whole file: an archive member by member (nested archives too) and then its raw
+/// bytes, anything else as bytes. An archive that exceeds a bound or cannot be opened is an
+/// error, unless it is listed under `[archives] unscanned`: then it is scanned as raw bytes,
+/// with a warning.
 ///
 /// # Errors
 /// The archive problem, with what to do about it.
@@ -234,17 +253,38 @@ pub fn check_whole(
     place: &Place<'_>,
     checked: &mut Checked,
 ) -> Result<()> {
-    if archive::format(place.view).is_none() {
+    if check_archive_whole(scanner, config, budget, place, checked)? == Walked::NotArchive {
         check_bytes(scanner, config, place, checked);
-        return Ok(());
     }
-    let result = archive::for_each_member(place.view, &mut budget.borrow_mut(), &mut |member, bytes| {
-        let member_path = [place.path, b"!", member.as_bytes()].concat();
-        check_bytes(scanner, config, &Place { path: &member_path, view: bytes, ..*place }, checked);
+    Ok(())
+}
+
+/// The archive part of [`check_whole`]: [`Walked::NotArchive`] (nothing scanned) for bytes
+/// that only look like an archive, which the caller scans as bytes its own way.
+fn check_archive_whole(
+    scanner: &Scanner,
+    config: &Config,
+    budget: &RefCell<Budget>,
+    place: &Place<'_>,
+    checked: &mut Checked,
+) -> Result<Walked> {
+    if archive::format(place.view).is_none() {
+        return Ok(Walked::NotArchive);
+    }
+    let mut seen = HashSet::new();
+    let result = archive::for_each_member(place.view, &mut budget.borrow_mut(), &mut |member, bytes, view| {
+        let member_path =
+            if member.is_empty() { place.path.to_vec() } else { [place.path, b"!", member.as_bytes()].concat() };
+        let derived = view == View::Derived;
+        check_view(scanner, config, &Place { path: &member_path, view: bytes, ..*place }, checked, &mut seen, derived);
         Ok(())
     });
-    let Err(problem) = result else { return Ok(()) };
+    let problem = match result {
+        Ok(walked) => return Ok(walked),
+        Err(problem) => problem,
+    };
     let shown = escape(place.path);
+    let problem = escape(problem.to_string().as_bytes());
     match config.archives.unscanned(place.path) {
         Some(origin) => {
             checked.warnings.push(format!(
@@ -252,7 +292,7 @@ pub fn check_whole(
                  raw bytes were scanned"
             ));
             check_bytes(scanner, config, place, checked);
-            Ok(())
+            Ok(Walked::Archive)
         }
         None => anyhow::bail!(
             "{shown}: the archive {problem}. awsguard never passes an archive it could not scan whole: raise the \

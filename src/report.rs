@@ -101,9 +101,7 @@ pub fn escape(bytes: &[u8]) -> String {
                 '\r' => out.push_str("\\r"),
                 '\t' => out.push_str("\\t"),
                 '\\' => out.push_str("\\\\"),
-                c if c.is_control()
-                    || matches!(c, '\u{200b}'..='\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}') =>
-                {
+                c if is_unsafe(c) => {
                     let code = c as u32;
                     if code < 0x100 {
                         out.push_str(&format!("\\x{code:02x}"));
@@ -116,6 +114,61 @@ pub fn escape(bytes: &[u8]) -> String {
         }
         for b in chunk.invalid() {
             out.push_str(&format!("\\x{b:02x}"));
+        }
+    }
+    out
+}
+
+/// Characters that can rewrite a terminal or reorder what it shows: C0 and C1 controls,
+/// DEL, and the zero-width, bidirectional, line-separator and byte-order-mark characters.
+fn is_unsafe(c: char) -> bool {
+    c.is_control()
+        || matches!(
+            c,
+            '\u{061c}'
+                | '\u{200b}'..='\u{200f}'
+                | '\u{2028}'..='\u{202e}'
+                | '\u{2060}'..='\u{2069}'
+                | '\u{feff}'
+        )
+}
+
+/// Makes a message that already went through [`escape`] where it quotes repository content
+/// safe as a whole: every unsafe character but the newline and the tab is escaped, and a
+/// backslash is left as it is, so escaping twice changes nothing.
+pub fn sanitize(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '\n' | '\t' => out.push(c),
+            c if is_unsafe(c) => {
+                let code = c as u32;
+                if code < 0x100 {
+                    out.push_str(&format!("\\x{code:02x}"));
+                } else {
+                    out.push_str(&format!("\\u{{{code:x}}}"));
+                }
+            }
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// JSON text with every unsafe character (which can only sit inside a string: JSON's own
+/// syntax is ASCII) written as a `\u` escape: serde_json escapes C0 controls only, not DEL,
+/// C1 or bidirectional characters.
+fn json_safe(json: &str) -> String {
+    let mut out = String::with_capacity(json.len());
+    for c in json.chars() {
+        // C0 controls outside strings are JSON's own whitespace; serde_json escapes those inside.
+        if is_unsafe(c) && u32::from(c) >= 0x7f {
+            let mut units = [0u16; 2];
+            for unit in c.encode_utf16(&mut units) {
+                out.push_str(&format!("\\u{unit:04x}"));
+            }
+        } else {
+            out.push(c);
         }
     }
     out
@@ -226,7 +279,9 @@ pub fn write_blocked_help(out: &mut dyn Write, findings: &[Finding], style: &Sty
         for (origin, reason) in &f.expired {
             writeln!(
                 out,
-                "  note: the allowlist entry at {origin} ({reason}) matched {} but has expired",
+                "  note: the allowlist entry at {} ({}) matched {} but has expired",
+                escape(origin.to_string().as_bytes()),
+                escape(reason.as_bytes()),
                 location(f)
             )?;
         }
@@ -346,7 +401,7 @@ pub fn write_json(out: &mut dyn Write, findings: &[Finding], style: &Style) -> i
         "credentials": credential_count(findings),
         "findings": list,
     });
-    serde_json::to_writer_pretty(&mut *out, &doc)?;
+    out.write_all(json_safe(&serde_json::to_string_pretty(&doc)?).as_bytes())?;
     writeln!(out)
 }
 
@@ -431,7 +486,7 @@ pub fn write_sarif(out: &mut dyn Write, findings: &[Finding], style: &Style) -> 
             "results": results,
         }],
     });
-    serde_json::to_writer_pretty(&mut *out, &doc)?;
+    out.write_all(json_safe(&serde_json::to_string_pretty(&doc)?).as_bytes())?;
     writeln!(out)
 }
 

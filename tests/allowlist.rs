@@ -325,3 +325,63 @@ fn without_awsguard_on_path_the_block_message_gives_the_entry_to_paste() {
     repo.stage(".awsguard.toml", format!("{}\n{}\n{filled}\n", entry[0], entry[1]));
     repo.assert_commits(&[]);
 }
+
+#[test]
+fn a_committed_allowlist_cannot_silence_the_hook_without_allow_all() {
+    let repo = TestRepo::with_hook();
+    let key = fake().key_id("AKIA");
+    repo.stage("config/app.env", format!("AWS_ACCESS_KEY_ID={key}\n"));
+    for selector in [
+        "path = \"**\"\nrules = [\"aws\"]",
+        "path = \"**\"\nrules = [\"aws.access-key-id\", \"aws.secret-access-key\", \"aws.session-token\"]",
+        "path = \"**/*[!a]\"",
+        "pattern = \"^A[A-Z0-9]{19}$\"",
+    ] {
+        stage_allowlist(&repo, &format!("[[allow]]\n{selector}\nreason = \"we know what we do\"\n"));
+        let run = repo.commit(&[]);
+        assert_ne!(run.code(), 0, "{selector}: the commit must not pass\n{}", run.all());
+        run.assert_contains("would allow every finding it covers across most of the repository");
+        assert_eq!(repo.head(), None);
+    }
+    stage_allowlist(&repo, "[archives]\nunscanned = [\"**\"]\n");
+    repo.commit(&[]).assert_contains("covers most archives");
+    assert_eq!(repo.head(), None);
+}
+
+#[test]
+fn a_lowered_depth_bound_cannot_hide_a_nested_key() {
+    let repo = TestRepo::with_hook();
+    let key = fake().key_id("AKIA");
+    let inner = awsguard::fake::zip_of(&[("k.env", format!("{key}\n").as_bytes())], zip::CompressionMethod::Deflated);
+    let outer = awsguard::fake::zip_of(&[("inner.zip", &inner)], zip::CompressionMethod::Deflated);
+    stage_allowlist(&repo, "[archives]\nmax_depth = 1\n");
+    repo.stage("dist/app.zip", outer);
+    repo.awsguard(&[]).assert_code(2).assert_contains("nested more than 1 deep");
+    assert_ne!(repo.commit(&[]).code(), 0);
+    assert_eq!(repo.head(), None);
+}
+
+#[test]
+fn a_staged_change_that_widens_the_allowlist_is_announced() {
+    let repo = TestRepo::with_hook();
+    stage_allowlist(
+        &repo,
+        "[[allow]]\npath = \"docs/examples/**\"\nrules = [\"aws.access-key-id\"]\nreason = \"demo\"\n",
+    );
+    repo.assert_commits(&[]).assert_contains("newly allows .awsguard.toml:1: path \"docs/examples/**\"");
+    // Unchanged: nothing to announce.
+    repo.stage("a.txt", "a\n");
+    repo.assert_commits(&[]).assert_lacks("newly allows");
+    // Dropping `rules`, adding an entry, raising a bound, listing an archive: each announced.
+    stage_allowlist(
+        &repo,
+        "[[allow]]\npath = \"docs/examples/**\"\nreason = \"demo\"\n\n\
+         [[allow]]\npattern = \"CANARY$\"\nreason = \"honeypot\"\n\n\
+         [archives]\nmax_ratio = 5000\nunscanned = [\"vendor/sdk.zip\"]\n",
+    );
+    let run = repo.assert_commits(&[]);
+    run.assert_contains("newly allows .awsguard.toml:1: path \"docs/examples/**\" (demo)")
+        .assert_contains("newly allows .awsguard.toml:5: pattern \"CANARY$\" (honeypot)")
+        .assert_contains("newly allows [archives] max_ratio changes from 1000 to 5000")
+        .assert_contains("newly allows .awsguard.toml:11: [archives] unscanned \"vendor/sdk.zip\"");
+}

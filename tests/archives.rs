@@ -137,3 +137,224 @@ fn scan_and_history_open_archives_too() {
     repo.commit_unchecked("layer");
     repo.awsguard(&["history"]).assert_code(1).assert_contains(":pkg/layer.zip!python/settings.py:1:8:");
 }
+
+fn gzip(bytes: &[u8]) -> Vec<u8> {
+    let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+    gz.write_all(bytes).unwrap();
+    gz.finish().unwrap()
+}
+
+fn tar_with(build: impl FnOnce(&mut tar::Builder<Vec<u8>>)) -> Vec<u8> {
+    let mut tar = tar::Builder::new(Vec::new());
+    build(&mut tar);
+    tar.into_inner().unwrap()
+}
+
+fn tar_file(tar: &mut tar::Builder<Vec<u8>>, name: &str, content: &[u8], kind: tar::EntryType) {
+    let mut header = tar::Header::new_ustar();
+    header.set_size(content.len() as u64);
+    header.set_mode(0o644);
+    header.set_entry_type(kind);
+    header.set_cksum();
+    tar.append_data(&mut header, name, content).unwrap();
+}
+
+#[test]
+fn a_key_in_a_second_gzip_member_is_blocked() {
+    let repo = TestRepo::with_hook();
+    let key = fake().key_id("AKIA");
+    let mut both = gzip(b"region = eu-west-1\n");
+    both.extend(gzip(format!("aws_access_key_id = {key}\n").as_bytes()));
+    repo.stage("logs/app.log.gz", both);
+    repo.assert_blocked(&[], "logs/app.log.gz!(gzip content):2:21:", &key);
+}
+
+#[test]
+fn text_after_the_end_of_a_gzip_is_scanned() {
+    let repo = TestRepo::with_hook();
+    let key = fake().key_id("AKIA");
+    let mut blob = gzip(b"nothing here\n");
+    blob.extend(format!("\nAWS_ACCESS_KEY_ID={key}\n").as_bytes());
+    repo.stage("data.gz", blob);
+    repo.assert_blocked(&[], "data.gz:", &key);
+}
+
+#[test]
+fn text_after_the_end_of_a_tar_is_scanned() {
+    let repo = TestRepo::with_hook();
+    let key = fake().key_id("AKIA");
+    let mut blob = tar_with(|t| tar_file(t, "readme.txt", b"hello\n", tar::EntryType::Regular));
+    blob.extend(format!("AWS_ACCESS_KEY_ID={key}\n").as_bytes());
+    repo.stage("bundle.tar", blob);
+    repo.assert_blocked(&[], "bundle.tar:", &key);
+}
+
+#[test]
+fn a_key_in_a_zip_comment_is_blocked() {
+    let repo = TestRepo::with_hook();
+    let key = fake().key_id("AKIA");
+    let mut zip = zip_of(&[("index.js", lambda_handler())], Deflated);
+    let comment = format!("deployed with {key}");
+    let at = zip.len() - 2;
+    zip[at..].copy_from_slice(&(comment.len() as u16).to_le_bytes());
+    zip.extend(comment.as_bytes());
+    repo.stage("lambda.zip", zip);
+    repo.assert_blocked(&[], "lambda.zip:", &key);
+}
+
+#[test]
+fn a_key_in_a_gzip_header_is_blocked() {
+    for field in ["comment", "extra", "filename"] {
+        let repo = TestRepo::with_hook();
+        let key = fake().key_id("AKIA");
+        let text = format!(" {key} ");
+        let builder = flate2::GzBuilder::new();
+        let builder = match field {
+            "comment" => builder.comment(text.as_bytes()),
+            "extra" => builder.extra(text.as_bytes()),
+            _ => builder.filename(text.as_bytes()),
+        };
+        let mut gz = builder.write(Vec::new(), flate2::Compression::default());
+        gz.write_all(b"plain\n").unwrap();
+        repo.stage("notes.gz", gz.finish().unwrap());
+        repo.assert_blocked(&[], "notes.gz:", &key);
+    }
+}
+
+#[test]
+fn a_key_in_a_tar_pax_header_is_blocked() {
+    let repo = TestRepo::with_hook();
+    let key = fake().key_id("AKIA");
+    let tar = tar_with(|t| {
+        t.append_pax_extensions([("comment", format!("AWS_ACCESS_KEY_ID={key}").as_bytes())]).unwrap();
+        tar_file(t, "a.txt", b"a\n", tar::EntryType::Regular);
+    });
+    repo.stage("release.tgz", gzip(&tar));
+    repo.assert_blocked(&[], "release.tgz:", &key);
+}
+
+#[test]
+fn a_key_in_a_tar_member_of_an_unusual_type_is_blocked() {
+    let repo = TestRepo::with_hook();
+    let key = fake().key_id("AKIA");
+    let content = format!("AWS_ACCESS_KEY_ID={key}\n");
+    let tar = tar_with(|t| tar_file(t, "odd", content.as_bytes(), tar::EntryType::new(b'Z')));
+    repo.stage("odd.tar.gz", gzip(&tar));
+    repo.assert_blocked(&[], "odd.tar.gz!odd:1:19:", &key);
+}
+
+#[test]
+fn a_self_executing_jar_is_opened_behind_its_launcher_script() {
+    let repo = TestRepo::with_hook();
+    let key = fake().key_id("AKIA");
+    let mut jar = b"#!/bin/bash\n# launcher\nexec java -jar \"$0\" \"$@\"\n".to_vec();
+    let props = format!("cloud.aws.credentials.access-key={key}\n");
+    jar.extend(zip_of(&[("BOOT-INF/classes/application.properties", props.as_bytes())], Deflated));
+    repo.stage("app.jar", jar);
+    repo.assert_blocked(&[], "app.jar!BOOT-INF/classes/application.properties:1:34:", &key);
+}
+
+#[test]
+fn a_deflated_entry_the_central_directory_does_not_list_is_blocked() {
+    let repo = TestRepo::with_hook();
+    let key = fake().key_id("AKIA");
+    let hidden = zip_of(&[("hidden.env", format!("AWS_ACCESS_KEY_ID={key}\n").as_bytes())], Deflated);
+    let central = hidden.windows(4).position(|w| w == b"PK\x01\x02").unwrap();
+    let mut blob = hidden[..central].to_vec();
+    blob.extend(zip_of(&[("index.js", lambda_handler())], Deflated));
+    repo.stage("lambda.zip", blob);
+    repo.assert_blocked(&[], "lambda.zip!hidden.env (not in the central directory):1:19:", &key);
+}
+
+#[test]
+fn an_archive_nested_deeper_than_the_bound_blocks_with_exit_2() {
+    let repo = TestRepo::with_hook();
+    let mut nested = zip_of(&[("clean.txt", b"nothing\n")], Deflated);
+    for level in 0..3 {
+        nested = zip_of(&[(&format!("level{level}.zip"), &nested)], Deflated);
+    }
+    repo.stage("deep.zip", nested);
+    repo.awsguard(&[]).assert_code(2).assert_contains("nested more than 3 deep").assert_contains("deep.zip");
+    assert_ne!(repo.commit(&[]).code(), 0);
+    repo.awsguard(&["--archive-limits", "depth=4"]).assert_code(0);
+}
+
+#[test]
+fn a_text_file_that_only_looks_like_a_tar_is_scanned_as_text() {
+    let repo = TestRepo::with_hook();
+    let mut js = b"'use strict'\n/* tar-stream headers.js */\n".to_vec();
+    js.resize(257, b' ');
+    js.extend(b"ustar\\x00\\x00' : 'ustar\\x0000'\nexports.encode = function () {}\n");
+    repo.stage("node_modules/tar-stream/headers.js", &js);
+    repo.assert_commits(&[]);
+    let key = fake().key_id("AKIA");
+    js.extend(format!("const id = '{key}'\n").as_bytes());
+    repo.stage("node_modules/tar-stream/headers.js", &js);
+    repo.assert_blocked(&[], "node_modules/tar-stream/headers.js:5:13:", &key);
+}
+
+#[test]
+fn xz_bzip2_and_tars_in_them_are_opened() {
+    let repo = TestRepo::with_hook();
+    let key = fake().key_id("AKIA");
+    let env = format!("AWS_ACCESS_KEY_ID={key}\n");
+    let tar = tar_with(|t| tar_file(t, "app/.env", env.as_bytes(), tar::EntryType::Regular));
+    let xz = |bytes: &[u8]| {
+        let mut out = Vec::new();
+        lzma_rs::xz_compress(&mut &bytes[..], &mut out).unwrap();
+        out
+    };
+    let bz = |bytes: &[u8]| {
+        let mut enc = bzip2::write::BzEncoder::new(Vec::new(), bzip2::Compression::default());
+        enc.write_all(bytes).unwrap();
+        enc.finish().unwrap()
+    };
+    for (name, blob, location) in [
+        ("dump.xz", xz(env.as_bytes()), "dump.xz!(xz content):1:19:"),
+        ("dump.bz2", bz(env.as_bytes()), "dump.bz2!(bzip2 content):1:19:"),
+        ("app.tar.xz", xz(&tar), "app.tar.xz!app/.env:1:19:"),
+        ("app.tar.bz2", bz(&tar), "app.tar.bz2!app/.env:1:19:"),
+    ] {
+        repo.stage(name, blob);
+        repo.assert_blocked(&[], location, &key);
+        repo.git(&["rm", "--cached", "-q", name]);
+    }
+    // A damaged compressed stream could hide anything: exit 2.
+    let mut broken = bz(env.as_bytes());
+    broken.truncate(broken.len() - 6);
+    repo.stage("broken.bz2", broken);
+    repo.awsguard(&[]).assert_code(2).assert_contains("broken.bz2: the archive cannot be read");
+}
+
+#[test]
+fn a_key_split_across_office_xml_runs_is_joined() {
+    let repo = TestRepo::with_hook();
+    let key = fake().key_id("AKIA");
+    let (head, tail) = key.split_at(9);
+    let doc = format!(
+        "<?xml version=\"1.0\"?><w:document><w:body><w:p><w:r><w:t>Access key: {head}</w:t></w:r>\
+         <w:proofErr w:type=\"spellStart\"/><w:r><w:rPr><w:b/></w:rPr><w:t>{tail}</w:t></w:r></w:p></w:body></w:document>"
+    );
+    repo.stage("handover.docx", zip_of(&[("word/document.xml", doc.as_bytes())], Deflated));
+    repo.assert_blocked(&[], "handover.docx!word/document.xml:1:13:", &key);
+    repo.git(&["rm", "--cached", "-q", "handover.docx"]);
+    let strings = format!("<sst><si><t>id</t></si><si><r><t>{head}</t></r><r><rPr/><t>{tail}</t></r></si></sst>");
+    repo.stage("keys.xlsx", zip_of(&[("xl/sharedStrings.xml", strings.as_bytes())], Deflated));
+    repo.assert_blocked(&[], "keys.xlsx!xl/sharedStrings.xml:2:1:", &key);
+}
+
+#[test]
+fn a_key_in_a_pdf_flate_stream_is_blocked() {
+    let repo = TestRepo::with_hook();
+    let key = fake().key_id("AKIA");
+    let page = format!("BT /F1 12 Tf 72 712 Td (Access key ID: {key}) Tj ET\n");
+    let mut zlib = flate2::write::ZlibEncoder::new(Vec::new(), flate2::Compression::default());
+    zlib.write_all(page.as_bytes()).unwrap();
+    let stream = zlib.finish().unwrap();
+    let mut pdf =
+        format!("%PDF-1.4\n1 0 obj\n<< /Length {} /Filter /FlateDecode >>\nstream\n", stream.len()).into_bytes();
+    pdf.extend(&stream);
+    pdf.extend(b"\nendstream\nendobj\ntrailer\n<< /Root 1 0 R >>\n%%EOF\n");
+    repo.stage("handover.pdf", pdf);
+    repo.assert_blocked(&[], "handover.pdf!(stream 1):1:40:", &key);
+}

@@ -11,6 +11,7 @@ use crate::cli::Args;
 use crate::config::{Config, RepoFile};
 use crate::findings::Checked;
 use crate::pass::Checker;
+use crate::report::escape;
 use crate::rules::RULES;
 use crate::scan::Scanner;
 use crate::{repo, staged};
@@ -54,7 +55,9 @@ pub fn run(args: &Args) -> Result<Outcome> {
         } else {
             notes.push(format!("matches {used} finding{}", if used == 1 { "" } else { "s" }));
         }
-        writeln!(out, "  {}: {} ({}): {}", entry.origin, entry.describe(), entry.reason, notes.join("; "))?;
+        let (origin, describe) = (entry.origin.to_string(), entry.describe());
+        let [origin, describe, reason] = [origin.as_bytes(), describe.as_bytes(), entry.reason.as_bytes()].map(escape);
+        writeln!(out, "  {origin}: {describe} ({reason}): {}", notes.join("; "))?;
     }
     Ok(Outcome::Clean)
 }

@@ -17,7 +17,7 @@ use anyhow::{Context, Result};
 
 use crate::cli::{Args, Command, HELP};
 use crate::commits::{self, Update};
-use crate::config::{Config, RepoFile};
+use crate::config::{Config, REPO_FILE, RepoFile};
 use crate::findings::Checked;
 use crate::repo;
 use crate::report::{self, Format, Scope, Style};
@@ -36,6 +36,12 @@ pub enum Outcome {
 /// # Errors
 /// Any failure; the caller exits 2, which blocks the commit.
 pub fn run(args: &Args) -> Result<Outcome> {
+    // Errors quote repository content (paths, member names, TOML keys): whatever a message
+    // holds, it reaches the terminal with control and bidirectional characters escaped.
+    dispatch(args).map_err(|e| anyhow::anyhow!("{}", report::sanitize(&format!("{e:#}"))))
+}
+
+fn dispatch(args: &Args) -> Result<Outcome> {
     // libgit2 re-hashes every object it reads with collision-detecting SHA-1; git itself
     // does not, and for a large commit it is most of the cost. Corrupt objects are still
     // caught where it matters: an index entry whose object is missing fails the read.
@@ -108,14 +114,18 @@ pub fn conclude(args: &Args, config: &Config, checked: &Checked, scope: Scope) -
     let style = Style { color: args.color, show_secrets: args.show_secrets };
     let mut err = io::stderr().lock();
     for warning in &checked.warnings {
-        let _ = writeln!(err, "awsguard: warning: {warning}");
+        let _ = writeln!(err, "awsguard: warning: {}", report::sanitize(warning));
     }
     for entry in config.allowlist.allow_all_entries() {
         let _ = writeln!(
             err,
             "awsguard: warning: the allowlist entry at {} allows every finding it covers (allow_all = true): {}",
-            entry.origin, entry.reason
+            report::escape(entry.origin.to_string().as_bytes()),
+            report::escape(entry.reason.as_bytes())
         );
+    }
+    for widened in &config.widened {
+        let _ = writeln!(err, "awsguard: notice: this commit's {REPO_FILE} newly allows {}", report::sanitize(widened));
     }
     let findings = &checked.findings;
     let mut out = io::stdout().lock();

@@ -53,7 +53,9 @@ fn allow_everything_needs_allow_all() {
     assert!(err("[[allow]]\nreason = \"x\"\npattern = \".\"\n").contains("would allow every finding"));
     let list = parse("[[allow]]\nreason = \"x\"\npath = \"**\"\nallow_all = true\n").unwrap().allowlist;
     assert_eq!(list.allow_all_entries().count(), 1);
-    parse("[[allow]]\nreason = \"x\"\npath = \"**\"\nrules = [\"aws.access-key-id\"]\n").unwrap();
+    // A `rules` list does not narrow a path that covers the tree: every key ID is excused.
+    assert!(err("[[allow]]\nreason = \"x\"\npath = \"**\"\nrules = [\"aws.access-key-id\"]\n").contains("would allow"));
+    parse("[[allow]]\nreason = \"x\"\npath = \"docs/**\"\nrules = [\"aws.access-key-id\"]\n").unwrap();
 }
 
 #[test]
@@ -90,4 +92,33 @@ fn archive_settings_override_in_source_order() {
     assert!(err("[archives]\nmax_archive_bytes = \"lots\"\n").starts_with(".awsguard.toml:2:21:"));
     assert!(err("[archives]\nmax_ratio = 0\n").contains("at least 1"));
     assert!(err("[archives]\nmax_dpeth = 1\n").contains("unknown field"));
+}
+
+#[test]
+fn broad_entries_are_refused_whatever_their_shape() {
+    let every_rule: Vec<String> = RULES.rules.iter().map(|r| format!("{:?}", r.id)).collect();
+    let broad = [
+        "path = \"**\"\nrules = [\"aws\"]".to_string(),
+        format!("path = \"**\"\nrules = [{}]", every_rule.join(", ")),
+        "path = \"**/*[!a]\"".to_string(),
+        "path = \"*\"".to_string(),
+        "path = \"*.*\"".to_string(),
+        "pattern = \"^A[KS]IA\"".to_string(),
+        "pattern = \"[A-Z2-7]{16}\"".to_string(),
+        "pattern = \"[A-Za-z0-9/+]{40}\"".to_string(),
+        "pattern = \"^IQoJ\"".to_string(),
+        "path = \"**/*[!x]\"\npattern = \"^A\"".to_string(),
+    ];
+    for selector in &broad {
+        let text = format!("[[allow]]\nreason = \"x\"\n{selector}\n");
+        assert!(err(&text).contains("would allow every finding it covers across most"), "{selector}");
+        parse(&format!("{text}allow_all = true\n")).unwrap();
+    }
+    for narrow in ["path = \"docs/**\"", "path = \"*.md\"", "pattern = \"^ASIA\"", "pattern = \"EXAMPLE$\""] {
+        parse(&format!("[[allow]]\nreason = \"x\"\n{narrow}\n")).unwrap();
+    }
+    assert!(err("[archives]\nunscanned = [\"**\"]\n").contains("covers most archives"));
+    assert!(err("[archives]\nunscanned = [\"*.{zip,jar,whl,gz,docx,xz,bz2}\"]\n").contains("covers most archives"));
+    parse("[archives]\nunscanned = [\"**\"]\nallow_all = true\n").unwrap();
+    parse("[archives]\nunscanned = [\"vendor/*.whl\"]\n").unwrap();
 }

@@ -1,0 +1,112 @@
+//! Zip, jar, war, whl, apk, docx and friends, including a zip with a launcher script in
+//! front (a self-executing Spring Boot jar) and entries the central directory does not list.
+
+use std::io::{Cursor, Read};
+
+use flate2::bufread::DeflateDecoder;
+use memchr::memmem;
+
+use super::{Members, Problem, Walk, Walked, describe};
+
+const LOCAL_HEADER: &[u8] = b"PK\x03\x04";
+const END_RECORD: &[u8] = b"PK\x05\x06";
+
+/// Whether the end-of-central-directory record is where a zip keeps it: in the last 22
+/// bytes plus the longest comment.
+pub(super) fn has_end_record(bytes: &[u8]) -> bool {
+    let tail = &bytes[bytes.len().saturating_sub(22 + 0xffff)..];
+    memmem::rfind(tail, END_RECORD).is_some()
+}
+
+/// Visits every member the central directory lists, then every deflated entry it does not
+/// list (found by walking local headers: unzip tools may still extract them). `strict` is
+/// false for a zip found only by its end record: if it does not parse, it was bytes.
+pub(super) fn walk(
+    w: &mut Walk<'_, '_>,
+    members: &mut Members<'_>,
+    bytes: &[u8],
+    strict: bool,
+) -> Result<Walked, Problem> {
+    let prefix = members.prefix;
+    let mut zip = match ::zip::ZipArchive::new(Cursor::new(bytes)) {
+        Ok(zip) => zip,
+        Err(_) if !strict => return Ok(Walked::NotArchive),
+        Err(e) => return Err(Problem::Unreadable(format!("{}: {e}", describe(prefix, "zip archive")))),
+    };
+    if zip.len() as u64 > w.budget.limits.max_members {
+        return Err(Problem::Bound(format!(
+            "{} has {} members, more than {}",
+            describe(prefix, "the archive"),
+            zip.len(),
+            w.budget.limits.max_members
+        )));
+    }
+    let mut listed = Vec::with_capacity(zip.len());
+    for i in 0..zip.len() {
+        let mut file = zip
+            .by_index(i)
+            .map_err(|e| Problem::Unreadable(format!("member {i} of {}: {e}", describe(prefix, "the archive"))))?;
+        let name = file.name().to_string();
+        let (size, compressed) = (file.size(), file.compressed_size());
+        let start = file.header_start();
+        listed.push((start, file.data_start().unwrap_or(start).saturating_add(compressed)));
+        w.check_ratio(&name, size, compressed)?;
+        let content = w.read(&mut file, &name)?;
+        if !content.is_empty() {
+            w.member(members, &name, &content)?;
+        }
+    }
+    drop(zip);
+    unlisted(w, members, bytes, &listed)?;
+    Ok(Walked::Archive)
+}
+
+/// Entries whose local header lies outside every listed entry: stored ones are covered by
+/// the raw-byte scan; deflated ones are inflated and visited; any other method cannot be
+/// read, which fails closed.
+fn unlisted(
+    w: &mut Walk<'_, '_>,
+    members: &mut Members<'_>,
+    bytes: &[u8],
+    listed: &[(u64, u64)],
+) -> Result<(), Problem> {
+    for at in memmem::find_iter(bytes, LOCAL_HEADER) {
+        let pos = at as u64;
+        if listed.iter().any(|&(start, end)| pos >= start && pos < end) {
+            continue;
+        }
+        let Some(header) = bytes.get(at..at + 30) else { continue };
+        let u16_at = |i: usize| u16::from_le_bytes([header[i], header[i + 1]]);
+        let method = u16_at(8);
+        let (name_len, extra_len) = (usize::from(u16_at(26)), usize::from(u16_at(28)));
+        let data = at + 30 + name_len + extra_len;
+        let Some(rest) = bytes.get(data..) else { continue };
+        let name = String::from_utf8_lossy(&bytes[at + 30..at + 30 + name_len]).into_owned();
+        let name = format!("{name} (not in the central directory)");
+        match method {
+            0 => {}
+            8 => {
+                let mut content = Vec::new();
+                DeflateDecoder::new(rest)
+                    .take(w.allowance())
+                    .read_to_end(&mut content)
+                    .map_err(|e| Problem::Unreadable(format!("{}: {e}", describe_in(members.prefix, &name))))?;
+                w.charge(content.len() as u64)?;
+                if !content.is_empty() {
+                    w.member(members, &name, &content)?;
+                }
+            }
+            other => {
+                return Err(Problem::Unreadable(format!(
+                    "{}: compression method {other} is not supported",
+                    describe_in(members.prefix, &name)
+                )));
+            }
+        }
+    }
+    Ok(())
+}
+
+fn describe_in(prefix: &str, name: &str) -> String {
+    if prefix.is_empty() { format!("entry {name}") } else { format!("entry {name} of {prefix}") }
+}

@@ -27,10 +27,13 @@ USAGE:
                                          add an allowlist entry to .awsguard.toml, staged
     awsguard check-config                validate the allowlists, list stale entries
     awsguard install [--hook NAME]... [--global]
-                                         install the hook (pre-commit, pre-push,
-                                         commit-msg or all; default pre-commit)
+                                         install the hooks (pre-commit, pre-push,
+                                         commit-msg or all; default pre-commit and
+                                         pre-push; into husky's or lefthook's files when
+                                         they manage the hooks), then scan the history
     awsguard uninstall [--hook NAME]... [--global]
-                                         remove it, restoring any hook it wrapped
+                                         remove them (default: all), restoring any hook
+                                         they wrapped
     awsguard rules [--show ID]           list the detection rules, or print one in full:
                                          its regex expanded, filters, references, examples
 
@@ -240,7 +243,7 @@ pub fn parse_in(args: impl IntoIterator<Item = OsString>, surroundings: Surround
                     "pre-commit" => hooks.push(Hook::PreCommit),
                     "pre-push" => hooks.push(Hook::PrePush),
                     "commit-msg" => hooks.push(Hook::CommitMsg),
-                    "all" => hooks.extend([Hook::PreCommit, Hook::PrePush, Hook::CommitMsg]),
+                    "all" => hooks.extend(ALL_HOOKS),
                     other => bail!("--hook {other:?}: expected pre-commit, pre-push, commit-msg or all"),
                 }
             }
@@ -287,8 +290,14 @@ pub fn parse_in(args: impl IntoIterator<Item = OsString>, surroundings: Surround
         Command::Rules(_) => Command::Rules(show_rule),
         _ if show_rule.is_some() => bail!("--show is an option of `awsguard rules` (awsguard rules --show ID)"),
         Command::Allow(_) => Command::Allow(allow),
-        Command::Install(_) => Command::Install(InstallArgs { hooks: default_hooks(hooks), global, binary }),
-        Command::Uninstall(_) => Command::Uninstall(InstallArgs { hooks: default_hooks(hooks), global, binary }),
+        Command::Install(_) => Command::Install(InstallArgs {
+            hooks: default_hooks(hooks, &[Hook::PreCommit, Hook::PrePush]),
+            global,
+            binary,
+        }),
+        Command::Uninstall(_) => {
+            Command::Uninstall(InstallArgs { hooks: default_hooks(hooks, &ALL_HOOKS), global, binary })
+        }
         Command::CommitMsg(path) if path.as_os_str().is_empty() => {
             bail!("commit-msg needs the message file git passes to the hook (awsguard commit-msg FILE)")
         }
@@ -310,9 +319,13 @@ pub fn parse_in(args: impl IntoIterator<Item = OsString>, surroundings: Surround
     })
 }
 
-fn default_hooks(hooks: Vec<Hook>) -> Vec<Hook> {
+/// Every hook awsguard installs: what `uninstall` removes unless `--hook` names some.
+const ALL_HOOKS: [Hook; 3] = [Hook::PreCommit, Hook::PrePush, Hook::CommitMsg];
+
+/// `--hook` values without repeats, or `default`: pre-commit and pre-push for `install`.
+fn default_hooks(hooks: Vec<Hook>, default: &[Hook]) -> Vec<Hook> {
     if hooks.is_empty() {
-        return vec![Hook::PreCommit];
+        return default.to_vec();
     }
     let mut unique = Vec::new();
     for hook in hooks {
@@ -362,6 +375,14 @@ mod tests {
             panic!()
         };
         assert_eq!(i.hooks, vec![Hook::PreCommit, Hook::PrePush, Hook::CommitMsg]);
+        let Command::Install(i) = parse(&["install"]).unwrap().command else { panic!() };
+        assert_eq!(
+            i.hooks,
+            vec![Hook::PreCommit, Hook::PrePush],
+            "pre-push by default, for what --no-verify let through"
+        );
+        let Command::Uninstall(u) = parse(&["uninstall"]).unwrap().command else { panic!() };
+        assert_eq!(u.hooks, ALL_HOOKS, "uninstall removes every hook install may have added");
     }
 
     #[test]

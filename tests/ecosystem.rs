@@ -66,7 +66,11 @@ fn pre_push_of_a_new_branch_scans_only_what_the_remote_lacks() {
     repo.stage("old.txt", format!("{}\n", fake().key_id("AKIA")));
     repo.commit_unchecked("old key");
     repo.git(&["push", "-q", "origin", "main"]);
-    install(&repo, &["pre-push"]);
+    // install reports the key already in history (exit 1), and installs the hook all the same.
+    let bin = awsguard_bin();
+    repo.awsguard(&["install", "--binary", bin.to_str().unwrap(), "--hook", "pre-push"])
+        .assert_code(1)
+        .assert_contains("ALREADY COMMITTED");
     repo.git(&["checkout", "-q", "-b", "feature"]);
     repo.stage("new.txt", "clean\n");
     repo.commit_unchecked("feature work");

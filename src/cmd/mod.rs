@@ -48,7 +48,7 @@ pub fn run(args: &Args) -> Result<Outcome> {
         Command::PreCommit => pre_commit::run(args),
         Command::Allow(allow) => allow::run(args, allow),
         Command::CheckConfig => check_config::run(args),
-        Command::Install(install) => install::install(install),
+        Command::Install(install) => install::install(args, install),
         Command::Uninstall(install) => install::uninstall(install),
         Command::PrePush => pre_push::run(args),
         Command::CommitMsg(file) => commit_msg::run(args, file),

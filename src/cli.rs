@@ -14,7 +14,11 @@ pub const HELP: &str = "\
 awsguard: block commits that add AWS credentials
 
 USAGE:
-    awsguard [pre-commit] [OPTIONS]      scan what `git commit` is about to record
+    awsguard [pre-commit] [OPTIONS] [FILE...]
+                                         scan what `git commit` is about to record; with
+                                         FILEs (the pre-commit framework's file names),
+                                         their staged changes, and the whole staged content
+                                         of those without one
     awsguard pre-push [REMOTE [URL]]     scan the commits being pushed (refs on stdin, as
                                          git's pre-push hook gives them)
     awsguard commit-msg FILE             scan a commit message (the commit-msg hook)
@@ -105,7 +109,8 @@ pub struct InstallArgs {
 /// What to do.
 #[derive(Clone, Debug)]
 pub enum Command {
-    PreCommit,
+    /// With the file names the pre-commit framework passes (`pass_filenames`), if any.
+    PreCommit(Vec<OsString>),
     Allow(AllowArgs),
     CheckConfig,
     Install(InstallArgs),
@@ -253,7 +258,7 @@ pub fn parse_in(args: impl IntoIterator<Item = OsString>, surroundings: Surround
             Value(value) if command.is_none() => {
                 let value = value.string()?;
                 command = Some(match value.as_str() {
-                    "pre-commit" => Command::PreCommit,
+                    "pre-commit" => Command::PreCommit(Vec::new()),
                     "allow" => Command::Allow(AllowArgs::default()),
                     "check-config" => Command::CheckConfig,
                     "install" => Command::Install(InstallArgs { hooks: vec![], global: false, binary: None }),
@@ -278,15 +283,15 @@ pub fn parse_in(args: impl IntoIterator<Item = OsString>, surroundings: Surround
             Value(value) if matches!(command, Some(Command::History(None))) => {
                 command = Some(Command::History(Some(value.string()?)));
             }
-            Value(value) if matches!(command, Some(Command::Scan(_))) => {
-                if let Some(Command::Scan(paths)) = &mut command {
+            Value(value) if matches!(command, Some(Command::Scan(_) | Command::PreCommit(_))) => {
+                if let Some(Command::Scan(paths) | Command::PreCommit(paths)) = &mut command {
                     paths.push(value);
                 }
             }
             _ => return Err(arg.unexpected().into()),
         }
     }
-    let command = match command.unwrap_or(Command::PreCommit) {
+    let command = match command.unwrap_or(Command::PreCommit(Vec::new())) {
         Command::Rules(_) => Command::Rules(show_rule),
         _ if show_rule.is_some() => bail!("--show is an option of `awsguard rules` (awsguard rules --show ID)"),
         Command::Allow(_) => Command::Allow(allow),
@@ -347,8 +352,8 @@ mod tests {
 
     #[test]
     fn no_command_means_pre_commit() {
-        assert!(matches!(parse(&[]).unwrap().command, Command::PreCommit));
-        assert!(matches!(parse(&["pre-commit", "--quiet"]).unwrap().command, Command::PreCommit));
+        assert!(matches!(parse(&[]).unwrap().command, Command::PreCommit(f) if f.is_empty()));
+        assert!(matches!(parse(&["pre-commit", "--quiet"]).unwrap().command, Command::PreCommit(f) if f.is_empty()));
     }
 
     #[test]
@@ -367,6 +372,9 @@ mod tests {
         let Command::CommitMsg(p) = parse(&["commit-msg", ".git/COMMIT_EDITMSG"]).unwrap().command else { panic!() };
         assert_eq!(p, PathBuf::from(".git/COMMIT_EDITMSG"));
         assert!(parse(&["commit-msg"]).is_err());
+        let Command::PreCommit(f) = parse(&["pre-commit", "a.js", "b/c.json"]).unwrap().command else { panic!() };
+        assert_eq!(f, vec![OsString::from("a.js"), OsString::from("b/c.json")]);
+        assert!(matches!(parse(&[]).unwrap().command, Command::PreCommit(f) if f.is_empty()));
         let Command::History(r) = parse(&["history", "origin/main..HEAD"]).unwrap().command else { panic!() };
         assert_eq!(r.as_deref(), Some("origin/main..HEAD"));
         let Command::Scan(p) = parse(&["scan", "a", "-"]).unwrap().command else { panic!() };

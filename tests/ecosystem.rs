@@ -537,3 +537,60 @@ fn find_pre_commit() -> Option<PathBuf> {
         .filter(|p| p.is_file())
         .or_else(|| util::find_on_path("pre-commit"))
 }
+
+/// With file names (`pass_filenames: true`), the framework's own runs check what they name:
+/// `run --all-files` finds a key committed before the hook, `run --files` checks that file.
+#[test]
+fn the_pre_commit_framework_checks_the_files_it_names() {
+    let required = std::env::var("AWSGUARD_REQUIRE_PRE_COMMIT").is_ok_and(|v| !v.is_empty() && v != "0")
+        || std::env::var("CI").is_ok_and(|v| v.eq_ignore_ascii_case("true") || v == "1");
+    let Some(pre_commit) = find_pre_commit() else {
+        assert!(!required, "the pre-commit framework is not installed, and this run requires it");
+        eprintln!("SKIPPED: the pre-commit framework is not installed (set AWSGUARD_PRE_COMMIT)");
+        return;
+    };
+    let this_repo = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let repo = TestRepo::new();
+    let rev = repo.git(&["-C", this_repo.to_str().unwrap(), "rev-parse", "HEAD"]).trim().to_string();
+    repo.write(
+        ".pre-commit-config.yaml",
+        format!("repos:\n  - repo: {}\n    rev: {rev}\n    hooks:\n      - id: awsguard-system\n", this_repo.display()),
+    );
+    repo.add(&[".pre-commit-config.yaml"]);
+    let key = fake().key_id("AKIA");
+    repo.stage("old/config.js", format!("const id = '{key}';\n"));
+    repo.stage("a.txt", "a\n");
+    repo.commit_unchecked("before the hook");
+    let path = util::path_with(awsguard_bin().parent().unwrap());
+    let framework = |args: &[&str]| {
+        let mut cmd = repo.command(&pre_commit);
+        cmd.env("PATH", &path).env("PRE_COMMIT_HOME", repo.home.join("pre-commit-cache")).args(args);
+        util::Run { what: format!("pre-commit {}", args.join(" ")), output: cmd.output().unwrap() }
+    };
+    let all = framework(&["run", "--all-files"]);
+    assert_ne!(all.code(), 0, "{}", all.all());
+    all.assert_contains("old/config.js:1:").assert_lacks(&key);
+    let named = framework(&["run", "--files", "old/config.js"]);
+    assert_ne!(named.code(), 0, "{}", named.all());
+    named.assert_contains("old/config.js:1:");
+    framework(&["run", "--files", "a.txt"]).assert_code(0);
+    // An untracked file named on the command line is read from disk.
+    let untracked = fake().key_id("ASIA");
+    repo.write("new.txt", format!("{untracked}\n"));
+    framework(&["run", "--files", "new.txt"]).assert_contains("new.txt:1:1:").assert_lacks(&untracked);
+    // A plain commit still checks what it adds, and passes a clean one.
+    framework(&["install"]).assert_code(0);
+    let commit = |message: &str| {
+        let mut cmd = repo.command("git");
+        cmd.env("PATH", &path).env("PRE_COMMIT_HOME", repo.home.join("pre-commit-cache"));
+        util::Run { what: "git commit".into(), output: cmd.args(["commit", "-q", "-m", message]).output().unwrap() }
+    };
+    let staged = fake().key_id("AKIA");
+    repo.stage("c.txt", format!("{staged}\n"));
+    let before = repo.head();
+    commit("key").assert_contains("c.txt:1:1:").assert_lacks(&staged);
+    assert_eq!(repo.head(), before);
+    repo.stage("c.txt", "c\n");
+    commit("clean").assert_code(0);
+    assert_ne!(repo.head(), before);
+}

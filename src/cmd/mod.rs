@@ -45,7 +45,7 @@ pub fn run(args: &Args) -> Result<Outcome> {
         panic!("injected by AWSGUARD_INJECT_PANIC");
     }
     match &args.command {
-        Command::PreCommit => pre_commit::run(args),
+        Command::PreCommit(files) => pre_commit::run(args, files),
         Command::Allow(allow) => allow::run(args, allow),
         Command::CheckConfig => check_config::run(args),
         Command::Install(install) => install::install(args, install),

@@ -9,6 +9,9 @@ use lexopt::prelude::*;
 
 use crate::report::Format;
 
+mod commands;
+pub use commands::{COMMANDS, Spec};
+
 /// The help text: what awsguard does, every command and option, and the exit codes.
 pub const HELP: &str = "\
 awsguard: block commits that add AWS credentials
@@ -40,6 +43,8 @@ USAGE:
                                          they wrapped
     awsguard rules [--show ID]           list the detection rules, or print one in full:
                                          its regex expanded, filters, references, examples
+    awsguard help [COMMAND]              this help, or a command's (also COMMAND --help)
+    awsguard version                     print the version
 
 As a pre-commit hook, awsguard reads the index git is committing from (not your files),
 takes only the lines the commit adds, and blocks the commit if they hold an AWS access
@@ -55,7 +60,7 @@ EXCEPTIONS:
         reason = \"revoked key quoted in the incident report\"
     `awsguard allow` writes and stages such an entry.
 
-OPTIONS:
+OPTIONS (of the scanning commands; each command takes only its own, see `help COMMAND`):
     --format FORMAT      text (default), json or sarif
     --color WHEN         auto (default: on a terminal, unless NO_COLOR is set), always, never
     -q, --quiet          print findings only, no advice
@@ -121,8 +126,39 @@ pub enum Command {
     Scan(Vec<OsString>),
     /// `awsguard rules`, with the rule `--show` names, if any.
     Rules(Option<String>),
-    Help,
+    /// The help page, or one command's.
+    Help(Option<&'static Spec>),
     Version,
+}
+
+impl Command {
+    /// The command's name, as typed.
+    pub fn name(&self) -> &'static str {
+        match self {
+            Command::PreCommit(_) => "pre-commit",
+            Command::Allow(_) => "allow",
+            Command::CheckConfig => "check-config",
+            Command::Install(_) => "install",
+            Command::Uninstall(_) => "uninstall",
+            Command::PrePush => "pre-push",
+            Command::CommitMsg(_) => "commit-msg",
+            Command::History(_) => "history",
+            Command::Scan(_) => "scan",
+            Command::Rules(_) => "rules",
+            Command::Help(_) => "help",
+            Command::Version => "version",
+        }
+    }
+
+    /// Whether it runs as a git hook (where `--no-verify` is the way around it).
+    pub fn is_hook(&self) -> bool {
+        matches!(self, Command::PreCommit(_) | Command::PrePush | Command::CommitMsg(_))
+    }
+}
+
+/// The help text for `awsguard help [COMMAND]` and `COMMAND --help`.
+pub fn help_text(topic: Option<&Spec>) -> String {
+    topic.map_or_else(|| HELP.to_string(), commands::help)
 }
 
 /// When to print whole secrets.
@@ -198,9 +234,18 @@ pub fn parse_in(args: impl IntoIterator<Item = OsString>, surroundings: Surround
     let mut global = false;
     let mut binary = None;
     let mut show_rule = None;
+    let mut help = false;
+    // The long options given, checked against the command's own once it is known.
+    let mut seen: Vec<String> = Vec::new();
     while let Some(arg) = parser.next()? {
+        match &arg {
+            Short('q') => seen.push("quiet".into()),
+            Long(name) if !matches!(*name, "help" | "version" | "colour") => seen.push(name.to_string()),
+            Long("colour") => seen.push("color".into()),
+            _ => {}
+        }
         match arg {
-            Short('h') | Long("help") => command = Some(Command::Help),
+            Short('h') | Long("help") => help = true,
             Short('V') | Long("version") => command = Some(Command::Version),
             Short('q') | Long("quiet") => quiet = true,
             Long("format") => {
@@ -268,9 +313,24 @@ pub fn parse_in(args: impl IntoIterator<Item = OsString>, surroundings: Surround
                     "commit-msg" => Command::CommitMsg(PathBuf::new()),
                     "history" => Command::History(None),
                     "scan" => Command::Scan(Vec::new()),
-                    "help" => Command::Help,
-                    other => bail!("unknown command {other:?}"),
+                    "help" => Command::Help(None),
+                    "version" => Command::Version,
+                    other => bail!(
+                        "unknown command {other:?}{} (commands: {})",
+                        commands::suggest(other, COMMANDS.iter().map(|c| c.name)),
+                        COMMANDS.iter().map(|c| c.name).collect::<Vec<_>>().join(", ")
+                    ),
                 });
+            }
+            Value(value) if matches!(command, Some(Command::Help(None))) => {
+                let name = value.string()?;
+                let spec = commands::find(&name).ok_or_else(|| {
+                    anyhow::anyhow!(
+                        "no command {name:?} to describe{}",
+                        commands::suggest(&name, COMMANDS.iter().map(|c| c.name))
+                    )
+                })?;
+                command = Some(Command::Help(Some(spec)));
             }
             Value(value) if matches!(command, Some(Command::Allow(_))) && allow.fingerprint.is_none() => {
                 allow.fingerprint = Some(value.string()?);
@@ -288,12 +348,33 @@ pub fn parse_in(args: impl IntoIterator<Item = OsString>, surroundings: Surround
                     paths.push(value);
                 }
             }
+            Long(name) => bail!("unknown option --{name}{}", commands::suggest(name, commands::all_options())),
+            Value(value) => bail!(
+                "unexpected argument {:?} for `awsguard {}`",
+                value.to_string_lossy(),
+                command.as_ref().map_or("pre-commit", Command::name)
+            ),
             _ => return Err(arg.unexpected().into()),
         }
     }
-    let command = match command.unwrap_or(Command::PreCommit(Vec::new())) {
+    if help {
+        let topic = command.as_ref().filter(|c| !matches!(c, Command::Help(_))).and_then(|c| commands::find(c.name()));
+        return Ok(help_args(topic));
+    }
+    let command = command.unwrap_or(Command::PreCommit(Vec::new()));
+    let spec = commands::find(command.name()).expect("every command has a spec");
+    if let Some(option) = seen.iter().find(|o| !spec.options.contains(&o.as_str())) {
+        let owners: Vec<String> = COMMANDS
+            .iter()
+            .filter(|c| c.options.contains(&option.as_str()))
+            .map(|c| format!("`awsguard {}`", c.name))
+            .collect();
+        let owners =
+            if owners.is_empty() { String::new() } else { format!(": it is an option of {}", owners.join(", ")) };
+        bail!("`awsguard {}` does not take --{option}{owners} (see `awsguard help {}`)", spec.name, spec.name);
+    }
+    let command = match command {
         Command::Rules(_) => Command::Rules(show_rule),
-        _ if show_rule.is_some() => bail!("--show is an option of `awsguard rules` (awsguard rules --show ID)"),
         Command::Allow(_) => Command::Allow(allow),
         Command::Install(_) => Command::Install(InstallArgs {
             hooks: default_hooks(hooks, &[Hook::PreCommit, Hook::PrePush]),
@@ -324,6 +405,19 @@ pub fn parse_in(args: impl IntoIterator<Item = OsString>, surroundings: Surround
     })
 }
 
+/// What `--help` asks for: a help page and nothing else.
+fn help_args(topic: Option<&'static Spec>) -> Args {
+    Args {
+        command: Command::Help(topic),
+        format: Format::Text,
+        color: false,
+        quiet: false,
+        show_secrets: false,
+        configs: Vec::new(),
+        archive_limits: Vec::new(),
+    }
+}
+
 /// Every hook awsguard installs: what `uninstall` removes unless `--hook` names some.
 const ALL_HOOKS: [Hook; 3] = [Hook::PreCommit, Hook::PrePush, Hook::CommitMsg];
 
@@ -342,86 +436,4 @@ fn default_hooks(hooks: Vec<Hook>, default: &[Hook]) -> Vec<Hook> {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    /// Parses as if stdout were a pipe and NO_COLOR unset, whatever runs the tests.
-    fn parse(args: &[&str]) -> Result<Args> {
-        parse_in(args.iter().map(OsString::from), Surroundings { stdout_is_terminal: false, no_color: false })
-    }
-
-    #[test]
-    fn no_command_means_pre_commit() {
-        assert!(matches!(parse(&[]).unwrap().command, Command::PreCommit(f) if f.is_empty()));
-        assert!(matches!(parse(&["pre-commit", "--quiet"]).unwrap().command, Command::PreCommit(f) if f.is_empty()));
-    }
-
-    #[test]
-    fn allow_takes_fingerprint_and_options() {
-        let args =
-            parse(&["allow", "sha256:0123456789abcdef", "--reason", "fixture", "--rule", "aws.access-key-id"]).unwrap();
-        let Command::Allow(a) = args.command else { panic!() };
-        assert_eq!(a.fingerprint.as_deref(), Some("sha256:0123456789abcdef"));
-        assert_eq!(a.reason.as_deref(), Some("fixture"));
-        assert_eq!(a.rules, vec!["aws.access-key-id"]);
-    }
-
-    #[test]
-    fn hook_commands_take_what_git_passes() {
-        assert!(matches!(parse(&["pre-push", "origin", "git@example.com:x.git"]).unwrap().command, Command::PrePush));
-        let Command::CommitMsg(p) = parse(&["commit-msg", ".git/COMMIT_EDITMSG"]).unwrap().command else { panic!() };
-        assert_eq!(p, PathBuf::from(".git/COMMIT_EDITMSG"));
-        assert!(parse(&["commit-msg"]).is_err());
-        let Command::PreCommit(f) = parse(&["pre-commit", "a.js", "b/c.json"]).unwrap().command else { panic!() };
-        assert_eq!(f, vec![OsString::from("a.js"), OsString::from("b/c.json")]);
-        assert!(matches!(parse(&[]).unwrap().command, Command::PreCommit(f) if f.is_empty()));
-        let Command::History(r) = parse(&["history", "origin/main..HEAD"]).unwrap().command else { panic!() };
-        assert_eq!(r.as_deref(), Some("origin/main..HEAD"));
-        let Command::Scan(p) = parse(&["scan", "a", "-"]).unwrap().command else { panic!() };
-        assert_eq!(p, vec![OsString::from("a"), OsString::from("-")]);
-        let Command::Install(i) = parse(&["install", "--hook", "all", "--hook", "pre-push"]).unwrap().command else {
-            panic!()
-        };
-        assert_eq!(i.hooks, vec![Hook::PreCommit, Hook::PrePush, Hook::CommitMsg]);
-        let Command::Install(i) = parse(&["install"]).unwrap().command else { panic!() };
-        assert_eq!(
-            i.hooks,
-            vec![Hook::PreCommit, Hook::PrePush],
-            "pre-push by default, for what --no-verify let through"
-        );
-        let Command::Uninstall(u) = parse(&["uninstall"]).unwrap().command else { panic!() };
-        assert_eq!(u.hooks, ALL_HOOKS, "uninstall removes every hook install may have added");
-    }
-
-    #[test]
-    fn rules_takes_show() {
-        assert!(matches!(parse(&["rules"]).unwrap().command, Command::Rules(None)));
-        let Command::Rules(id) = parse(&["rules", "--show", "aws.access-key-id"]).unwrap().command else { panic!() };
-        assert_eq!(id.as_deref(), Some("aws.access-key-id"));
-        assert!(parse(&["scan", "--show", "aws.access-key-id"]).is_err());
-        assert!(parse(&["rules", "--show"]).is_err());
-    }
-
-    #[test]
-    fn bad_arguments_are_errors() {
-        assert!(parse(&["--format", "xml"]).is_err());
-        assert!(parse(&["frobnicate"]).is_err());
-        assert!(parse(&["--nope"]).is_err());
-    }
-
-    #[test]
-    fn show_secrets_off_a_terminal_needs_always() {
-        let parse_on = |terminal: bool, args: &[&str]| {
-            let surroundings = Surroundings { stdout_is_terminal: terminal, no_color: false };
-            parse_in(args.iter().map(OsString::from), surroundings).unwrap()
-        };
-        assert!(!parse_on(false, &["--show-secrets"]).show_secrets);
-        assert!(parse_on(true, &["--show-secrets"]).show_secrets);
-        assert!(parse_on(false, &["--show-secrets=always"]).show_secrets);
-        assert!(!parse_on(true, &[]).show_secrets);
-        // Colour follows the terminal and NO_COLOR unless an option says otherwise.
-        assert!(parse_on(true, &[]).color && !parse_on(false, &[]).color);
-        let no_color = Surroundings { stdout_is_terminal: true, no_color: true };
-        assert!(!parse_in(std::iter::empty(), no_color).unwrap().color);
-    }
-}
+mod tests;

@@ -17,8 +17,13 @@ use crate::report::Scope;
 /// A bad range or an unreadable commit.
 pub fn run(args: &Args, range: Option<&str>) -> Result<Outcome> {
     let repo = repo::open_repository_any()?;
+    let range_spec = range;
     let range = commits::history(&repo, range.unwrap_or("HEAD"))?;
     let config = Config::load(RepoFile::Committed(&repo, range.tip), args)?;
     let checked = commits::scan(&repo, range.walk, &config)?;
-    conclude(args, &config, &checked, Scope::History)
+    let outcome = conclude(args, &config, &checked, Scope::History)?;
+    if outcome == Outcome::Clean && !args.quiet {
+        eprintln!("awsguard: history: no AWS credentials in what {} added", range_spec.unwrap_or("HEAD's history"));
+    }
+    Ok(outcome)
 }

@@ -14,7 +14,7 @@ use std::io::{self, Write};
 
 use anyhow::{Context, Result};
 
-use crate::cli::{Args, Command, HELP};
+use crate::cli::{self, Args, Command};
 use crate::commits::{self, Update};
 use crate::config::{Config, RepoFile};
 use crate::findings::Checked;
@@ -55,8 +55,8 @@ pub fn run(args: &Args) -> Result<Outcome> {
         Command::History(range) => history::run(args, range.as_deref()),
         Command::Scan(paths) => scan_files::run(args, paths),
         Command::Rules(show) => rules::run(show.as_deref()),
-        Command::Help => {
-            ignore_broken_pipe(io::stdout().lock().write_all(HELP.as_bytes()))?;
+        Command::Help(topic) => {
+            ignore_broken_pipe(io::stdout().lock().write_all(cli::help_text(*topic).as_bytes()))?;
             Ok(Outcome::Clean)
         }
         Command::Version => {

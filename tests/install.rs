@@ -391,3 +391,16 @@ fn install_sh_says_loudly_when_history_already_holds_a_key() {
     assert!(!all.contains(&key), "{all}");
     assert!(repo.root.join(".git/hooks/pre-push").is_file());
 }
+
+#[test]
+fn the_pre_commit_framework_gets_the_entry_to_add() {
+    let repo = TestRepo::new();
+    repo.write(".pre-commit-config.yaml", "repos: []\n");
+    repo.awsguard(&["install", "--binary", awsguard_bin().to_str().unwrap()])
+        .assert_code(0)
+        .assert_contains("this repository uses the pre-commit framework")
+        .assert_contains("      - id: awsguard");
+    assert!(repo.root.join(".git/hooks/pre-commit").is_file(), "the hook works meanwhile");
+    repo.write(".pre-commit-config.yaml", "repos:\n  - repo: local\n    hooks:\n      - id: awsguard\n");
+    repo.awsguard(&["install"]).assert_code(0).assert_lacks("uses the pre-commit framework");
+}

@@ -187,6 +187,15 @@ fn husky_runs_awsguard_first_and_keeps_it_across_npm_install() {
     let underscore: Vec<_> =
         std::fs::read_dir(repo.root.join(".husky/_")).unwrap().map(|e| e.unwrap().file_name()).collect();
     assert!(!underscore.iter().any(|n| n.to_string_lossy().contains("awsguard")), "{underscore:?}");
+    // An install by an older awsguard, which wrapped husky's own script, is undone.
+    let own = repo.root.join(".husky/_/pre-commit");
+    std::fs::rename(&own, repo.root.join(".husky/_/pre-commit.pre-awsguard")).unwrap();
+    std::fs::copy(util::hook_script(), &own).unwrap();
+    run_with_path(&repo, &path, awsguard_bin().to_str().unwrap(), &["install"])
+        .assert_code(0)
+        .assert_contains("restored your previous");
+    assert_eq!(std::fs::read(&own).unwrap(), husky_own);
+    assert!(!repo.root.join(".husky/_/pre-commit.pre-awsguard").exists());
     let user = std::fs::read_to_string(repo.root.join(".husky/pre-commit")).unwrap();
     assert!(user.starts_with("# awsguard-hook: begin pre-commit") && user.ends_with("npm test\n"), "{user}");
 

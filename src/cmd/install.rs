@@ -60,7 +60,16 @@ pub fn install(args: &Args, install: &InstallArgs) -> Result<Outcome> {
     let dir = hooks_dir(&repo)?;
     let top = repo.workdir().map(Path::to_path_buf);
     match top.as_deref().map(|top| managers::detect(top, &dir)) {
-        Some(managers::Manager::Husky(husky)) => managers::install_husky(&husky, &install.hooks, &dir)?,
+        Some(managers::Manager::Husky(husky)) => {
+            managers::install_husky(&husky, &install.hooks, &dir)?;
+            // An older awsguard wrote into husky's own directory, keeping husky's script
+            // aside: put husky's scripts back.
+            let ours = |h: &Hook| fs::read(dir.join(hook_name(*h))).is_ok_and(|s| is_ours(&s));
+            let all = [Hook::PreCommit, Hook::PrePush, Hook::CommitMsg];
+            if all.iter().any(ours) {
+                uninstall_scripts(&dir, &all)?;
+            }
+        }
         Some(managers::Manager::Lefthook(config)) => managers::install_lefthook(&config, &install.hooks)?,
         _ => install_scripts(&dir, &install.hooks, &binary)?,
     }

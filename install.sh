@@ -1,6 +1,6 @@
 #!/bin/sh
-# Build awsguard, install the binary, install its pre-commit hook into a repository, and
-# run the hook once to show it works.
+# Build awsguard, install the binary, install its pre-commit and pre-push hooks into a
+# repository, scan the history already committed, and run the hook once to show it works.
 #
 # Usage: ./install.sh [--bin-dir DIR] [--repo PATH] [--no-hook] [--binary FILE]
 #   --bin-dir DIR  where the binary goes (default: ~/.local/bin, or ~/.cargo/bin when only
@@ -48,8 +48,8 @@ fi
 if [ -z "$prebuilt" ]; then
     command -v cargo >/dev/null 2>&1 ||
         die "cargo not found: install Rust (https://rustup.rs), then run ./install.sh again"
-    echo "install.sh: building awsguard (release)"
-    cargo build --release --locked --quiet --manifest-path "$here/Cargo.toml"
+    echo "install.sh: building awsguard (release; a few minutes on a small machine, cargo shows its progress)"
+    cargo build --release --locked --manifest-path "$here/Cargo.toml"
     prebuilt=$here/target/release/awsguard
 fi
 [ -x "$prebuilt" ] || die "$prebuilt is not an executable file"
@@ -73,7 +73,11 @@ if ! top=$(git -C "${repo:-.}" rev-parse --show-toplevel 2>/dev/null); then
     exit 0
 fi
 cd "$top"
-"$bin" install --binary "$bin"
+# Installs pre-commit and pre-push, then scans the history already committed: exit 1 when
+# it holds credentials (the hooks are installed all the same).
+history=0
+"$bin" install --binary "$bin" || history=$?
+[ "$history" -le 1 ] || die "awsguard install failed (exit $history); see the message above"
 hook_path=$(git rev-parse --git-path hooks)/pre-commit
 
 echo "install.sh: running the installed hook once on what is staged now"
@@ -84,3 +88,8 @@ case $status in
     1) echo "install.sh: done: the hook works, and it found credentials in what is staged now (above)" ;;
     *) die "the hook failed to run (exit $status); see the message above" ;;
 esac
+if [ "$history" = 1 ]; then
+    echo "install.sh: WARNING: this repository's history ALREADY holds AWS credentials (listed above)." >&2
+    echo "install.sh: rotate those keys now, then rewrite the history before pushing it (see above)." >&2
+    exit 1
+fi

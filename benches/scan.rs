@@ -16,11 +16,10 @@
 //! `cargo bench --bench scan` (see bench/README.md).
 
 use std::hint::black_box;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use awsguard::rules::{RULES, Ruleset};
 use awsguard::scan::Scanner;
-use criterion::{BatchSize, Criterion, Throughput, criterion_group, criterion_main};
 
 const RULES_TOML: &str = include_str!("../src/rules/aws.toml");
 
@@ -203,61 +202,120 @@ fn check_input(name: &str, input: &[u8], keywords_allowed: bool) {
     assert!(out.is_empty(), "{name} input has {} findings, the first at line {}", out.len(), out[0].line);
 }
 
-fn throughput(c: &mut Criterion) {
+/// A small harness in place of criterion (whose build was most of the test build): each
+/// benchmark is warmed up, then timed for `samples` runs (or until `budget` is spent); it
+/// prints the median and minimum, and the throughput of the median. `cargo bench --bench
+/// scan -- FILTER` runs the benchmarks whose `group/name` contains FILTER; `-- --test` runs
+/// each once, as a smoke test.
+struct Harness {
+    filter: Option<String>,
+    smoke: bool,
+}
+
+impl Harness {
+    fn from_args() -> Harness {
+        let args: Vec<String> = std::env::args().skip(1).collect();
+        let smoke = args.iter().any(|a| a == "--test");
+        let filter = args.into_iter().find(|a| !a.starts_with("--"));
+        Harness { filter, smoke }
+    }
+
+    /// Times `routine` on a fresh `setup()` value per run; only `routine` is timed.
+    fn bench<T>(
+        &self,
+        id: &str,
+        bytes: Option<usize>,
+        budget: Duration,
+        mut setup: impl FnMut() -> T,
+        mut routine: impl FnMut(T),
+    ) {
+        if self.filter.as_ref().is_some_and(|f| !id.contains(f.as_str())) {
+            return;
+        }
+        if self.smoke {
+            routine(setup());
+            println!("{id}: ok");
+            return;
+        }
+        for _ in 0..2 {
+            routine(setup());
+        }
+        let mut times = Vec::new();
+        let start = Instant::now();
+        while times.len() < 10 || (times.len() < 100 && start.elapsed() < budget) {
+            let input = setup();
+            let t = Instant::now();
+            routine(input);
+            times.push(t.elapsed());
+        }
+        times.sort();
+        let median = times[times.len() / 2];
+        let rate = bytes.map_or(String::new(), |b| {
+            format!("  thrpt {:.1} MiB/s", b as f64 / median.as_secs_f64() / (1024.0 * 1024.0))
+        });
+        println!("{id:<36} median {median:>12.3?}  min {:>12.3?}  ({} runs){rate}", times[0], times.len());
+    }
+}
+
+fn throughput(h: &Harness) {
     let scanner = Scanner::new(&RULES);
     let inputs = [
         ("code", code(10_000_000, 1), false),
         ("near-misses", near_misses(2_000_000, 2), true),
         ("long-lines", long_lines(10, 1_000_000, 3), true),
     ];
-    let mut group = c.benchmark_group("throughput");
-    group.sample_size(20).measurement_time(Duration::from_secs(8)).warm_up_time(Duration::from_secs(2));
     for (name, input, keywords_allowed) in &inputs {
         check_input(name, input, *keywords_allowed);
-        group.throughput(Throughput::Bytes(input.len() as u64));
         let mut out = Vec::new();
-        group.bench_function(*name, |b| {
-            b.iter(|| {
+        h.bench(
+            &format!("throughput/{name}"),
+            Some(input.len()),
+            Duration::from_secs(8),
+            || (),
+            |()| {
                 out.clear();
                 scanner.scan(black_box(input), &mut out);
-                black_box(out.len())
-            })
-        });
+                black_box(out.len());
+            },
+        );
     }
-    group.finish();
 }
 
-fn setup(c: &mut Criterion) {
-    let mut group = c.benchmark_group("setup");
-    group.sample_size(30).measurement_time(Duration::from_secs(5)).warm_up_time(Duration::from_secs(1));
-    group.bench_function("parse ruleset", |b| b.iter(|| Ruleset::parse(black_box(RULES_TOML)).expect("rules parse")));
-    group.bench_function("Scanner::new", |b| b.iter(|| Scanner::new(black_box(&RULES))));
-    // Compilation is once per process: a fresh ruleset per iteration gives cold regexes.
-    group.bench_function("compile all regexes", |b| {
-        b.iter_batched(
-            || Ruleset::parse(RULES_TOML).expect("rules parse"),
-            |rules| {
-                for rule in &rules.rules {
-                    black_box(rule.regex());
-                    black_box(rule.context());
-                }
-                rules
-            },
-            BatchSize::SmallInput,
-        )
+fn setup(h: &Harness) {
+    let budget = Duration::from_secs(5);
+    h.bench(
+        "setup/parse ruleset",
+        None,
+        budget,
+        || (),
+        |()| {
+            black_box(Ruleset::parse(black_box(RULES_TOML)).expect("rules parse"));
+        },
+    );
+    h.bench(
+        "setup/Scanner::new",
+        None,
+        budget,
+        || (),
+        |()| {
+            black_box(Scanner::new(black_box(&RULES)));
+        },
+    );
+    // Compilation is once per process: a fresh ruleset per run gives cold regexes.
+    let fresh = || Ruleset::parse(RULES_TOML).expect("rules parse");
+    h.bench("setup/compile all regexes", None, budget, fresh, |rules| {
+        for rule in &rules.rules {
+            black_box(rule.regex());
+            black_box(rule.context());
+        }
     });
-    group.bench_function("compile aws.access-key-id", |b| {
-        b.iter_batched(
-            || Ruleset::parse(RULES_TOML).expect("rules parse"),
-            |rules| {
-                black_box(rules.get("aws.access-key-id").expect("rule exists").regex());
-                rules
-            },
-            BatchSize::SmallInput,
-        )
+    h.bench("setup/compile aws.access-key-id", None, budget, fresh, |rules| {
+        black_box(rules.get("aws.access-key-id").expect("rule exists").regex());
     });
-    group.finish();
 }
 
-criterion_group!(benches, throughput, setup);
-criterion_main!(benches);
+fn main() {
+    let harness = Harness::from_args();
+    throughput(&harness);
+    setup(&harness);
+}

@@ -9,12 +9,19 @@ use lexopt::prelude::*;
 
 use crate::report::Format;
 
+mod commands;
+pub use commands::{COMMANDS, Spec};
+
 /// The help text: what awsguard does, every command and option, and the exit codes.
 pub const HELP: &str = "\
 awsguard: block commits that add AWS credentials
 
 USAGE:
-    awsguard [pre-commit] [OPTIONS]      scan what `git commit` is about to record
+    awsguard [pre-commit] [OPTIONS] [FILE...]
+                                         scan what `git commit` is about to record; with
+                                         FILEs (the pre-commit framework's file names),
+                                         their staged changes, and the whole staged content
+                                         of those without one
     awsguard pre-push [REMOTE [URL]]     scan the commits being pushed (refs on stdin, as
                                          git's pre-push hook gives them)
     awsguard commit-msg FILE             scan a commit message (the commit-msg hook)
@@ -31,12 +38,17 @@ USAGE:
                                          add an allowlist entry to .awsguard.toml, staged
     awsguard check-config                validate the allowlists, list stale entries
     awsguard install [--hook NAME]... [--global]
-                                         install the hook (pre-commit, pre-push,
-                                         commit-msg or all; default pre-commit)
+                                         install the hooks (pre-commit, pre-push,
+                                         commit-msg or all; default pre-commit and
+                                         pre-push; into husky's or lefthook's files when
+                                         they manage the hooks), then scan the history
     awsguard uninstall [--hook NAME]... [--global]
-                                         remove it, restoring any hook it wrapped
+                                         remove them (default: all), restoring any hook
+                                         they wrapped
     awsguard rules [--show ID]           list the detection rules, or print one in full:
                                          its regex expanded, filters, references, examples
+    awsguard help [COMMAND]              this help, or a command's (also COMMAND --help)
+    awsguard version                     print the version
 
 As a pre-commit hook, awsguard reads the index git is committing from (not your files),
 takes only the lines the commit adds, and blocks the commit if they hold an AWS access
@@ -52,7 +64,7 @@ EXCEPTIONS:
         reason = \"revoked key quoted in the incident report\"
     `awsguard allow` writes and stages such an entry.
 
-OPTIONS:
+OPTIONS (of the scanning commands; each command takes only its own, see `help COMMAND`):
     --format FORMAT      text (default), json or sarif
     --color WHEN         auto (default: on a terminal, unless NO_COLOR is set), always, never
     -q, --quiet          print findings only, no advice
@@ -106,7 +118,8 @@ pub struct InstallArgs {
 /// What to do.
 #[derive(Clone, Debug)]
 pub enum Command {
-    PreCommit,
+    /// With the file names the pre-commit framework passes (`pass_filenames`), if any.
+    PreCommit(Vec<OsString>),
     Allow(AllowArgs),
     CheckConfig,
     Install(InstallArgs),
@@ -124,8 +137,41 @@ pub enum Command {
     Scan(Vec<OsString>),
     /// `awsguard rules`, with the rule `--show` names, if any.
     Rules(Option<String>),
-    Help,
+    /// The help page, or one command's.
+    Help(Option<&'static Spec>),
     Version,
+}
+
+impl Command {
+    /// The command's name, as typed.
+    pub fn name(&self) -> &'static str {
+        match self {
+            Command::PreCommit(_) => "pre-commit",
+            Command::Allow(_) => "allow",
+            Command::CheckConfig => "check-config",
+            Command::Install(_) => "install",
+            Command::Uninstall(_) => "uninstall",
+            Command::PrePush(_) => "pre-push",
+            Command::PreReceive(None) => "pre-receive",
+            Command::PreReceive(Some(_)) => "update",
+            Command::CommitMsg(_) => "commit-msg",
+            Command::History { .. } => "history",
+            Command::Scan(_) => "scan",
+            Command::Rules(_) => "rules",
+            Command::Help(_) => "help",
+            Command::Version => "version",
+        }
+    }
+
+    /// Whether it runs as a git hook (where `--no-verify` is the way around it).
+    pub fn is_hook(&self) -> bool {
+        matches!(self, Command::PreCommit(_) | Command::PrePush(_) | Command::PreReceive(_) | Command::CommitMsg(_))
+    }
+}
+
+/// The help text for `awsguard help [COMMAND]` and `COMMAND --help`.
+pub fn help_text(topic: Option<&Spec>) -> String {
+    topic.map_or_else(|| HELP.to_string(), commands::help)
 }
 
 /// When to print whole secrets.
@@ -203,9 +249,18 @@ pub fn parse_in(args: impl IntoIterator<Item = OsString>, surroundings: Surround
     let mut show_rule = None;
     let mut all_refs = false;
     let mut hook_args = Vec::new();
+    let mut help = false;
+    // The long options given, checked against the command's own once it is known.
+    let mut seen: Vec<String> = Vec::new();
     while let Some(arg) = parser.next()? {
+        match &arg {
+            Short('q') => seen.push("quiet".into()),
+            Long(name) if !matches!(*name, "help" | "version" | "colour") => seen.push(name.to_string()),
+            Long("colour") => seen.push("color".into()),
+            _ => {}
+        }
         match arg {
-            Short('h') | Long("help") => command = Some(Command::Help),
+            Short('h') | Long("help") => help = true,
             Short('V') | Long("version") => command = Some(Command::Version),
             Short('q') | Long("quiet") => quiet = true,
             Long("format") => {
@@ -253,18 +308,18 @@ pub fn parse_in(args: impl IntoIterator<Item = OsString>, surroundings: Surround
                     "pre-commit" => hooks.push(Hook::PreCommit),
                     "pre-push" => hooks.push(Hook::PrePush),
                     "commit-msg" => hooks.push(Hook::CommitMsg),
-                    "all" => hooks.extend([Hook::PreCommit, Hook::PrePush, Hook::CommitMsg]),
+                    "all" => hooks.extend(ALL_HOOKS),
                     other => bail!("--hook {other:?}: expected pre-commit, pre-push, commit-msg or all"),
                 }
             }
             Long("global") => global = true,
             Long("binary") => binary = Some(PathBuf::from(parser.value()?)),
             Long("show") => show_rule = Some(parser.value()?.string()?),
-            Long("all") if matches!(command, Some(Command::History { .. })) => all_refs = true,
+            Long("all") => all_refs = true,
             Value(value) if command.is_none() => {
                 let value = value.string()?;
                 command = Some(match value.as_str() {
-                    "pre-commit" => Command::PreCommit,
+                    "pre-commit" => Command::PreCommit(Vec::new()),
                     "allow" => Command::Allow(AllowArgs::default()),
                     "check-config" => Command::CheckConfig,
                     "install" => Command::Install(InstallArgs { hooks: vec![], global: false, binary: None }),
@@ -276,9 +331,24 @@ pub fn parse_in(args: impl IntoIterator<Item = OsString>, surroundings: Surround
                     "commit-msg" => Command::CommitMsg(PathBuf::new()),
                     "history" => Command::History { range: None, all: false },
                     "scan" => Command::Scan(Vec::new()),
-                    "help" => Command::Help,
-                    other => bail!("unknown command {other:?}"),
+                    "help" => Command::Help(None),
+                    "version" => Command::Version,
+                    other => bail!(
+                        "unknown command {other:?}{} (commands: {})",
+                        commands::suggest(other, COMMANDS.iter().map(|c| c.name)),
+                        COMMANDS.iter().map(|c| c.name).collect::<Vec<_>>().join(", ")
+                    ),
                 });
+            }
+            Value(value) if matches!(command, Some(Command::Help(None))) => {
+                let name = value.string()?;
+                let spec = commands::find(&name).ok_or_else(|| {
+                    anyhow::anyhow!(
+                        "no command {name:?} to describe{}",
+                        commands::suggest(&name, COMMANDS.iter().map(|c| c.name))
+                    )
+                })?;
+                command = Some(Command::Help(Some(spec)));
             }
             Value(value) if matches!(command, Some(Command::Allow(_))) => {
                 allow.fingerprints.push(value.string()?);
@@ -297,20 +367,47 @@ pub fn parse_in(args: impl IntoIterator<Item = OsString>, surroundings: Surround
             Value(value) if matches!(command, Some(Command::History { range: None, .. })) => {
                 command = Some(Command::History { range: Some(value.string()?), all: false });
             }
-            Value(value) if matches!(command, Some(Command::Scan(_))) => {
-                if let Some(Command::Scan(paths)) = &mut command {
+            Value(value) if matches!(command, Some(Command::Scan(_) | Command::PreCommit(_))) => {
+                if let Some(Command::Scan(paths) | Command::PreCommit(paths)) = &mut command {
                     paths.push(value);
                 }
             }
+            Long(name) => bail!("unknown option --{name}{}", commands::suggest(name, commands::all_options())),
+            Value(value) => bail!(
+                "unexpected argument {:?} for `awsguard {}`",
+                value.to_string_lossy(),
+                command.as_ref().map_or("pre-commit", Command::name)
+            ),
             _ => return Err(arg.unexpected().into()),
         }
     }
-    let command = match command.unwrap_or(Command::PreCommit) {
+    if help {
+        let topic = command.as_ref().filter(|c| !matches!(c, Command::Help(_))).and_then(|c| commands::find(c.name()));
+        return Ok(help_args(topic));
+    }
+    let command = command.unwrap_or(Command::PreCommit(Vec::new()));
+    let spec = commands::find(command.name()).expect("every command has a spec");
+    if let Some(option) = seen.iter().find(|o| !spec.options.contains(&o.as_str())) {
+        let owners: Vec<String> = COMMANDS
+            .iter()
+            .filter(|c| c.options.contains(&option.as_str()))
+            .map(|c| format!("`awsguard {}`", c.name))
+            .collect();
+        let owners =
+            if owners.is_empty() { String::new() } else { format!(": it is an option of {}", owners.join(", ")) };
+        bail!("`awsguard {}` does not take --{option}{owners} (see `awsguard help {}`)", spec.name, spec.name);
+    }
+    let command = match command {
         Command::Rules(_) => Command::Rules(show_rule),
-        _ if show_rule.is_some() => bail!("--show is an option of `awsguard rules` (awsguard rules --show ID)"),
         Command::Allow(_) => Command::Allow(allow),
-        Command::Install(_) => Command::Install(InstallArgs { hooks: default_hooks(hooks), global, binary }),
-        Command::Uninstall(_) => Command::Uninstall(InstallArgs { hooks: default_hooks(hooks), global, binary }),
+        Command::Install(_) => Command::Install(InstallArgs {
+            hooks: default_hooks(hooks, &[Hook::PreCommit, Hook::PrePush]),
+            global,
+            binary,
+        }),
+        Command::Uninstall(_) => {
+            Command::Uninstall(InstallArgs { hooks: default_hooks(hooks, &ALL_HOOKS), global, binary })
+        }
         Command::History { range: Some(range), .. } if all_refs => {
             bail!("history takes a RANGE or --all, not both ({range:?} given with --all)")
         }
@@ -340,9 +437,26 @@ pub fn parse_in(args: impl IntoIterator<Item = OsString>, surroundings: Surround
     })
 }
 
-fn default_hooks(hooks: Vec<Hook>) -> Vec<Hook> {
+/// What `--help` asks for: a help page and nothing else.
+fn help_args(topic: Option<&'static Spec>) -> Args {
+    Args {
+        command: Command::Help(topic),
+        format: Format::Text,
+        color: false,
+        quiet: false,
+        show_secrets: false,
+        configs: Vec::new(),
+        archive_limits: Vec::new(),
+    }
+}
+
+/// Every hook awsguard installs: what `uninstall` removes unless `--hook` names some.
+const ALL_HOOKS: [Hook; 3] = [Hook::PreCommit, Hook::PrePush, Hook::CommitMsg];
+
+/// `--hook` values without repeats, or `default`: pre-commit and pre-push for `install`.
+fn default_hooks(hooks: Vec<Hook>, default: &[Hook]) -> Vec<Hook> {
     if hooks.is_empty() {
-        return vec![Hook::PreCommit];
+        return default.to_vec();
     }
     let mut unique = Vec::new();
     for hook in hooks {
@@ -354,90 +468,4 @@ fn default_hooks(hooks: Vec<Hook>) -> Vec<Hook> {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    /// Parses as if stdout were a pipe and NO_COLOR unset, whatever runs the tests.
-    fn parse(args: &[&str]) -> Result<Args> {
-        parse_in(args.iter().map(OsString::from), Surroundings { stdout_is_terminal: false, no_color: false })
-    }
-
-    #[test]
-    fn no_command_means_pre_commit() {
-        assert!(matches!(parse(&[]).unwrap().command, Command::PreCommit));
-        assert!(matches!(parse(&["pre-commit", "--quiet"]).unwrap().command, Command::PreCommit));
-    }
-
-    #[test]
-    fn allow_takes_fingerprint_and_options() {
-        let args =
-            parse(&["allow", "sha256:0123456789abcdef", "--reason", "fixture", "--rule", "aws.access-key-id"]).unwrap();
-        let Command::Allow(a) = args.command else { panic!() };
-        assert_eq!(a.fingerprints, vec!["sha256:0123456789abcdef"]);
-        assert_eq!(a.reason.as_deref(), Some("fixture"));
-        assert_eq!(a.rules, vec!["aws.access-key-id"]);
-    }
-
-    #[test]
-    fn hook_commands_take_what_git_passes() {
-        let Command::PrePush(remote) = parse(&["pre-push", "origin", "git@example.com:x.git"]).unwrap().command else {
-            panic!()
-        };
-        assert_eq!(remote.as_deref(), Some("origin"));
-        assert!(matches!(parse(&["pre-receive"]).unwrap().command, Command::PreReceive(None)));
-        let Command::PreReceive(Some(update)) = parse(&["update", "refs/heads/main", "a", "b"]).unwrap().command else {
-            panic!()
-        };
-        assert_eq!(update, ["refs/heads/main", "a", "b"]);
-        assert!(parse(&["update", "refs/heads/main"]).is_err());
-        assert!(parse(&["update", "r", "a", "b", "c"]).is_err());
-        let Command::History { range, all } = parse(&["history", "--all"]).unwrap().command else { panic!() };
-        assert!(all && range.is_none());
-        assert!(parse(&["history", "HEAD", "--all"]).is_err());
-        let Command::CommitMsg(p) = parse(&["commit-msg", ".git/COMMIT_EDITMSG"]).unwrap().command else { panic!() };
-        assert_eq!(p, PathBuf::from(".git/COMMIT_EDITMSG"));
-        assert!(parse(&["commit-msg"]).is_err());
-        let Command::History { range, all } = parse(&["history", "origin/main..HEAD"]).unwrap().command else {
-            panic!()
-        };
-        assert_eq!((range.as_deref(), all), (Some("origin/main..HEAD"), false));
-        let Command::Scan(p) = parse(&["scan", "a", "-"]).unwrap().command else { panic!() };
-        assert_eq!(p, vec![OsString::from("a"), OsString::from("-")]);
-        let Command::Install(i) = parse(&["install", "--hook", "all", "--hook", "pre-push"]).unwrap().command else {
-            panic!()
-        };
-        assert_eq!(i.hooks, vec![Hook::PreCommit, Hook::PrePush, Hook::CommitMsg]);
-    }
-
-    #[test]
-    fn rules_takes_show() {
-        assert!(matches!(parse(&["rules"]).unwrap().command, Command::Rules(None)));
-        let Command::Rules(id) = parse(&["rules", "--show", "aws.access-key-id"]).unwrap().command else { panic!() };
-        assert_eq!(id.as_deref(), Some("aws.access-key-id"));
-        assert!(parse(&["scan", "--show", "aws.access-key-id"]).is_err());
-        assert!(parse(&["rules", "--show"]).is_err());
-    }
-
-    #[test]
-    fn bad_arguments_are_errors() {
-        assert!(parse(&["--format", "xml"]).is_err());
-        assert!(parse(&["frobnicate"]).is_err());
-        assert!(parse(&["--nope"]).is_err());
-    }
-
-    #[test]
-    fn show_secrets_off_a_terminal_needs_always() {
-        let parse_on = |terminal: bool, args: &[&str]| {
-            let surroundings = Surroundings { stdout_is_terminal: terminal, no_color: false };
-            parse_in(args.iter().map(OsString::from), surroundings).unwrap()
-        };
-        assert!(!parse_on(false, &["--show-secrets"]).show_secrets);
-        assert!(parse_on(true, &["--show-secrets"]).show_secrets);
-        assert!(parse_on(false, &["--show-secrets=always"]).show_secrets);
-        assert!(!parse_on(true, &[]).show_secrets);
-        // Colour follows the terminal and NO_COLOR unless an option says otherwise.
-        assert!(parse_on(true, &[]).color && !parse_on(false, &[]).color);
-        let no_color = Surroundings { stdout_is_terminal: true, no_color: true };
-        assert!(!parse_in(std::iter::empty(), no_color).unwrap().color);
-    }
-}
+mod tests;

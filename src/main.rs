@@ -27,7 +27,7 @@ fn main() -> ExitCode {
     let args = match awsguard::cli::parse() {
         Ok(args) => args,
         Err(e) => {
-            tell(format_args!("awsguard: {e:#}\nRun `awsguard --help` for usage."));
+            tell(format_args!("awsguard: {e:#}\nRun `awsguard --help`, or `awsguard help COMMAND`, for usage."));
             return ExitCode::from(2);
         }
     };
@@ -35,11 +35,24 @@ fn main() -> ExitCode {
         Ok(awsguard::Outcome::Clean) => ExitCode::SUCCESS,
         Ok(awsguard::Outcome::Blocked) => ExitCode::from(1),
         Err(e) => {
-            tell(format_args!(
-                "awsguard: error: {e:#}\n\
-                 awsguard could not complete its check, so it blocked the operation. Fix the cause \
-                 above; to commit once without the check: git commit --no-verify"
-            ));
+            // Advice that fits what failed: only a hook is bypassed with --no-verify, and a
+            // server's hook not at all.
+            let advice = match &args.command {
+                awsguard::cli::Command::PrePush(_) => {
+                    "awsguard could not complete its check, so it blocked the push. Fix the cause above; \
+                     to push once without the check: git push --no-verify"
+                }
+                awsguard::cli::Command::PreReceive(_) => {
+                    "awsguard could not complete its check, so the server rejected the push. Fix the cause \
+                     above, or ask the server's administrator."
+                }
+                c if c.is_hook() => {
+                    "awsguard could not complete its check, so it blocked the commit. Fix the cause above; \
+                     to commit once without the check: git commit --no-verify"
+                }
+                _ => "Fix the cause above and run the command again (exit status 2).",
+            };
+            tell(format_args!("awsguard: error: {e:#}\n{advice}"));
             ExitCode::from(2)
         }
     }

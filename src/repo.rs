@@ -49,6 +49,14 @@ pub fn open_repository_any() -> Result<Repository> {
             );
         }
     };
+    // libgit2 ignores GIT_WORK_TREE when core.bare is true; git does not: a dotfiles
+    // repository (`git --git-dir=~/.dotfiles --work-tree=~`) is bare with a work tree.
+    if repo.is_bare()
+        && let Some(tree) = env::var_os("GIT_WORK_TREE").filter(|t| !t.is_empty())
+    {
+        let tree = env::current_dir().context("reading the current directory")?.join(tree);
+        repo.set_workdir(&tree, false).with_context(|| format!("using GIT_WORK_TREE {}", tree.display()))?;
+    }
     add_object_directories(&repo)?;
     Ok(repo)
 }

@@ -1,6 +1,7 @@
 //! Fitting in: pre-push, commit-msg, history and file scans, JSON and SARIF, colour, the
 //! global installer, and the real pre-commit framework.
 
+mod schema;
 mod util;
 
 use std::path::{Path, PathBuf};
@@ -66,7 +67,11 @@ fn pre_push_of_a_new_branch_scans_only_what_the_remote_lacks() {
     repo.stage("old.txt", format!("{}\n", fake().key_id("AKIA")));
     repo.commit_unchecked("old key");
     repo.git(&["push", "-q", "origin", "main"]);
-    install(&repo, &["pre-push"]);
+    // install reports the key already in history (exit 1), and installs the hook all the same.
+    let bin = awsguard_bin();
+    repo.awsguard(&["install", "--binary", bin.to_str().unwrap(), "--hook", "pre-push"])
+        .assert_code(1)
+        .assert_contains("ALREADY COMMITTED");
     repo.git(&["checkout", "-q", "-b", "feature"]);
     repo.stage("new.txt", "clean\n");
     repo.commit_unchecked("feature work");
@@ -286,8 +291,6 @@ fn sarif_output_validates_against_the_sarif_2_1_0_schema() {
             .unwrap(),
     )
     .unwrap();
-    let validator =
-        jsonschema::options().should_validate_formats(false).build(&schema).expect("the SARIF schema compiles");
     let repo = staged_findings_repo();
     for args in [&["--format", "sarif"][..], &["history", "--format", "sarif"][..]] {
         if args[0] == "history" {
@@ -296,9 +299,12 @@ fn sarif_output_validates_against_the_sarif_2_1_0_schema() {
         let run = repo.awsguard(args);
         run.assert_code(1);
         let log: serde_json::Value = serde_json::from_str(&run.stdout()).expect("stdout is JSON");
-        let errors: Vec<String> =
-            validator.iter_errors(&log).map(|e| format!("{e} at {}", e.instance_path())).collect();
+        let errors = schema::errors(&schema, &log);
         assert!(errors.is_empty(), "SARIF schema errors: {errors:#?}");
+        let mut bad = log.clone();
+        bad["runs"][0]["results"][0]["level"] = "fatal".into();
+        bad["runs"][0]["results"][1]["locations"][0]["physicalLocation"]["region"]["startLine"] = 0.into();
+        assert_eq!(schema::errors(&schema, &bad).len(), 2, "the validator sees what the schema forbids");
         let results = log["runs"][0]["results"].as_array().unwrap();
         assert_eq!(results.len(), 3);
         assert!(results.iter().all(|r| r["partialFingerprints"].is_object()
@@ -532,4 +538,67 @@ fn find_pre_commit() -> Option<PathBuf> {
         .map(|h| PathBuf::from(h).join(".cache/awsguard-peers/venv/bin/pre-commit"))
         .filter(|p| p.is_file())
         .or_else(|| util::find_on_path("pre-commit"))
+}
+
+/// With file names (`pass_filenames: true`), the framework's own runs check what they name:
+/// `run --all-files` finds a key committed before the hook, `run --files` checks that file.
+#[test]
+fn the_pre_commit_framework_checks_the_files_it_names() {
+    let required = std::env::var("AWSGUARD_REQUIRE_PRE_COMMIT").is_ok_and(|v| !v.is_empty() && v != "0")
+        || std::env::var("CI").is_ok_and(|v| v.eq_ignore_ascii_case("true") || v == "1");
+    let Some(pre_commit) = find_pre_commit() else {
+        assert!(!required, "the pre-commit framework is not installed, and this run requires it");
+        eprintln!("SKIPPED: the pre-commit framework is not installed (set AWSGUARD_PRE_COMMIT)");
+        return;
+    };
+    let this_repo = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let repo = TestRepo::new();
+    let rev = repo.git_run(&["-C", this_repo.to_str().unwrap(), "rev-parse", "HEAD"]);
+    if rev.code() != 0 {
+        assert!(!required, "this checkout is not a git repository: {}", rev.stderr());
+        eprintln!("SKIPPED: this checkout is not a git repository");
+        return;
+    }
+    let rev = rev.stdout().trim().to_string();
+    repo.write(
+        ".pre-commit-config.yaml",
+        format!("repos:\n  - repo: {}\n    rev: {rev}\n    hooks:\n      - id: awsguard-system\n", this_repo.display()),
+    );
+    repo.add(&[".pre-commit-config.yaml"]);
+    let key = fake().key_id("AKIA");
+    repo.stage("old/config.js", format!("const id = '{key}';\n"));
+    repo.stage("a.txt", "a\n");
+    repo.commit_unchecked("before the hook");
+    let path = util::path_with(awsguard_bin().parent().unwrap());
+    let framework = |args: &[&str]| {
+        let mut cmd = repo.command(&pre_commit);
+        cmd.env("PATH", &path).env("PRE_COMMIT_HOME", repo.home.join("pre-commit-cache")).args(args);
+        util::Run { what: format!("pre-commit {}", args.join(" ")), output: cmd.output().unwrap() }
+    };
+    let all = framework(&["run", "--all-files"]);
+    assert_ne!(all.code(), 0, "{}", all.all());
+    all.assert_contains("old/config.js:1:").assert_lacks(&key);
+    let named = framework(&["run", "--files", "old/config.js"]);
+    assert_ne!(named.code(), 0, "{}", named.all());
+    named.assert_contains("old/config.js:1:");
+    framework(&["run", "--files", "a.txt"]).assert_code(0);
+    // An untracked file named on the command line is read from disk.
+    let untracked = fake().key_id("ASIA");
+    repo.write("new.txt", format!("{untracked}\n"));
+    framework(&["run", "--files", "new.txt"]).assert_contains("new.txt:1:1:").assert_lacks(&untracked);
+    // A plain commit still checks what it adds, and passes a clean one.
+    framework(&["install"]).assert_code(0);
+    let commit = |message: &str| {
+        let mut cmd = repo.command("git");
+        cmd.env("PATH", &path).env("PRE_COMMIT_HOME", repo.home.join("pre-commit-cache"));
+        util::Run { what: "git commit".into(), output: cmd.args(["commit", "-q", "-m", message]).output().unwrap() }
+    };
+    let staged = fake().key_id("AKIA");
+    repo.stage("c.txt", format!("{staged}\n"));
+    let before = repo.head();
+    commit("key").assert_contains("c.txt:1:1:").assert_lacks(&staged);
+    assert_eq!(repo.head(), before);
+    repo.stage("c.txt", "c\n");
+    commit("clean").assert_code(0);
+    assert_ne!(repo.head(), before);
 }

@@ -18,8 +18,13 @@ use crate::report::Scope;
 /// A bad range or an unreadable commit.
 pub fn run(args: &Args, range: Option<&str>, all: bool) -> Result<Outcome> {
     let repo = repo::open_repository_any()?;
+    let range_spec = if all { Some("every ref's history") } else { range };
     let range = if all { commits::all_refs(&repo)? } else { commits::history(&repo, range.unwrap_or("HEAD"))? };
     let config = Config::load(RepoFile::Committed(&repo, range.tip), args)?;
     let checked = commits::scan(&repo, range.walk, &config)?;
-    conclude(args, &config, &checked, Scope::History)
+    let outcome = conclude(args, &config, &checked, Scope::History)?;
+    if outcome == Outcome::Clean && !args.quiet {
+        eprintln!("awsguard: history: no AWS credentials in what {} added", range_spec.unwrap_or("HEAD's history"));
+    }
+    Ok(outcome)
 }

@@ -1,31 +1,36 @@
-//! `awsguard install` / `uninstall`: put the hook script where git will run it.
+//! `awsguard install` / `uninstall`: put the hook where git, or the hook manager in charge,
+//! will run it, and check the history already committed.
 //!
-//! Respects what is there: `core.hooksPath` (husky, lefthook) decides the directory; a
-//! different hook already in place is kept, renamed `<hook>.pre-awsguard`, and run first
-//! by awsguard's script; uninstall puts it back. Installing twice changes nothing.
+//! Respects what is there: with husky the hook is a few lines at the top of the user's own
+//! `.husky/<hook>` (husky rewrites `.husky/_/` on every `npm install`); with lefthook an entry
+//! in its configuration; otherwise `core.hooksPath` or `.git/hooks` holds awsguard's script,
+//! and a different hook already there is kept as `<hook>.pre-awsguard` and run first.
+//! Every write is atomic, and installing twice changes nothing.
+
+mod files;
+mod managers;
 
 use std::fs;
+use std::io::Write as _;
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result, bail};
 use git2::Repository;
 
-use super::Outcome;
-use crate::cli::{Hook, InstallArgs};
+use super::{Outcome, conclude};
+use crate::cli::{Args, Hook, InstallArgs};
+use crate::commits;
+use crate::config::{Config, RepoFile};
 use crate::repo;
+use crate::report::Scope;
+use files::{chained_path, is_ours, is_symlink, write_atomic};
 
 /// The hook script shipped in `hooks/`: one script for every hook, doing what its file
 /// name says.
 const SCRIPT: &str = include_str!("../../hooks/pre-commit");
 
-/// The line that identifies a script as awsguard's own.
-const MARKER: &str = "# awsguard-hook";
-
 /// The line of the script that records the binary's path.
 const RECORDED: &str = "# awsguard:recorded-binary";
-
-/// Suffix under which a hook that was already installed is kept.
-const CHAINED: &str = ".pre-awsguard";
 
 fn hook_name(hook: Hook) -> &'static str {
     match hook {
@@ -35,63 +40,116 @@ fn hook_name(hook: Hook) -> &'static str {
     }
 }
 
-/// Installs each requested hook.
+/// Installs each requested hook, then scans the history already committed.
 ///
 /// # Errors
 /// Outside a repository, or when a file cannot be written or a foreign hook cannot be
 /// kept safely.
-pub fn install(args: &InstallArgs) -> Result<Outcome> {
-    let dir = if args.global {
-        let (dir, meaning) = global_hooks_dir(true)?;
-        println!("awsguard: {meaning}");
-        dir
-    } else {
-        hooks_dir(&repo::open_repository()?)?
-    };
-    fs::create_dir_all(&dir).with_context(|| format!("creating {}", dir.display()))?;
-    let binary = match &args.binary {
+pub fn install(args: &Args, install: &InstallArgs) -> Result<Outcome> {
+    let binary = match &install.binary {
         Some(b) => absolute(b)?,
         None => std::env::current_exe().context("locating the awsguard binary")?,
     };
-    for &hook in &args.hooks {
+    if install.global {
+        let (dir, meaning) = global_hooks_dir(true)?;
+        println!("awsguard: {meaning}");
+        install_scripts(&dir, &install.hooks, &binary)?;
+        return Ok(Outcome::Clean);
+    }
+    let repo = repo::open_repository_any()?;
+    let dir = hooks_dir(&repo)?;
+    let top = repo.workdir().map(Path::to_path_buf);
+    match top.as_deref().map(|top| managers::detect(top, &dir)) {
+        Some(managers::Manager::Husky(husky)) => {
+            managers::install_husky(&husky, &install.hooks, &dir)?;
+            // An older awsguard wrote into husky's own directory, keeping husky's script
+            // aside: put husky's scripts back.
+            let ours = |h: &Hook| fs::read(dir.join(hook_name(*h))).is_ok_and(|s| is_ours(&s));
+            let all = [Hook::PreCommit, Hook::PrePush, Hook::CommitMsg];
+            if all.iter().any(ours) {
+                uninstall_scripts(&dir, &all)?;
+            }
+        }
+        Some(managers::Manager::Lefthook(config)) => managers::install_lefthook(&config, &install.hooks)?,
+        _ => install_scripts(&dir, &install.hooks, &binary)?,
+    }
+    if let Some(top) = &top {
+        managers::advise_pre_commit_framework(top);
+    }
+    println!("awsguard: the hooks run {}", binary.display());
+    existing_history(args, &repo)
+}
+
+/// Writes awsguard's script for each hook into `dir`.
+fn install_scripts(dir: &Path, hooks: &[Hook], binary: &Path) -> Result<()> {
+    fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
+    let script = with_binary(SCRIPT, binary);
+    for &hook in hooks {
         let path = dir.join(hook_name(hook));
-        let script = with_binary(SCRIPT, &binary);
-        match fs::read(&path) {
+        let link = is_symlink(&path);
+        let foreign = match fs::read(&path) {
             Ok(existing) if existing == script.as_bytes() => {
                 println!("awsguard: {} is already installed and up to date", path.display());
                 continue;
             }
+            Ok(existing) if is_ours(&existing) && link => {
+                // Rewriting it would change the file the link points to (often a tracked one).
+                println!(
+                    "awsguard: {} is a symbolic link to a copy of awsguard's hook; left it as it is",
+                    path.display()
+                );
+                continue;
+            }
             Ok(existing) if is_ours(&existing) => {
                 println!("awsguard: updating {}", path.display());
+                false
             }
-            Ok(_) => keep_existing(&path)?,
+            Ok(_) => true,
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-                if fs::symlink_metadata(&path).is_ok() {
-                    // A dangling symlink: keep it aside like any other foreign hook.
-                    keep_existing(&path)?;
-                }
                 println!("awsguard: installing {}", path.display());
+                // A dangling symlink is kept aside like any other foreign hook.
+                link
             }
             Err(e) => return Err(e).with_context(|| format!("reading {}", path.display())),
+        };
+        write_atomic(&path, script.as_bytes(), 0o755, foreign)?;
+        if foreign {
+            println!("awsguard: kept your existing hook as {}; it runs before awsguard", chained_path(&path).display());
         }
-        write_executable(&path, &script)?;
     }
-    println!("awsguard: the hook runs {}", binary.display());
-    Ok(Outcome::Clean)
+    Ok(())
 }
 
-/// Removes awsguard's hooks and restores any hook they had kept.
+/// Removes everything `install` added (every hook unless `--hook` names some) and restores
+/// any hook it had kept.
 ///
 /// # Errors
 /// Outside a repository, or when a file cannot be moved or removed.
-pub fn uninstall(args: &InstallArgs) -> Result<Outcome> {
-    let dir = if args.global { global_hooks_dir(false)?.0 } else { hooks_dir(&repo::open_repository()?)? };
-    for &hook in &args.hooks {
+pub fn uninstall(install: &InstallArgs) -> Result<Outcome> {
+    if install.global {
+        let (dir, _) = global_hooks_dir(false)?;
+        uninstall_scripts(&dir, &install.hooks)?;
+        remove_own_template(&dir)?;
+        return Ok(Outcome::Clean);
+    }
+    let repo = repo::open_repository_any()?;
+    let dir = hooks_dir(&repo)?;
+    if let Some(top) = repo.workdir() {
+        managers::uninstall(top, &dir, &install.hooks)?;
+    }
+    uninstall_scripts(&dir, &install.hooks)?;
+    Ok(Outcome::Clean)
+}
+
+fn uninstall_scripts(dir: &Path, hooks: &[Hook]) -> Result<()> {
+    let mut removed = 0;
+    for &hook in hooks {
         let path = dir.join(hook_name(hook));
         let kept = chained_path(&path);
         match fs::read(&path) {
             Ok(existing) if is_ours(&existing) => {
                 fs::remove_file(&path).with_context(|| format!("removing {}", path.display()))?;
+                removed += 1;
                 if fs::symlink_metadata(&kept).is_ok() {
                     fs::rename(&kept, &path).with_context(|| format!("restoring {}", kept.display()))?;
                     println!("awsguard: removed its hook and restored your previous {}", path.display());
@@ -100,10 +158,42 @@ pub fn uninstall(args: &InstallArgs) -> Result<Outcome> {
                 }
             }
             Ok(_) => println!("awsguard: {} is not awsguard's hook; left it alone", path.display()),
-            Err(_) => println!("awsguard: no {} hook installed in {}", hook_name(hook), dir.display()),
+            Err(_) => {}
         }
     }
-    Ok(Outcome::Clean)
+    if removed == 0 {
+        println!("awsguard: no awsguard hook was installed in {}", dir.display());
+    }
+    Ok(())
+}
+
+/// Scans the history already committed: the hook only stops new credentials, and a key
+/// committed before it was installed is still pushed with that history.
+fn existing_history(args: &Args, repo: &Repository) -> Result<Outcome> {
+    if repo::head_commit(repo)?.is_none() {
+        return Ok(Outcome::Clean);
+    }
+    println!("awsguard: scanning the history already committed (once, as `awsguard history` does)");
+    let range = commits::history(repo, "HEAD")?;
+    let config = Config::load(RepoFile::Committed(repo, range.tip), args)?;
+    let checked = commits::scan(repo, range.walk, &config)?;
+    if checked.findings.is_empty() {
+        println!("awsguard: the history of HEAD holds no AWS credential");
+        return Ok(Outcome::Clean);
+    }
+    let mut err = std::io::stderr().lock();
+    let _ = writeln!(
+        err,
+        "\nawsguard: WARNING: AWS credentials are ALREADY COMMITTED in this repository's history.\n\
+         \x20 The hooks are installed and stop new ones, but these commits (listed below: commit, path, line)\n\
+         \x20 still hold them. ROTATE THESE KEYS NOW in IAM, whether or not you have pushed: assume they leaked.\n\
+         \x20 Then rewrite the history before pushing it (the pre-push hook blocks it until then), e.g. with\n\
+         \x20 git filter-repo (https://github.com/newren/git-filter-repo):\n\
+         \x20   git filter-repo --sensitive-data-removal --replace-text <file listing each secret>\n\
+         \x20 and, where it was already pushed, force-push and ask collaborators to re-clone.\n"
+    );
+    drop(err);
+    conclude(args, &config, &checked, Scope::History)
 }
 
 /// Where git looks for hooks: `core.hooksPath` (relative to the work tree root, as git
@@ -119,6 +209,12 @@ pub fn hooks_dir(repo: &Repository) -> Result<PathBuf> {
         Err(e) if e.code() == git2::ErrorCode::NotFound => Ok(repo.commondir().join("hooks")),
         Err(e) => Err(e).context("reading core.hooksPath"),
     }
+}
+
+/// The template directory awsguard sets up for `install --global` when none is set.
+fn default_template() -> Result<PathBuf> {
+    let home = std::env::var_os("HOME").filter(|h| !h.is_empty()).context("HOME is not set")?;
+    Ok(PathBuf::from(home).join(".git-template"))
 }
 
 /// Where a `--global` install goes, and what that means for the user's repositories: the
@@ -140,8 +236,7 @@ fn global_hooks_dir(create: bool) -> Result<(PathBuf, String)> {
     let template = match config.get_path("init.templateDir") {
         Ok(path) => path,
         Err(_) if create => {
-            let home = std::env::var_os("HOME").filter(|h| !h.is_empty()).context("HOME is not set")?;
-            let path = PathBuf::from(home).join(".git-template");
+            let path = default_template()?;
             let mut global = config.open_global().context("opening the global git configuration")?;
             global
                 .set_str("init.templateDir", &path.display().to_string())
@@ -160,29 +255,26 @@ fn global_hooks_dir(create: bool) -> Result<(PathBuf, String)> {
     Ok((template.join("hooks"), meaning))
 }
 
-fn is_ours(script: &[u8]) -> bool {
-    script.split(|&b| b == b'\n').any(|line| line == MARKER.as_bytes())
-}
-
-fn chained_path(hook: &Path) -> PathBuf {
-    let mut name = hook.file_name().expect("hook paths have a name").to_os_string();
-    name.push(CHAINED);
-    hook.with_file_name(name)
-}
-
-/// Moves a foreign hook aside so awsguard's script can run it first.
-fn keep_existing(path: &Path) -> Result<()> {
-    let kept = chained_path(path);
-    if fs::symlink_metadata(&kept).is_ok() {
-        bail!(
-            "{} is not awsguard's hook, and {} already exists: awsguard will not overwrite either. \
-             Merge them by hand (or remove one), then run `awsguard install` again",
-            path.display(),
-            kept.display()
-        );
+/// After `uninstall --global`: the template `install --global` created (`~/.git-template`,
+/// left empty) is removed, and `init.templateDir` unset. Any other template is the user's.
+fn remove_own_template(hooks: &Path) -> Result<()> {
+    let template = default_template()?;
+    if hooks != template.join("hooks") {
+        return Ok(());
     }
-    fs::rename(path, &kept).with_context(|| format!("moving {} aside", path.display()))?;
-    println!("awsguard: kept your existing hook as {}; it runs before awsguard", kept.display());
+    let empty = |dir: &Path| fs::read_dir(dir).map(|mut d| d.next().is_none()).unwrap_or(false);
+    if empty(hooks) {
+        fs::remove_dir(hooks).with_context(|| format!("removing {}", hooks.display()))?;
+    }
+    if !empty(&template) {
+        println!("awsguard: kept {}: it holds files of yours", template.display());
+        return Ok(());
+    }
+    fs::remove_dir(&template).with_context(|| format!("removing {}", template.display()))?;
+    let mut config = git2::Config::open_default().context("reading git's configuration")?;
+    let mut global = config.open_global().context("opening the global git configuration")?;
+    global.remove("init.templateDir").context("unsetting init.templateDir in the global git configuration")?;
+    println!("awsguard: removed the hooks template {} and unset init.templateDir", template.display());
     Ok(())
 }
 
@@ -209,17 +301,6 @@ fn absolute(path: &Path) -> Result<PathBuf> {
     }
 }
 
-fn write_executable(path: &Path, text: &str) -> Result<()> {
-    fs::write(path, text).with_context(|| format!("writing {}", path.display()))?;
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::PermissionsExt;
-        fs::set_permissions(path, fs::Permissions::from_mode(0o755))
-            .with_context(|| format!("making {} executable", path.display()))?;
-    }
-    Ok(())
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -230,5 +311,6 @@ mod tests {
         let script = with_binary(SCRIPT, Path::new("/opt/it's/awsguard"));
         assert!(script.contains("AWSGUARD_BIN='/opt/it'\\''s/awsguard' # awsguard:recorded-binary"), "{script}");
         assert_eq!(script.matches("AWSGUARD_BIN='/opt").count(), 1);
+        assert!(script.contains(files::CHAINED));
     }
 }

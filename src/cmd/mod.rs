@@ -15,7 +15,7 @@ use std::io::{self, Write};
 
 use anyhow::{Context, Result};
 
-use crate::cli::{Args, Command, HELP};
+use crate::cli::{self, Args, Command};
 use crate::commits::{self, Update};
 use crate::config::{Config, REPO_FILE, RepoFile};
 use crate::findings::Checked;
@@ -52,10 +52,10 @@ fn dispatch(args: &Args) -> Result<Outcome> {
         panic!("injected by AWSGUARD_INJECT_PANIC");
     }
     match &args.command {
-        Command::PreCommit => pre_commit::run(args),
+        Command::PreCommit(files) => pre_commit::run(args, files),
         Command::Allow(allow) => allow::run(args, allow),
         Command::CheckConfig => check_config::run(args),
-        Command::Install(install) => install::install(install),
+        Command::Install(install) => install::install(args, install),
         Command::Uninstall(install) => install::uninstall(install),
         Command::PrePush(remote) => pre_push::run(args, remote.as_deref()),
         Command::PreReceive(update) => pre_receive::run(args, update.as_ref()),
@@ -63,8 +63,8 @@ fn dispatch(args: &Args) -> Result<Outcome> {
         Command::History { range, all } => history::run(args, range.as_deref(), *all),
         Command::Scan(paths) => scan_files::run(args, paths),
         Command::Rules(show) => rules::run(show.as_deref()),
-        Command::Help => {
-            ignore_broken_pipe(io::stdout().lock().write_all(HELP.as_bytes()))?;
+        Command::Help(topic) => {
+            ignore_broken_pipe(io::stdout().lock().write_all(cli::help_text(*topic).as_bytes()))?;
             Ok(Outcome::Clean)
         }
         Command::Version => {

@@ -1,23 +1,34 @@
 //! `awsguard pre-commit` (the default): scan what `git commit` is about to record.
 
+use std::cell::RefCell;
+use std::ffi::OsString;
+use std::path::{Component, Path, PathBuf};
+
 use anyhow::{Context, Result};
+use git2::Repository;
 
 use super::{Outcome, conclude, scan_push};
+use crate::archive::Budget;
+use crate::changes::{Change, Changes};
 use crate::cli::Args;
 use crate::commits;
 use crate::config::{Config, RepoFile};
-use crate::findings::Checked;
-use crate::pass::Checker;
+use crate::findings::{Checked, Place};
+use crate::index_file::IndexFile;
+use crate::pass::{Checker, check_whole};
 use crate::report::Scope;
 use crate::rules::RULES;
 use crate::scan::Scanner;
 use crate::{repo, staged};
 
-/// Staged changes → added lines → prefilter → rules → allowlist → report.
+/// Staged changes → added lines → prefilter → rules → allowlist → report. With `files`
+/// (the pre-commit framework's `pass_filenames`), only those: their staged changes, the
+/// whole staged content of those without one (`pre-commit run --all-files` / `--files`),
+/// and the disk content of those not in the index.
 ///
 /// # Errors
 /// Anything that stops a complete check: the caller blocks the commit.
-pub fn run(args: &Args) -> Result<Outcome> {
+pub fn run(args: &Args, files: &[OsString]) -> Result<Outcome> {
     // The pre-commit framework runs this same entry at its pre-push stage (and for
     // `--from-ref/--to-ref`), giving the range in its environment instead of a staged change.
     if let Some(update) = commits::framework_update() {
@@ -28,6 +39,10 @@ pub fn run(args: &Args) -> Result<Outcome> {
     let index = staged::open_index(&repo)?;
     let config = Config::load(RepoFile::Staged(&repo, &index), args)?;
     let mut changes = staged::staged_changes(&repo, &index)?;
+    // Whole files stand alone: no old tree, so content HEAD already has is not skipped.
+    let mut whole = Changes::default();
+    let unindexed =
+        if files.is_empty() { Vec::new() } else { only_named(&repo, &index, files, &mut changes, &mut whole.files)? };
     let scanner = Scanner::new(&RULES);
     let mut checker = Checker::new(&repo, &scanner, &config);
     for id in merge_heads {
@@ -36,5 +51,66 @@ pub fn run(args: &Args) -> Result<Outcome> {
     }
     let mut checked = Checked::default();
     checker.check(&mut changes, &mut checked)?;
+    checker.check(&mut whole, &mut checked)?;
+    let budget = RefCell::new(Budget::new(config.archives.limits));
+    let root = repo.workdir().context("the repository has no work tree")?;
+    for path in unindexed {
+        let file = root.join(crate::changes::path_of(&path));
+        let Ok(content) = std::fs::read(&file) else { continue };
+        check_whole(&scanner, &config, &budget, &Place { path: &path, view: &content, commit: None }, &mut checked)?;
+    }
     conclude(args, &config, &checked, Scope::Staged)
+}
+
+/// Narrows `changes` to the named files, puts the whole staged blob of each named file
+/// without a staged change in `whole`, and returns the named files the index does not hold.
+fn only_named(
+    repo: &Repository,
+    index: &IndexFile,
+    files: &[OsString],
+    changes: &mut Changes,
+    whole: &mut Vec<Change>,
+) -> Result<Vec<Vec<u8>>> {
+    let named = files.iter().map(|f| repo_path(repo, Path::new(f))).collect::<Result<Vec<_>>>()?;
+    changes.files.retain(|c| named.contains(&c.path));
+    let mut unindexed = Vec::new();
+    for path in named {
+        if changes.files.iter().any(|c| c.path == path) {
+            continue;
+        }
+        match index.get(&path) {
+            // A submodule (gitlink) is another repository: its own hook checks it.
+            Some(entry) if entry.mode == 0o160000 => {}
+            Some(entry) => whole.push(Change { path, old: None, new: entry.id }),
+            None => unindexed.push(path),
+        }
+    }
+    Ok(unindexed)
+}
+
+/// A file name as the index spells it: relative to the work tree root, `/`-separated.
+/// The framework passes names relative to the root, where it runs hooks; names given by
+/// hand from a subdirectory are relative to it.
+fn repo_path(repo: &Repository, file: &Path) -> Result<Vec<u8>> {
+    let root = repo.workdir().context("the repository has no work tree")?;
+    let root = root.canonicalize().unwrap_or_else(|_| root.to_path_buf());
+    let cwd = std::env::current_dir().context("reading the current directory")?;
+    let cwd = cwd.canonicalize().unwrap_or(cwd);
+    let mut path = PathBuf::from(cwd.strip_prefix(&root).unwrap_or(Path::new("")));
+    for part in file.components() {
+        match part {
+            Component::CurDir => {}
+            Component::ParentDir => {
+                path.pop();
+            }
+            Component::Normal(name) => path.push(name),
+            Component::RootDir | Component::Prefix(_) => {
+                path = PathBuf::from(file.strip_prefix(&root).with_context(|| {
+                    format!("{} is outside the repository's work tree {}", file.display(), root.display())
+                })?);
+                break;
+            }
+        }
+    }
+    Ok(path.iter().map(|p| p.as_encoded_bytes()).collect::<Vec<_>>().join(&b"/"[..]))
 }

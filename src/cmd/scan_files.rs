@@ -48,13 +48,18 @@ pub fn run(args: &Args, paths: &[OsString]) -> Result<Outcome> {
         collect(Path::new(path), &mut files)?;
     }
     let budget = RefCell::new(Budget::new(config.archives.limits));
+    let count = files.len() + paths.iter().filter(|p| *p == "-").count();
     for file in files {
         let content = std::fs::read(&file).with_context(|| format!("reading {}", file.display()))?;
         let shown = file.strip_prefix("./").unwrap_or(&file);
         let place = Place { path: shown.as_os_str().as_encoded_bytes(), view: &content, commit: None };
         check_whole(&scanner, &config, &budget, &place, &mut checked)?;
     }
-    conclude(args, &config, &checked, Scope::Files)
+    let outcome = conclude(args, &config, &checked, Scope::Files)?;
+    if outcome == Outcome::Clean && !args.quiet {
+        eprintln!("awsguard: scan: no AWS credentials in {count} file{}", if count == 1 { "" } else { "s" });
+    }
+    Ok(outcome)
 }
 
 /// Adds `path` (or every file below it) to `out`. A directory is walked as git sees it:

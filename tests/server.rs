@@ -337,7 +337,13 @@ fn pre_push_counts_only_what_the_pushed_to_remote_has() {
     assert!(s.repo.git(&["branch", "-r"]).contains("fork/theirs"));
     s.repo.git(&["merge", "-q", "--no-edit", "fork/theirs"]);
     let bin = awsguard_bin();
-    s.repo.awsguard(&["install", "--hook", "pre-push", "--binary", bin.to_str().unwrap()]).assert_code(0);
+    // The key is already in the local history: install says so (exit 1) and installs anyway.
+    s.repo
+        .awsguard(&["install", "--hook", "pre-push", "--binary", bin.to_str().unwrap()])
+        .assert_code(1)
+        .assert_contains("fork.sh:1:")
+        .assert_lacks(&key);
+    assert!(s.repo.root.join(".git/hooks/pre-push").exists());
     let before = s.server_ref("main");
     let run = s.repo.git_run(&["push", "-q", "origin", "main"]);
     assert_ne!(run.code(), 0, "the fork's commit was let through to origin\n{}", run.all());

@@ -17,7 +17,7 @@ use crate::archive::{self, Budget};
 use crate::baseline::{Baseline, baseline};
 use crate::changes::{Change, Changes, path_of};
 use crate::config::Config;
-use crate::decode::{same_view, utf16_view};
+use crate::decode::{same_view, scan_encoded, utf16_view};
 use crate::findings::{Checked, Place, mark_pairs};
 use crate::lfs;
 use crate::objects::{Objects, ReadError};
@@ -79,10 +79,13 @@ impl<'a> Checker<'a> {
         let utf16 = utf16_view(content);
         let mut base = None;
         let first_finding = checked.findings.len();
+        let mut lines = Vec::new();
         for (view_index, view) in [Some(content), utf16.as_deref()].into_iter().flatten().enumerate() {
             matches.clear();
-            self.scanner.scan(view, matches);
-            if matches.is_empty() {
+            lines.clear();
+            self.scanner.scan_with_lines(view, matches, &mut lines);
+            let encoded = scan_encoded(self.scanner, view, &lines).map_err(|e| decode_error(&change.path, &e))?;
+            if matches.is_empty() && encoded.is_empty() {
                 continue;
             }
             if base.is_none() {
@@ -105,6 +108,15 @@ impl<'a> Checker<'a> {
                     continue;
                 }
                 checked.record(self.scanner, &self.config.allowlist, &place, m);
+            }
+            // A decoded finding counts when a line of its encoded span is added.
+            for found in &encoded {
+                if !(found.line..=found.last_line).any(|l| added.contains(l))
+                    || self.in_merge_parent(&change.path, view_index, &view[found.line_start..found.line_end])
+                {
+                    continue;
+                }
+                checked.record_decoded(self.scanner, &self.config.allowlist, &place, found);
             }
         }
         mark_pairs(&mut checked.findings[first_finding..]);
@@ -175,21 +187,40 @@ fn read_error(change: &Change, e: ReadError) -> anyhow::Error {
     }
 }
 
+/// Why decoding a file stopped, with what to do about it.
+fn decode_error(path: &[u8], problem: &str) -> anyhow::Error {
+    anyhow::anyhow!(
+        "{}: {problem}; awsguard never passes a file it could not decode whole. Commit the encoded data in \
+         smaller files, or report this input as a bug",
+        escape(path)
+    )
+}
+
 /// Scans a plain buffer (a file on disk, stdin, a commit message, an archive member):
 /// every line counts.
-pub fn check_bytes(scanner: &Scanner, config: &Config, place: &Place<'_>, checked: &mut Checked) {
+///
+/// # Errors
+/// When its encoded text could not be decoded within the budget.
+pub fn check_bytes(scanner: &Scanner, config: &Config, place: &Place<'_>, checked: &mut Checked) -> Result<()> {
     let first_finding = checked.findings.len();
     let utf16 = utf16_view(place.view);
     let mut matches = Vec::new();
+    let mut lines = Vec::new();
     for view in [Some(place.view), utf16.as_deref()].into_iter().flatten() {
         matches.clear();
-        scanner.scan(view, &mut matches);
+        lines.clear();
+        scanner.scan_with_lines(view, &mut matches, &mut lines);
+        let encoded = scan_encoded(scanner, view, &lines).map_err(|e| decode_error(place.path, &e))?;
         let place = Place { view, ..*place };
         for m in &matches {
             checked.record(scanner, &config.allowlist, &place, m);
         }
+        for found in &encoded {
+            checked.record_decoded(scanner, &config.allowlist, &place, found);
+        }
     }
     mark_pairs(&mut checked.findings[first_finding..]);
+    Ok(())
 }
 
 /// Scans a whole file: an archive member by member (nested archives too), anything else
@@ -206,13 +237,11 @@ pub fn check_whole(
     checked: &mut Checked,
 ) -> Result<()> {
     if archive::format(place.view).is_none() {
-        check_bytes(scanner, config, place, checked);
-        return Ok(());
+        return check_bytes(scanner, config, place, checked);
     }
     let result = archive::for_each_member(place.view, &mut budget.borrow_mut(), &mut |member, bytes| {
         let member_path = [place.path, b"!", member.as_bytes()].concat();
-        check_bytes(scanner, config, &Place { path: &member_path, view: bytes, ..*place }, checked);
-        Ok(())
+        check_bytes(scanner, config, &Place { path: &member_path, view: bytes, ..*place }, checked)
     });
     let Err(problem) = result else { return Ok(()) };
     let shown = escape(place.path);
@@ -222,8 +251,7 @@ pub fn check_whole(
                 "{shown}: the archive {problem}; it is listed under [archives] unscanned at {origin}, so only its \
                  raw bytes were scanned"
             ));
-            check_bytes(scanner, config, place, checked);
-            Ok(())
+            check_bytes(scanner, config, place, checked)
         }
         None => anyhow::bail!(
             "{shown}: the archive {problem}. awsguard never passes an archive it could not scan whole: raise the \

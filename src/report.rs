@@ -5,6 +5,7 @@
 use std::io::{self, Write};
 
 use crate::allowlist::{Origin, fingerprint};
+use crate::decode::Encoding;
 use crate::rules::{Kind, Rule};
 
 /// One credential found in what is being committed (or pushed, or scanned).
@@ -25,6 +26,8 @@ pub struct Finding {
     pub commit: Option<String>,
     /// Allowlist entries that would have let this through but have expired.
     pub expired: Vec<(Origin, String)>,
+    /// The layers of encoding the value was found under, outermost first (empty: as is).
+    pub encoding: Vec<Encoding>,
 }
 
 impl Finding {
@@ -41,11 +44,25 @@ impl Finding {
         if let Some(account) = self.account {
             out.push_str(&format!(", AWS account {account:012}"));
         }
+        if !self.encoding.is_empty() {
+            out.push_str(&format!(", {}", self.encoding_described()));
+        }
         if let Some(line) = self.paired_line {
             let other = if self.rule.kind == Kind::AccessKeyId { "its secret" } else { "the key ID" };
             out.push_str(&format!(", pairs with {other} on line {line}"));
         }
         out
+    }
+
+    /// How the value was encoded, in the order it was: "base64-encoded, then \\u-escaped".
+    pub fn encoding_described(&self) -> String {
+        self.encoding.iter().rev().map(|e| e.described()).collect::<Vec<_>>().join(", then ")
+    }
+
+    /// The same for machines: "base64", or "base64, then unicode-escape"; `None` as is.
+    pub fn encoding_name(&self) -> Option<String> {
+        (!self.encoding.is_empty())
+            .then(|| self.encoding.iter().rev().map(|e| e.name()).collect::<Vec<_>>().join(", then "))
     }
 
     /// The stable fingerprint an allowlist entry names.
@@ -288,6 +305,7 @@ pub fn write_json(out: &mut dyn Write, findings: &[Finding], style: &Style) -> i
                 "account_id": f.account.map(|a| format!("{a:012}")),
                 "paired_line": f.paired_line,
                 "commit": f.commit,
+                "encoding": f.encoding_name(),
             });
             if style.show_secrets {
                 v["secret"] = String::from_utf8_lossy(&f.value).into();
@@ -367,6 +385,9 @@ pub fn write_sarif(out: &mut dyn Write, findings: &[Finding], style: &Style) -> 
             });
             if let Some(commit) = &f.commit {
                 result["properties"] = serde_json::json!({ "commit": commit });
+            }
+            if let Some(encoding) = f.encoding_name() {
+                result["properties"]["encoding"] = encoding.into();
             }
             result
         })

@@ -1,0 +1,210 @@
+//! Base64: where a run may hide a keyword, and decoding it (standard or URL-safe alphabet,
+//! padded or not, wrapped across lines).
+//!
+//! A keyword inside base64 text is not a substring of it, but its encoding is almost one:
+//! at each of the three byte alignments, every base64 character whose six bits all come
+//! from the keyword is fixed. Those fixed middles are literals for an Aho-Corasick
+//! automaton, so finding candidate runs costs one vectorised pass; only the run around a
+//! hit is decoded.
+
+use aho_corasick::{AhoCorasick, AhoCorasickBuilder, MatchKind};
+
+use crate::rules::Ruleset;
+
+const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+
+/// Encoded characters decoded on either side of a hit: a whole credentials file is far
+/// shorter, and the bound keeps a huge run's cost per hit constant.
+pub const REACH: usize = 16 * 1024;
+
+/// Shortest fixed middle worth a literal: shorter ones hit random base64 too often.
+const MIN_FRAGMENT: usize = 4;
+
+/// The automaton over the encoded keywords of every rule.
+pub struct Fragments {
+    automaton: Option<AhoCorasick>,
+}
+
+impl Fragments {
+    /// Encodes each keyword (case-insensitive ones as written, lower, upper and capitalised:
+    /// base64 is case-sensitive) at the three alignments, in both alphabets.
+    pub fn new(rules: &Ruleset) -> Fragments {
+        let mut patterns: Vec<Vec<u8>> = Vec::new();
+        for rule in &rules.rules {
+            for keyword in &rule.keywords {
+                let mut forms = vec![keyword.clone()];
+                if !rule.exact_keywords {
+                    let lower = keyword.to_ascii_lowercase();
+                    let mut capital = lower.clone();
+                    capital[..1].make_ascii_uppercase();
+                    forms.extend([lower.clone(), keyword.to_ascii_uppercase(), capital]);
+                }
+                for form in forms {
+                    for fragment in encoded_middles(form.as_bytes()) {
+                        let url_safe: Vec<u8> = fragment
+                            .iter()
+                            .map(|&b| match b {
+                                b'+' => b'-',
+                                b'/' => b'_',
+                                b => b,
+                            })
+                            .collect();
+                        for p in [fragment, url_safe] {
+                            if p.len() >= MIN_FRAGMENT && !patterns.contains(&p) {
+                                patterns.push(p);
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        let automaton = (!patterns.is_empty()).then(|| {
+            AhoCorasickBuilder::new()
+                .match_kind(MatchKind::LeftmostFirst)
+                .build(&patterns)
+                .expect("encoded keywords build an automaton")
+        });
+        Fragments { automaton }
+    }
+
+    /// Start offsets of every encoded keyword in `haystack`, in order.
+    pub fn hits(&self, haystack: &[u8], out: &mut Vec<usize>) {
+        if let Some(automaton) = &self.automaton {
+            out.extend(automaton.find_iter(haystack).map(|m| m.start()));
+        }
+    }
+}
+
+/// The fixed middles of `keyword`'s base64 encoding at byte alignments 0, 1 and 2.
+fn encoded_middles(keyword: &[u8]) -> Vec<Vec<u8>> {
+    (0..3)
+        .map(|align| {
+            let mut plain = vec![0u8; align];
+            plain.extend_from_slice(keyword);
+            let encoded = encode(&plain);
+            // The first character all of whose bits come from the keyword, and the end of
+            // the last one.
+            let first = [0, 2, 3][align];
+            let last = plain.len() * 4 / 3;
+            encoded[first..last.max(first)].to_vec()
+        })
+        .collect()
+}
+
+/// Standard padded base64 (for building fragments and for tests).
+pub fn encode(bytes: &[u8]) -> Vec<u8> {
+    let mut out = Vec::with_capacity(bytes.len().div_ceil(3) * 4);
+    for chunk in bytes.chunks(3) {
+        let n = (u32::from(chunk[0]) << 16)
+            | (u32::from(*chunk.get(1).unwrap_or(&0)) << 8)
+            | u32::from(*chunk.get(2).unwrap_or(&0));
+        for i in 0..4 {
+            if i <= chunk.len() {
+                out.push(ALPHABET[(n >> (18 - 6 * i) & 63) as usize]);
+            } else {
+                out.push(b'=');
+            }
+        }
+    }
+    out
+}
+
+/// The six-bit value of a base64 character of either alphabet.
+fn value(b: u8) -> Option<u32> {
+    Some(match b {
+        b'A'..=b'Z' => b - b'A',
+        b'a'..=b'z' => b - b'a' + 26,
+        b'0'..=b'9' => b - b'0' + 52,
+        b'+' | b'-' => 62,
+        b'/' | b'_' => 63,
+        _ => return None,
+    } as u32)
+}
+
+pub fn is_char(b: u8) -> bool {
+    value(b).is_some()
+}
+
+/// Decodes base64 characters, skipping line breaks and indentation; padding ends it.
+/// `skip` characters are dropped first (to try another alignment of a clipped run).
+pub fn decode(encoded: &[u8], skip: usize) -> Vec<u8> {
+    let mut out = Vec::with_capacity(encoded.len() * 3 / 4);
+    let (mut acc, mut bits, mut skipped) = (0u32, 0u32, 0);
+    for &b in encoded {
+        let Some(v) = value(b) else {
+            if b == b'=' {
+                break;
+            }
+            continue;
+        };
+        if skipped < skip {
+            skipped += 1;
+            continue;
+        }
+        acc = (acc << 6) | v;
+        bits += 6;
+        if bits >= 8 {
+            bits -= 8;
+            out.push((acc >> bits) as u8);
+            acc &= (1 << bits) - 1;
+        }
+    }
+    out
+}
+
+/// Whether a line (without its newline) is nothing but indentation and base64: a
+/// continuation of a wrapped run.
+fn is_wrapped_line(line: &[u8]) -> bool {
+    let body = line.trim_ascii();
+    let body = body.strip_suffix(b"==").or_else(|| body.strip_suffix(b"=")).unwrap_or(body);
+    body.len() >= 4 && body.iter().all(|&b| is_char(b))
+}
+
+/// The run of base64 around `at`: characters of either alphabet, continued over line
+/// breaks into lines that hold nothing else (PEM, `base64 -w 76`, YAML block scalars),
+/// with its trailing padding, and at most [`REACH`] bytes on either side. The second value
+/// says whether the start was clipped (its alignment is then unknown).
+pub fn run_around(haystack: &[u8], at: usize) -> (usize, usize, bool) {
+    let lo = at.saturating_sub(REACH);
+    let hi = (at + REACH).min(haystack.len());
+    let mut start = at;
+    loop {
+        while start > lo && is_char(haystack[start - 1]) {
+            start -= 1;
+        }
+        // A line break with a whole base64 line before it continues the run.
+        let before = &haystack[lo..start];
+        let indent = before.iter().rev().take_while(|&&b| b == b' ' || b == b'\t').count();
+        let Some(&b'\n') = before.iter().rev().nth(indent) else { break };
+        let line_end = start - indent - 1;
+        let line_end = if line_end > lo && haystack[line_end - 1] == b'\r' { line_end - 1 } else { line_end };
+        let line_start = memchr::memrchr(b'\n', &haystack[lo..line_end]).map_or(lo, |i| lo + i + 1);
+        if !is_wrapped_line(&haystack[line_start..line_end]) || haystack[line_end - 1] == b'=' {
+            break;
+        }
+        start = line_end;
+    }
+    let mut end = at;
+    loop {
+        while end < hi && is_char(haystack[end]) {
+            end += 1;
+        }
+        let pad = haystack[end..hi].iter().take_while(|&&b| b == b'=').count();
+        if pad > 0 {
+            end += pad;
+            break;
+        }
+        let rest = &haystack[end..hi];
+        let cr = usize::from(rest.first() == Some(&b'\r'));
+        if rest.get(cr) != Some(&b'\n') {
+            break;
+        }
+        let next = end + cr + 1;
+        let next_end = memchr::memchr(b'\n', &haystack[next..hi]).map_or(hi, |i| next + i);
+        if !is_wrapped_line(&haystack[next..next_end]) {
+            break;
+        }
+        end = next + haystack[next..next_end].iter().take_while(|b| b.is_ascii_whitespace()).count();
+    }
+    (start, end, start == lo && lo > 0)
+}

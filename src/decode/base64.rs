@@ -9,7 +9,7 @@
 
 use aho_corasick::{AhoCorasick, AhoCorasickBuilder, MatchKind};
 
-use crate::rules::Ruleset;
+use crate::rules::{Kind, Ruleset};
 
 const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
 
@@ -19,6 +19,9 @@ pub const REACH: usize = 16 * 1024;
 
 /// Shortest fixed middle worth a literal: shorter ones hit random base64 too often.
 const MIN_FRAGMENT: usize = 4;
+
+/// Above this many literals aho-corasick gives up its vectorised search.
+const TEDDY_LIMIT: usize = 128;
 
 /// The automaton over the encoded keywords of every rule.
 pub struct Fragments {
@@ -30,6 +33,7 @@ impl Fragments {
     /// base64 is case-sensitive) at the three alignments, in both alphabets.
     pub fn new(rules: &Ruleset) -> Fragments {
         let mut patterns: Vec<Vec<u8>> = Vec::new();
+        let mut credential_forms: Vec<(u8, Vec<u8>)> = Vec::new();
         for rule in &rules.rules {
             for keyword in &rule.keywords {
                 let mut forms = vec![keyword.clone()];
@@ -40,23 +44,31 @@ impl Fragments {
                     forms.extend([lower.clone(), keyword.to_ascii_uppercase(), capital]);
                 }
                 for form in forms {
-                    for fragment in encoded_middles(form.as_bytes()) {
-                        let url_safe: Vec<u8> = fragment
-                            .iter()
-                            .map(|&b| match b {
-                                b'+' => b'-',
-                                b'/' => b'_',
-                                b => b,
-                            })
-                            .collect();
-                        for p in [fragment, url_safe] {
-                            if p.len() >= MIN_FRAGMENT && !patterns.contains(&p) {
-                                patterns.push(p);
-                            }
-                        }
+                    let middles = encoded_middles(form.as_bytes());
+                    let priority = match rule.kind {
+                        Kind::AccessKeyId => 0,
+                        Kind::SecretAccessKey => 1,
+                        _ => 2,
+                    };
+                    if priority < 2 {
+                        credential_forms
+                            .extend(middles.iter().filter(|m| m.len() > MIN_FRAGMENT).map(|m| (priority, m.clone())));
                     }
+                    add(&mut patterns, middles, MIN_FRAGMENT);
                 }
             }
+        }
+        // Base64 of base64: the key-ID keywords (then the secret ones) encoded twice, as
+        // long as the automaton stays small enough for its vectorised (Teddy) search.
+        credential_forms.sort_by_key(|(priority, _)| *priority);
+        for (_, middle) in credential_forms {
+            let mut more = Vec::new();
+            add(&mut more, encoded_middles(&middle), MIN_FRAGMENT + 1);
+            more.retain(|p| !patterns.contains(p));
+            if patterns.len() + more.len() >= TEDDY_LIMIT {
+                break;
+            }
+            patterns.extend(more);
         }
         let automaton = (!patterns.is_empty()).then(|| {
             AhoCorasickBuilder::new()
@@ -71,6 +83,25 @@ impl Fragments {
     pub fn hits(&self, haystack: &[u8], out: &mut Vec<usize>) {
         if let Some(automaton) = &self.automaton {
             out.extend(automaton.find_iter(haystack).map(|m| m.start()));
+        }
+    }
+}
+
+/// Adds the middles (and their URL-safe forms) of at least `min` characters.
+fn add(patterns: &mut Vec<Vec<u8>>, middles: Vec<Vec<u8>>, min: usize) {
+    for fragment in middles {
+        let url_safe: Vec<u8> = fragment
+            .iter()
+            .map(|&b| match b {
+                b'+' => b'-',
+                b'/' => b'_',
+                b => b,
+            })
+            .collect();
+        for p in [fragment, url_safe] {
+            if p.len() >= min && !patterns.contains(&p) {
+                patterns.push(p);
+            }
         }
     }
 }

@@ -248,6 +248,9 @@ fn base64_text(encoded: &[u8], sure_of_start: bool, budget: &mut Budget) -> Opti
 /// Shortest base64 token on a keyword's line worth decoding: a 12-byte value.
 const MIN_TOKEN: usize = 16;
 
+/// Longest such token: a labelled value is a credential, or a small file of them.
+const MAX_TOKEN: usize = 2 * base64::REACH;
+
 /// The encoded spans of `bytes`, sorted and disjoint, decoded to `depth` layers.
 fn find(scanner: &Scanner, bytes: &[u8], lines: &[(usize, usize)], depth: usize, budget: &mut Budget) -> Vec<Found> {
     if depth == 0 || budget.exceeded() {

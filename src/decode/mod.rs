@@ -290,7 +290,7 @@ fn find(scanner: &Scanner, bytes: &[u8], lines: &[(usize, usize)], depth: usize,
             while i < le && bytes[i] == b'=' {
                 i += 1;
             }
-            if i - start < MIN_TOKEN
+            if !(MIN_TOKEN..=MAX_TOKEN).contains(&(i - start))
                 || (start > 0 && bytes[start - 1] == b'\\')
                 || overlaps(&encoded_keywords, start, i)
             {

@@ -1,6 +1,8 @@
 //! Matches become findings: the allowlist decides which are reported, and a key ID and a
 //! secret found near each other in one file are marked as one credential.
 
+use std::collections::HashSet;
+
 use crate::allowlist::{Allowed, Allowlist};
 use crate::decode::{Encoding, Located};
 use crate::report::Finding;
@@ -34,25 +36,33 @@ impl Checked {
         self.decide(scanner, allowlist, place, m.rule, &m.value(place.view), &at);
     }
 
-    /// Records a match found in a decoded view at the encoded span it came from; the allowlist sees the decoded value and the original line. A value the raw
-    /// bytes already yielded on that line is not reported twice.
-    pub fn record_decoded(&mut self, scanner: &Scanner, allowlist: &Allowlist, place: &Place<'_>, found: &Located) {
+    /// Records a match found in a decoded view at the encoded span it came from; the
+    /// allowlist sees the decoded value and the original line. A value already recorded on
+    /// that line (`seen`: by the raw scan, or by an overlapping decoded span) is not
+    /// reported twice.
+    pub fn record_decoded(
+        &mut self,
+        scanner: &Scanner,
+        allowlist: &Allowlist,
+        place: &Place<'_>,
+        found: &Located,
+        seen: &mut HashSet<(u32, Vec<u8>)>,
+    ) {
+        if !seen.insert((found.line, found.value.clone())) {
+            return;
+        }
         let at = Origin {
             line: found.line,
             column: found.column,
             line_text: &place.view[found.line_start..found.line_end],
             chain: &found.chain,
         };
-        let value = &found.value;
-        let seen = self
-            .findings
-            .iter()
-            .rev()
-            .take_while(|f| f.path == place.path)
-            .any(|f| f.line == at.line && f.value == *value && f.commit.as_deref() == place.commit);
-        if !seen {
-            self.decide(scanner, allowlist, place, found.rule, value, &at);
-        }
+        self.decide(scanner, allowlist, place, found.rule, &found.value, &at);
+    }
+
+    /// The (line, value) of the findings from index `from` on, for [`Checked::record_decoded`].
+    pub fn seen_since(&self, from: usize) -> HashSet<(u32, Vec<u8>)> {
+        self.findings[from..].iter().map(|f| (f.line, f.value.clone())).collect()
     }
 
     fn decide(

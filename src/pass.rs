@@ -110,13 +110,14 @@ impl<'a> Checker<'a> {
                 checked.record(self.scanner, &self.config.allowlist, &place, m);
             }
             // A decoded finding counts when a line of its encoded span is added.
+            let mut seen = checked.seen_since(first_finding);
             for found in &encoded {
                 if !(found.line..=found.last_line).any(|l| added.contains(l))
                     || self.in_merge_parent(&change.path, view_index, &view[found.line_start..found.line_end])
                 {
                     continue;
                 }
-                checked.record_decoded(self.scanner, &self.config.allowlist, &place, found);
+                checked.record_decoded(self.scanner, &self.config.allowlist, &place, found, &mut seen);
             }
         }
         mark_pairs(&mut checked.findings[first_finding..]);
@@ -215,8 +216,9 @@ pub fn check_bytes(scanner: &Scanner, config: &Config, place: &Place<'_>, checke
         for m in &matches {
             checked.record(scanner, &config.allowlist, &place, m);
         }
+        let mut seen = checked.seen_since(first_finding);
         for found in &encoded {
-            checked.record_decoded(scanner, &config.allowlist, &place, found);
+            checked.record_decoded(scanner, &config.allowlist, &place, found, &mut seen);
         }
     }
     mark_pairs(&mut checked.findings[first_finding..]);

@@ -193,10 +193,11 @@ fn is_wrapped_line(line: &[u8]) -> bool {
 
 /// The run of base64 around `at`: characters of either alphabet, continued over line
 /// breaks into lines that hold nothing else (PEM, `base64 -w 76`, YAML block scalars),
-/// with its trailing padding, and at most [`REACH`] bytes on either side. The second value
-/// says whether the start was clipped (its alignment is then unknown).
-pub fn run_around(haystack: &[u8], at: usize) -> (usize, usize, bool) {
-    let lo = at.saturating_sub(REACH);
+/// with its trailing padding, and at most [`REACH`] bytes on either side, never before
+/// `from` (where the previous run ended). The third value says whether the start was
+/// clipped (its alignment is then unknown).
+pub fn run_around(haystack: &[u8], at: usize, from: usize) -> (usize, usize, bool) {
+    let lo = at.saturating_sub(REACH).max(from);
     let hi = (at + REACH).min(haystack.len());
     let mut start = at;
     loop {
@@ -237,5 +238,5 @@ pub fn run_around(haystack: &[u8], at: usize) -> (usize, usize, bool) {
         }
         end = next + haystack[next..next_end].iter().take_while(|b| b.is_ascii_whitespace()).count();
     }
-    (start, end, start == lo && lo > 0)
+    (start, end, start == lo && lo > 0 && is_char(haystack[lo - 1]))
 }

@@ -224,26 +224,38 @@ fn expand(scanner: &Scanner, bytes: Vec<u8>, depth: usize, budget: &mut Budget) 
 
 /// Whether decoded bytes read as text: credentials and their labels are printable ASCII.
 fn is_text(bytes: &[u8]) -> bool {
-    let printable = bytes.iter().filter(|&&b| (0x20..0x7f).contains(&b) || matches!(b, b'\n' | b'\r' | b'\t')).count();
-    bytes.len() >= 8 && printable * 100 >= bytes.len() * 90
+    bytes.len() >= 8 && printable(bytes) * 100 >= bytes.len() * 90
 }
 
-/// Decodes base64 at one of the four alignments into text (or UTF-16 transcoded to it).
-fn base64_text(encoded: &[u8], sure_of_start: bool, budget: &mut Budget) -> Option<(Vec<u8>, Vec<Encoding>)> {
-    for skip in 0..if sure_of_start { 1 } else { 4 } {
-        let bytes = base64::decode(encoded, skip);
-        if !budget.charge(bytes.len()) {
-            return None;
-        }
-        if is_text(&bytes) {
-            return Some((bytes, vec![Encoding::Base64]));
-        }
-        if let Some(text) = utf16_view(&bytes).filter(|t| is_text(t)) {
-            return Some((text, vec![Encoding::Base64, Encoding::Utf16]));
-        }
-    }
-    None
+fn printable(bytes: &[u8]) -> usize {
+    bytes.iter().filter(|&&b| (0x20..0x7f).contains(&b) || matches!(b, b'\n' | b'\r' | b'\t')).count()
 }
+
+/// Decodes base64 into text (or UTF-16 transcoded to it). A run whose start was clipped
+/// has an unknown alignment: a sample at each of the four picks it, so the run itself is
+/// decoded once.
+fn base64_text(encoded: &[u8], sure_of_start: bool, budget: &mut Budget) -> Option<(Vec<u8>, Vec<Encoding>)> {
+    let skip = match sure_of_start {
+        true => 0,
+        false => {
+            let sample = &encoded[..encoded.len().min(ALIGNMENT_SAMPLE)];
+            budget.charge(sample.len() * 3);
+            (0..4).max_by_key(|&skip| printable(&base64::decode(sample, skip)))?
+        }
+    };
+    let bytes = base64::decode(encoded, skip);
+    if !budget.charge(bytes.len()) {
+        return None;
+    }
+    if is_text(&bytes) {
+        return Some((bytes, vec![Encoding::Base64]));
+    }
+    let text = utf16_view(&bytes).filter(|t| is_text(t))?;
+    Some((text, vec![Encoding::Base64, Encoding::Utf16]))
+}
+
+/// Encoded characters sampled to find a clipped run's alignment.
+const ALIGNMENT_SAMPLE: usize = 256;
 
 /// Shortest base64 token on a keyword's line worth decoding: a 12-byte value.
 const MIN_TOKEN: usize = 16;
@@ -261,11 +273,20 @@ fn find(scanner: &Scanner, bytes: &[u8], lines: &[(usize, usize)], depth: usize,
     let mut hits = Vec::new();
     scanner.fragment_hits(bytes, &mut hits);
     let mut covered = 0;
-    for at in hits {
+    let mut next = 0;
+    while let Some(&at) = hits.get(next) {
+        next += 1;
         if at < covered {
             continue;
         }
-        let (start, end, clipped) = base64::run_around(bytes, at);
+        let (start, mut end, clipped) = base64::run_around(bytes, at, covered);
+        // A run that goes on with more hits in it is decoded as one piece, so no value is
+        // cut in two at a window's edge and the alignment is found once.
+        while end < bytes.len() && base64::is_char(bytes[end]) {
+            let Some(&more) = hits.get(next).filter(|&&h| h < end + base64::REACH) else { break };
+            next += 1;
+            end = end.max(base64::run_around(bytes, more, more).1);
+        }
         covered = end;
         if let Some((text, chain)) = base64_text(&bytes[start..end], !clipped, budget) {
             encoded_keywords.push(Found { src: start..end, chain, bytes: text, inner: Vec::new() });

@@ -148,3 +148,30 @@ fn decoding_work_is_linear_in_the_input() {
         assert!((3.0..=5.0).contains(&ratio), "layers {layers}: work grew {ratio:.2}x for 4x the input");
     }
 }
+
+/// Inputs built to make decoding work hard stay within the budget, whole: one giant escape
+/// run, entities that decode to more entities, a line packed with encoded keywords, three
+/// layers of base64.
+#[test]
+fn adversarial_inputs_stay_within_the_budget() {
+    const MB: usize = 1 << 20;
+    let repeat = |unit: &str| unit.repeat(4 * MB / unit.len()).into_bytes();
+    let b64 = |s: &[u8]| base64::encode(s);
+    let inputs: Vec<(&str, Vec<u8>)> = vec![
+        ("unicode escapes", repeat("\\u0041")),
+        ("nested entities", repeat("&amp;amp;amp;#x2F;")),
+        ("percent", repeat("%41%4B%49%41")),
+        ("json escapes", repeat("\\\\\\\"")),
+        ("encoded keywords", b64(&repeat("aws_secret_access_key=AKIA "))),
+        ("three layers", b64(&b64(&b64(&repeat("secret AKIA "))))),
+        ("labelled tokens", repeat("secret: QUJDREVGR0hJSktMTU5PUFFSU1RVVldY\n")),
+    ];
+    for (name, input) in inputs {
+        let mut lines = Vec::new();
+        SCANNER.scan_with_lines(&input, &mut Vec::new(), &mut lines);
+        let (_, budget) = view(&input);
+        assert!(!budget.exceeded(), "{name}: budget exceeded");
+        assert!(budget.used <= 4 * input.len(), "{name}: {} bytes decoded from {}", budget.used, input.len());
+        assert!(scan_encoded(&SCANNER, &input, &lines).is_ok(), "{name}");
+    }
+}

@@ -412,7 +412,7 @@ pub fn scan_encoded(scanner: &Scanner, haystack: &[u8], lines: &[(usize, usize)]
         matches.into_iter().filter_map(|m| decoded.span_at(m.start).map(|s| (s.src.start, s, m))).collect();
     found.sort_by_key(|(at, _, _)| *at);
     let mut out = Vec::with_capacity(found.len());
-    let (mut line, mut counted, mut line_start) = (1u32, 0usize, 0usize);
+    let (mut line, mut counted, mut line_start, mut line_end) = (1u32, 0usize, 0usize, 0usize);
     let mut last: Option<(Range<usize>, u32)> = None;
     for (at, span, m) in found {
         let segment = &haystack[counted..at];
@@ -421,6 +421,9 @@ pub fn scan_encoded(scanner: &Scanner, haystack: &[u8], lines: &[(usize, usize)]
             line_start = counted + nl + 1;
         }
         counted = at;
+        if at >= line_end {
+            line_end = memchr::memchr(b'\n', &haystack[at..]).map_or(haystack.len(), |i| at + i);
+        }
         let last_line = match &last {
             Some((src, l)) if *src == span.src => *l,
             _ => line + memchr::memchr_iter(b'\n', &haystack[span.src.clone()]).count() as u32,
@@ -432,7 +435,7 @@ pub fn scan_encoded(scanner: &Scanner, haystack: &[u8], lines: &[(usize, usize)]
             line,
             column: (at - line_start + 1) as u32,
             line_start,
-            line_end: memchr::memchr(b'\n', &haystack[at..]).map_or(haystack.len(), |i| at + i),
+            line_end,
             last_line,
             chain: span.chain.clone(),
         });

@@ -131,8 +131,8 @@ fn packed(n: usize, layers: usize) -> Vec<u8> {
 #[test]
 fn decoding_work_is_linear_in_the_input() {
     for layers in [1, 2] {
-        let small = packed(1 << 20, layers);
-        let large = packed(4 << 20, layers);
+        let small = packed(256 << 10, layers);
+        let large = packed(1 << 20, layers);
         let (d_small, b_small) = view(&small);
         let (d_large, b_large) = view(&large);
         assert!(d_small.is_some() && d_large.is_some(), "layers {layers}: nothing decoded");
@@ -155,7 +155,7 @@ fn decoding_work_is_linear_in_the_input() {
 #[test]
 fn adversarial_inputs_stay_within_the_budget() {
     const MB: usize = 1 << 20;
-    let repeat = |unit: &str| unit.repeat(4 * MB / unit.len()).into_bytes();
+    let repeat = |unit: &str| unit.repeat(MB / unit.len()).into_bytes();
     let b64 = |s: &[u8]| base64::encode(s);
     let inputs: Vec<(&str, Vec<u8>)> = vec![
         ("unicode escapes", repeat("\\u0041")),

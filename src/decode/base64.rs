@@ -34,7 +34,9 @@ impl Fragments {
     pub fn new(rules: &Ruleset) -> Fragments {
         let mut patterns: Vec<Vec<u8>> = Vec::new();
         let mut credential_forms: Vec<(u8, Vec<u8>)> = Vec::new();
-        for rule in &rules.rules {
+        // Keywords that only make a line worth a look when a context rule confirms it
+        // (`value`, `default`) are ordinary words: their encodings would be noise.
+        for rule in rules.rules.iter().filter(|r| r.context_lines == 0) {
             for keyword in &rule.keywords {
                 let mut forms = vec![keyword.clone()];
                 if !rule.exact_keywords {

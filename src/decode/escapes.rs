@@ -14,11 +14,17 @@ pub fn escape_at(haystack: &[u8], at: usize) -> Option<Encoding> {
         b'\\' => match rest.get(1)? {
             b'u' if hex(rest.get(2..6)?).is_some() => Some(Encoding::UnicodeEscape),
             b'x' if hex(rest.get(2..4)?).is_some() => Some(Encoding::UnicodeEscape),
-            b'\\' | b'"' | b'/' => Some(Encoding::JsonEscape),
+            // Doubly escaped JSON (`\\\"`, `\\\/`); a single `\"` or `\/` the raw scan reads.
+            b'\\' if matches!(rest.get(2..4), Some(b"\\\"" | b"\\/")) => Some(Encoding::JsonEscape),
             _ => None,
         },
         b'&' => html_entity(rest).map(|_| Encoding::Html),
-        b'%' => hex(rest.get(1..3)?).map(|_| Encoding::Percent),
+        // `%2F` alone or a run of escapes, not a printf format (`%02x`, `%2d`).
+        b'%' => {
+            let byte = hex(rest.get(1..3)?)?;
+            let run = rest.get(3) == Some(&b'%') && rest.get(4..6).and_then(hex).is_some();
+            (run || b"/+=:\",{}&".contains(&(byte as u8))).then_some(Encoding::Percent)
+        }
         _ => None,
     }
 }

@@ -144,10 +144,10 @@ pub fn decoded_view(
     let mut out = Decoded::default();
     let mut i = 0;
     while i < found.len() {
-        let (ws, mut we) = context(haystack, found[i].src.clone());
+        let (ws, mut we) = context(haystack, &found[i]);
         let mut j = i + 1;
         while j < found.len() && found[j].src.start < we {
-            we = we.max(context(haystack, found[j].src.clone()).1);
+            we = we.max(context(haystack, &found[j]).1);
             j += 1;
         }
         let mut at = ws.min(found[i].src.start);
@@ -181,12 +181,16 @@ fn embed(out: &mut Decoded, f: &Found) {
     out.view.extend_from_slice(&f.bytes);
 }
 
-/// The lines around a span, clipped to [`CONTEXT_BYTES`] either side.
-fn context(haystack: &[u8], src: Range<usize>) -> (usize, usize) {
+/// The lines around a span, clipped to [`CONTEXT_BYTES`] either side: [`CONTEXT_LINES`]
+/// around base64 (a key ID and its secret may be lines apart), one around an escaped run
+/// (a label on the line before), which are many in ordinary code.
+fn context(haystack: &[u8], found: &Found) -> (usize, usize) {
+    let src = found.src.clone();
+    let lines = if found.chain[0] == Encoding::Base64 { CONTEXT_LINES } else { 1 };
     let lo = src.start.saturating_sub(CONTEXT_BYTES);
     let hi = (src.end + CONTEXT_BYTES).min(haystack.len());
     let mut ws = src.start;
-    for _ in 0..=CONTEXT_LINES {
+    for _ in 0..=lines {
         ws = memchr::memrchr(b'\n', &haystack[lo..ws]).map_or(lo, |i| lo + i);
         if ws == lo {
             break;
@@ -194,7 +198,7 @@ fn context(haystack: &[u8], src: Range<usize>) -> (usize, usize) {
     }
     let ws = if ws > lo || haystack.get(ws) == Some(&b'\n') { ws + 1 } else { ws };
     let mut we = src.end;
-    for _ in 0..=CONTEXT_LINES {
+    for _ in 0..=lines {
         we = memchr::memchr(b'\n', &haystack[(we + 1).min(hi)..hi]).map_or(hi, |i| we + 1 + i);
         if we >= hi {
             break;
@@ -283,9 +287,14 @@ fn find(scanner: &Scanner, bytes: &[u8], lines: &[(usize, usize)], depth: usize,
         // A run that goes on with more hits in it is decoded as one piece, so no value is
         // cut in two at a window's edge and the alignment is found once.
         while end < bytes.len() && base64::is_char(bytes[end]) {
-            let Some(&more) = hits.get(next).filter(|&&h| h < end + base64::REACH) else { break };
-            next += 1;
-            end = end.max(base64::run_around(bytes, more, more).1);
+            while hits.get(next).is_some_and(|&h| h < end) {
+                next += 1;
+            }
+            if hits.get(next).is_none_or(|&h| h >= end + base64::REACH) {
+                break;
+            }
+            // Each step reads on from where the run was cut: linear in the run.
+            end = base64::run_around(bytes, end, end).1;
         }
         covered = end;
         if let Some((text, chain)) = base64_text(&bytes[start..end], !clipped, budget) {

@@ -47,11 +47,12 @@ fn base64_decodes_both_alphabets_padded_or_not_and_wrapped() {
     }
 }
 
-/// Whatever precedes a keyword, its base64 encoding holds one of its fixed middles.
+/// Whatever precedes a keyword (of a rule that needs no context), its base64 encoding
+/// holds one of its fixed middles.
 #[test]
 fn every_alignment_of_every_keyword_is_a_fragment_hit() {
     let mut fake = Fake::from_env_or(0xdec0);
-    for rule in &RULES.rules {
+    for rule in RULES.rules.iter().filter(|r| r.context_lines == 0) {
         for keyword in &rule.keywords {
             for prefix_len in 0..6 {
                 let plain = format!("{}{keyword}{}", fake.chars(B64, prefix_len), fake.chars(B64, 3));

@@ -20,23 +20,33 @@ pub const REACH: usize = 16 * 1024;
 /// Shortest fixed middle worth a literal: shorter ones hit random base64 too often.
 const MIN_FRAGMENT: usize = 4;
 
-/// Above this many literals aho-corasick gives up its vectorised search.
-const TEDDY_LIMIT: usize = 128;
+/// Above this many literals aho-corasick gives up its vectorised (Teddy) search and runs
+/// at a tenth of the speed: the encoded keywords are split into automata of this size.
+const TEDDY_LIMIT: usize = 64;
 
-/// The automaton over the encoded keywords of every rule.
+/// Most automata searched: each is one more pass over the blob.
+const MAX_AUTOMATA: usize = 2;
+
+/// The automata over the encoded keywords of every rule.
 pub struct Fragments {
-    automaton: Option<AhoCorasick>,
+    automata: Vec<AhoCorasick>,
 }
 
 impl Fragments {
     /// Encodes each keyword (case-insensitive ones as written, lower, upper and capitalised:
-    /// base64 is case-sensitive) at the three alignments, in both alphabets.
+    /// base64 is case-sensitive) at the three alignments, in both alphabets; then the
+    /// key-ID and secret keywords encoded twice (base64 of base64). Key IDs come first, so
+    /// if there are too many literals, what is left out is the least telling.
     pub fn new(rules: &Ruleset) -> Fragments {
-        let mut patterns: Vec<Vec<u8>> = Vec::new();
-        let mut credential_forms: Vec<(u8, Vec<u8>)> = Vec::new();
+        let mut ranked: Vec<(u8, Vec<u8>)> = Vec::new();
         // Keywords that only make a line worth a look when a context rule confirms it
         // (`value`, `default`) are ordinary words: their encodings would be noise.
         for rule in rules.rules.iter().filter(|r| r.context_lines == 0) {
+            let rank = match rule.kind {
+                Kind::AccessKeyId => 0,
+                Kind::SecretAccessKey => 1,
+                _ => 2,
+            };
             for keyword in &rule.keywords {
                 let mut forms = vec![keyword.clone()];
                 if !rule.exact_keywords {
@@ -47,46 +57,54 @@ impl Fragments {
                 }
                 for form in forms {
                     let middles = encoded_middles(form.as_bytes());
-                    let priority = match rule.kind {
-                        Kind::AccessKeyId => 0,
-                        Kind::SecretAccessKey => 1,
-                        _ => 2,
-                    };
-                    if priority < 2 {
-                        credential_forms
-                            .extend(middles.iter().filter(|m| m.len() > MIN_FRAGMENT).map(|m| (priority, m.clone())));
+                    if rank < 2 {
+                        for middle in middles.iter().filter(|m| m.len() > MIN_FRAGMENT) {
+                            ranked.extend(
+                                with_url_safe(encoded_middles(middle), MIN_FRAGMENT + 1).map(|p| (3 + rank, p)),
+                            );
+                        }
                     }
-                    add(&mut patterns, middles, MIN_FRAGMENT);
+                    ranked.extend(with_url_safe(middles, MIN_FRAGMENT).map(|p| (rank, p)));
                 }
             }
         }
-        // Base64 of base64: the key-ID keywords (then the secret ones) encoded twice, as
-        // long as the automaton stays small enough for its vectorised (Teddy) search.
-        credential_forms.sort_by_key(|(priority, _)| *priority);
-        for (_, middle) in credential_forms {
-            let mut more = Vec::new();
-            add(&mut more, encoded_middles(&middle), MIN_FRAGMENT + 1);
-            more.retain(|p| !patterns.contains(p));
-            if patterns.len() + more.len() >= TEDDY_LIMIT {
-                break;
+        ranked.sort_by_key(|(rank, _)| *rank);
+        let mut patterns: Vec<Vec<u8>> = Vec::new();
+        for (_, p) in ranked {
+            if !patterns.contains(&p) && patterns.len() < TEDDY_LIMIT * MAX_AUTOMATA {
+                patterns.push(p);
             }
-            patterns.extend(more);
         }
-        let automaton = (!patterns.is_empty()).then(|| {
-            AhoCorasickBuilder::new()
-                .match_kind(MatchKind::LeftmostFirst)
-                .build(&patterns)
-                .expect("encoded keywords build an automaton")
-        });
-        Fragments { automaton }
+        let automata = patterns
+            .chunks(TEDDY_LIMIT)
+            .map(|chunk| {
+                AhoCorasickBuilder::new()
+                    .match_kind(MatchKind::LeftmostFirst)
+                    .build(chunk)
+                    .expect("encoded keywords build an automaton")
+            })
+            .collect();
+        Fragments { automata }
     }
 
     /// Start offsets of every encoded keyword in `haystack`, in order.
     pub fn hits(&self, haystack: &[u8], out: &mut Vec<usize>) {
-        if let Some(automaton) = &self.automaton {
+        let first = out.len();
+        for automaton in &self.automata {
             out.extend(automaton.find_iter(haystack).map(|m| m.start()));
         }
+        if self.automata.len() > 1 {
+            out[first..].sort_unstable();
+            out.dedup();
+        }
     }
+}
+
+/// The middles and their URL-safe forms, of at least `min` characters.
+fn with_url_safe(middles: Vec<Vec<u8>>, min: usize) -> impl Iterator<Item = Vec<u8>> {
+    let mut patterns = Vec::new();
+    add(&mut patterns, middles, min);
+    patterns.into_iter()
 }
 
 /// Adds the middles (and their URL-safe forms) of at least `min` characters.

@@ -125,6 +125,24 @@ fn html_escaped_secret_in_a_page_or_xml_is_blocked() {
     }
 }
 
+/// An escaped secret pairs with a key ID lines away, as a plain one does (Hadoop XML).
+#[test]
+fn an_escaped_secret_pairs_with_a_key_id_lines_above() {
+    let repo = TestRepo::with_hook();
+    let mut fake = fake();
+    let (id, secret) = (fake.key_id("AKIA"), secret_with_slash(&mut fake));
+    repo.stage(
+        "core-site.xml",
+        format!(
+            "<configuration>\n  <property>\n    <name>fs.s3a.access.key</name>\n    <value>{id}</value>\n  </property>\n  \
+             <property>\n    <name>fs.s3a.secret.key</name>\n    <value>{}</value>\n  </property>\n</configuration>\n",
+            html_escaped(&secret)
+        ),
+    );
+    let run = repo.assert_blocked(&[], "core-site.xml:8:12: aws.secret-access-key.paired:", &secret);
+    run.assert_contains("HTML-escaped, pairs with the key ID on line 4");
+}
+
 #[test]
 fn doubly_escaped_json_is_blocked() {
     let repo = TestRepo::with_hook();

@@ -181,12 +181,11 @@ fn embed(out: &mut Decoded, f: &Found) {
     out.view.extend_from_slice(&f.bytes);
 }
 
-/// The lines around a span, clipped to [`CONTEXT_BYTES`] either side: [`CONTEXT_LINES`]
-/// around base64 (a key ID and its secret may be lines apart), one around an escaped run
-/// (a label on the line before), which are many in ordinary code.
+/// The [`CONTEXT_LINES`] around a span (a key ID and its secret may be lines apart),
+/// clipped to [`CONTEXT_BYTES`] either side.
 fn context(haystack: &[u8], found: &Found) -> (usize, usize) {
     let src = found.src.clone();
-    let lines = if found.chain[0] == Encoding::Base64 { CONTEXT_LINES } else { 1 };
+    let lines = CONTEXT_LINES;
     let lo = src.start.saturating_sub(CONTEXT_BYTES);
     let hi = (src.end + CONTEXT_BYTES).min(haystack.len());
     let mut ws = src.start;

@@ -84,7 +84,8 @@ impl<'a> Checker<'a> {
             matches.clear();
             lines.clear();
             self.scanner.scan_with_lines(view, matches, &mut lines);
-            let encoded = scan_encoded(self.scanner, view, &lines).map_err(|e| decode_error(&change.path, &e))?;
+            let encoded =
+                scan_encoded(self.scanner, view, &lines, matches).map_err(|e| decode_error(&change.path, &e))?;
             if matches.is_empty() && encoded.is_empty() {
                 continue;
             }
@@ -211,7 +212,7 @@ pub fn check_bytes(scanner: &Scanner, config: &Config, place: &Place<'_>, checke
         matches.clear();
         lines.clear();
         scanner.scan_with_lines(view, &mut matches, &mut lines);
-        let encoded = scan_encoded(scanner, view, &lines).map_err(|e| decode_error(place.path, &e))?;
+        let encoded = scan_encoded(scanner, view, &lines, &matches).map_err(|e| decode_error(place.path, &e))?;
         let place = Place { view, ..*place };
         for m in &matches {
             checked.record(scanner, &config.allowlist, &place, m);

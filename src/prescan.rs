@@ -50,13 +50,13 @@ pub fn suspects(repo: &Repository, scanner: &Scanner, files: &[Change]) -> Vec<u
                     lines.clear();
                     scanner.scan_with_lines(&content, &mut matches, &mut lines);
                     // Any encoded text that yields a match, or fails to decode, needs the full pass.
-                    let mut found =
-                        !matches.is_empty() || scan_encoded(scanner, &content, &lines).map_or(true, |f| !f.is_empty());
+                    let mut found = !matches.is_empty()
+                        || scan_encoded(scanner, &content, &lines, &matches).map_or(true, |f| !f.is_empty());
                     if let Some(view) = utf16_view(&content).filter(|_| !found) {
                         lines.clear();
                         scanner.scan_with_lines(&view, &mut matches, &mut lines);
-                        found =
-                            !matches.is_empty() || scan_encoded(scanner, &view, &lines).map_or(true, |f| !f.is_empty());
+                        found = !matches.is_empty()
+                            || scan_encoded(scanner, &view, &lines, &matches).map_or(true, |f| !f.is_empty());
                     }
                     suspect[i].store(found, Ordering::Relaxed);
                 }

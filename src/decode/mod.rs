@@ -18,7 +18,7 @@ use std::ops::Range;
 
 pub use utf16::{same_view, utf16_view};
 
-use crate::scan::Scanner;
+use crate::scan::{Match, Scanner};
 
 /// Layers of encoding undone, outermost first: base64 of `\u`-escaped JSON is two.
 pub const MAX_DEPTH: usize = 3;
@@ -397,13 +397,20 @@ pub struct Located {
     pub chain: Vec<Encoding>,
 }
 
-/// Decodes the encoded spans of `haystack` (given its candidate `lines` from
-/// [`Scanner::scan_with_lines`]), scans them, and places each match at its encoded span.
-/// Matches in the raw text between spans are left out: the raw scan found them.
+/// Decodes the encoded spans of `haystack` (given its candidate `lines` and the `raw`
+/// matches from [`Scanner::scan_with_lines`]), scans them, and places each match at its
+/// encoded span. Matches in the raw text between spans are left out: the raw scan found
+/// them; so are spans inside a raw match (a Bedrock short-term key is base64 of a URL
+/// holding an STS key ID and token: the key is the finding, not its parts).
 ///
 /// # Errors
 /// When decoding would exceed the budget: fail closed, never pass what was not decoded.
-pub fn scan_encoded(scanner: &Scanner, haystack: &[u8], lines: &[(usize, usize)]) -> Result<Vec<Located>, String> {
+pub fn scan_encoded(
+    scanner: &Scanner,
+    haystack: &[u8],
+    lines: &[(usize, usize)],
+    raw: &[Match],
+) -> Result<Vec<Located>, String> {
     let mut budget = Budget::for_len(haystack.len());
     let decoded = decoded_view(scanner, haystack, lines, &mut budget);
     if budget.exceeded() {
@@ -416,8 +423,14 @@ pub fn scan_encoded(scanner: &Scanner, haystack: &[u8], lines: &[(usize, usize)]
     let Some(decoded) = decoded else { return Ok(Vec::new()) };
     let mut matches = Vec::new();
     scanner.scan(&decoded.view, &mut matches);
-    let mut found: Vec<(usize, &Span, crate::scan::Match)> =
-        matches.into_iter().filter_map(|m| decoded.span_at(m.start).map(|s| (s.src.start, s, m))).collect();
+    let inside_raw = |s: &Span| {
+        let i = raw.partition_point(|m| m.end <= s.src.start);
+        raw.get(i).is_some_and(|m| m.start < s.src.end)
+    };
+    let mut found: Vec<(usize, &Span, Match)> = matches
+        .into_iter()
+        .filter_map(|m| decoded.span_at(m.start).filter(|s| !inside_raw(s)).map(|s| (s.src.start, s, m)))
+        .collect();
     found.sort_by_key(|(at, _, _)| *at);
     let mut out = Vec::with_capacity(found.len());
     let (mut line, mut counted, mut line_start, mut line_end) = (1u32, 0usize, 0usize, 0usize);

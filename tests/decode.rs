@@ -102,6 +102,13 @@ fn unicode_escaped_secret_in_json_is_blocked() {
     let secret = secret_with_slash(&mut fake);
     repo.stage("settings.json", format!("{{\n  \"aws_secret_access_key\": \"{}\"\n}}\n", json_u_escaped(&secret)));
     repo.assert_blocked(&[], "settings.json:2:29: aws.secret-access-key:", &secret).assert_contains("\\u-escaped");
+    // The key ID beside it in the same escaped run is found raw; the secret still counts.
+    let repo = TestRepo::with_hook();
+    let id = fake.key_id("AKIA");
+    repo.stage("c.js", format!("const c = \"id={id}&aws_secret_access_key={}\";\n", json_u_escaped(&secret)));
+    repo.assert_blocked(&[], "c.js:1:", &secret)
+        .assert_contains("aws.secret-access-key")
+        .assert_contains("\\u-escaped");
     // `\x2F` too (JavaScript, Python).
     let repo = TestRepo::with_hook();
     repo.stage("cfg.js", format!("const awsSecretAccessKey = \"{}\";\n", secret.replace('/', "\\x2F")));

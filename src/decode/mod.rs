@@ -424,8 +424,8 @@ pub fn scan_encoded(
     let mut matches = Vec::new();
     scanner.scan(&decoded.view, &mut matches);
     let inside_raw = |s: &Span| {
-        let i = raw.partition_point(|m| m.end <= s.src.start);
-        raw.get(i).is_some_and(|m| m.start < s.src.end)
+        let i = raw.partition_point(|m| m.start <= s.src.start);
+        i.checked_sub(1).is_some_and(|i| raw[i].end >= s.src.end)
     };
     let mut found: Vec<(usize, &Span, Match)> = matches
         .into_iter()

@@ -9,6 +9,9 @@
 //!   regexes and rejected by the filters;
 //! - `throughput/long-lines`: 10 MB in ten 1 MB lines, each with one keyword (minified
 //!   bundles: a candidate line is a megabyte long);
+//! - `decoded/*`: the same inputs through the whole per-blob scan, the raw scan and then
+//!   the decoding layer (`scan_with_lines` + `decode::scan_encoded`), plus 10 MB of one
+//!   random base64 line; compare with `throughput/*` for what decoding costs;
 //! - `setup/*`: parsing the ruleset, building the prefilter (`Scanner::new`), and compiling
 //!   every rule's regexes for the first time (compilation is lazy, on a rule's first hit).
 //!
@@ -281,6 +284,43 @@ fn throughput(h: &Harness) {
     }
 }
 
+/// One `lines`-long line of random base64 (an embedded image): no keyword, but every byte
+/// is a base64 character, so encoded keywords are searched for in earnest.
+fn base64_line(len: usize, seed: u64) -> Vec<u8> {
+    let mut fake = awsguard::fake::Fake::new(seed);
+    let alphabet = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    let mut out = fake.chars(alphabet, len).into_bytes();
+    out.push(b'\n');
+    out
+}
+
+/// The raw scan and the decoding layer together, as the pass runs them on every blob.
+fn decoded(h: &Harness) {
+    let scanner = Scanner::new(&RULES);
+    let inputs = [
+        ("code", code(10_000_000, 1)),
+        ("near-misses", near_misses(2_000_000, 2)),
+        ("long-lines", long_lines(10, 1_000_000, 3)),
+        ("base64-line", base64_line(10_000_000, 4)),
+    ];
+    for (name, input) in &inputs {
+        let (mut out, mut lines) = (Vec::new(), Vec::new());
+        h.bench(
+            &format!("decoded/{name}"),
+            Some(input.len()),
+            Duration::from_secs(8),
+            || (),
+            |()| {
+                out.clear();
+                lines.clear();
+                scanner.scan_with_lines(black_box(input), &mut out, &mut lines);
+                let found = awsguard::decode::scan_encoded(&scanner, input, &lines, &out).expect("within budget");
+                black_box(out.len() + found.len());
+            },
+        );
+    }
+}
+
 fn setup(h: &Harness) {
     let budget = Duration::from_secs(5);
     h.bench(
@@ -317,5 +357,6 @@ fn setup(h: &Harness) {
 fn main() {
     let harness = Harness::from_args();
     throughput(&harness);
+    decoded(&harness);
     setup(&harness);
 }

@@ -1,7 +1,10 @@
 //! Matches become findings: the allowlist decides which are reported, and a key ID and a
 //! secret found near each other in one file are marked as one credential.
 
+use std::collections::HashSet;
+
 use crate::allowlist::{Allowed, Allowlist};
+use crate::decode::{Encoding, Located};
 use crate::report::Finding;
 use crate::rules::{Kind, RULES, account_id};
 use crate::scan::{Match, Scanner};
@@ -41,20 +44,62 @@ impl Checked {
 
     /// Applies the allowlist to a match and records it as a finding or as allowed.
     pub fn record(&mut self, scanner: &Scanner, allowlist: &Allowlist, place: &Place<'_>, m: &Match) {
+        let at =
+            Origin { line: m.line, column: m.column, line_text: &place.view[m.line_start..m.line_end], chain: &[] };
+        self.decide(scanner, allowlist, place, m.rule, &m.value(place.view), &at);
+    }
+
+    /// Records a match found in a decoded view at the encoded span it came from; the
+    /// allowlist sees the decoded value and the original line. A value already recorded on
+    /// that line (`seen`: by the raw scan, or by an overlapping decoded span) is not
+    /// reported twice.
+    pub fn record_decoded(
+        &mut self,
+        scanner: &Scanner,
+        allowlist: &Allowlist,
+        place: &Place<'_>,
+        found: &Located,
+        seen: &mut HashSet<(u32, Vec<u8>)>,
+    ) {
+        if !seen.insert((found.line, found.value.clone())) {
+            return;
+        }
+        let at = Origin {
+            line: found.line,
+            column: found.column,
+            line_text: &place.view[found.line_start..found.line_end],
+            chain: &found.chain,
+        };
+        self.decide(scanner, allowlist, place, found.rule, &found.value, &at);
+    }
+
+    /// The (line, value) of the findings from index `from` on, for [`Checked::record_decoded`].
+    pub fn seen_since(&self, from: usize) -> HashSet<(u32, Vec<u8>)> {
+        self.findings[from..].iter().map(|f| (f.line, f.value.clone())).collect()
+    }
+
+    fn decide(
+        &mut self,
+        scanner: &Scanner,
+        allowlist: &Allowlist,
+        place: &Place<'_>,
+        rule: usize,
+        value: &[u8],
+        at: &Origin<'_>,
+    ) {
         self.allowed_by_entry.resize(allowlist.entries.len(), 0);
-        let rule = &scanner.rules().rules[m.rule];
-        let value = m.value(place.view);
-        let decision = allowlist.check(place.path, rule, &value, &place.view[m.line_start..m.line_end]);
+        let rule = &scanner.rules().rules[rule];
+        let decision = allowlist.check(place.path, rule, value, at.line_text);
         match decision.allowed {
             Some(Allowed::Inline) => self.allowed_inline += 1,
             Some(Allowed::Entry(e)) => self.allowed_by_entry[e] += 1,
             None => self.findings.push(Finding {
                 path: place.path.to_vec(),
-                line: m.line,
-                column: m.column,
+                line: at.line,
+                column: at.column,
                 rule,
-                account: if rule.kind == Kind::AccessKeyId { account_id(&value) } else { None },
-                value: value.into_owned(),
+                account: if rule.kind == Kind::AccessKeyId { account_id(value) } else { None },
+                value: value.to_vec(),
                 paired_line: None,
                 commit: place.commit.map(str::to_string),
                 expired: decision
@@ -62,15 +107,26 @@ impl Checked {
                     .iter()
                     .map(|&e| (allowlist.entries[e].origin.clone(), allowlist.entries[e].reason.clone()))
                     .collect(),
+                encoding: at.chain.to_vec(),
             }),
         }
     }
 }
 
+/// Where a finding is reported: for a decoded match, the encoded span's line and column,
+/// that line's text (for the inline allowlist marker) and the layers undone.
+pub struct Origin<'a> {
+    pub line: u32,
+    pub column: u32,
+    pub line_text: &'a [u8],
+    pub chain: &'a [Encoding],
+}
+
 /// Marks key IDs and secrets of one file that sit within the paired rule's `near_lines`
-/// of each other as one credential. Findings come sorted by line, so the nearest key ID is a binary search
-/// away.
+/// of each other as one credential. The nearest key ID is a binary search away.
 pub fn mark_pairs(findings: &mut [Finding]) {
+    // Decoded findings follow the raw ones: report a file's findings in line order.
+    findings.sort_by_key(|f| (f.line, f.column));
     let ids: Vec<(u32, usize)> = findings
         .iter()
         .enumerate()

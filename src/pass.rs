@@ -18,7 +18,7 @@ use crate::archive::{self, Budget, View, Walked};
 use crate::baseline::{Baseline, baseline};
 use crate::changes::{Change, Changes, path_of};
 use crate::config::Config;
-use crate::decode::{same_view, utf16_view};
+use crate::decode::{same_view, scan_encoded, utf16_view};
 use crate::findings::{Checked, Place, mark_pairs};
 use crate::lfs;
 use crate::objects::{Objects, ReadError};
@@ -81,10 +81,14 @@ impl<'a> Checker<'a> {
         let utf16 = utf16_view(content);
         let mut base = None;
         let first_finding = checked.findings.len();
+        let mut lines = Vec::new();
         for (view_index, view) in [Some(content), utf16.as_deref()].into_iter().flatten().enumerate() {
             matches.clear();
-            self.scanner.scan(view, matches);
-            if matches.is_empty() {
+            lines.clear();
+            self.scanner.scan_with_lines(view, matches, &mut lines);
+            let encoded =
+                scan_encoded(self.scanner, view, &lines, matches).map_err(|e| decode_error(&change.path, &e))?;
+            if matches.is_empty() && encoded.is_empty() {
                 continue;
             }
             if base.is_none() {
@@ -109,6 +113,21 @@ impl<'a> Checker<'a> {
                     continue;
                 }
                 checked.record(self.scanner, &self.config.allowlist, &place, m);
+            }
+            // A decoded finding counts when a line of its encoded span is added.
+            let mut seen = checked.seen_since(first_finding);
+            for found in &encoded {
+                if !(found.line..=found.last_line).any(|l| added.contains(l))
+                    || self.in_merge_parent(
+                        &mut parent_lines,
+                        &change.path,
+                        view_index,
+                        &view[found.line_start..found.line_end],
+                    )
+                {
+                    continue;
+                }
+                checked.record_decoded(self.scanner, &self.config.allowlist, &place, found, &mut seen);
             }
         }
         mark_pairs(&mut checked.findings[first_finding..]);
@@ -205,10 +224,22 @@ fn read_error(change: &Change, e: ReadError, commit: Option<&str>) -> anyhow::Er
     }
 }
 
+/// Why decoding a file stopped, with what to do about it.
+fn decode_error(path: &[u8], problem: &str) -> anyhow::Error {
+    anyhow::anyhow!(
+        "{}: {problem}; awsguard never passes a file it could not decode whole. Commit the encoded data in \
+         smaller files, or report this input as a bug",
+        escape(path)
+    )
+}
+
 /// Scans a plain buffer (a file on disk, stdin, a commit message, an archive member):
 /// every line counts.
-pub fn check_bytes(scanner: &Scanner, config: &Config, place: &Place<'_>, checked: &mut Checked) {
-    check_view(scanner, config, place, checked, &mut HashSet::new(), false);
+///
+/// # Errors
+/// When its encoded text could not be decoded within the budget.
+pub fn check_bytes(scanner: &Scanner, config: &Config, place: &Place<'_>, checked: &mut Checked) -> Result<()> {
+    check_view(scanner, config, place, checked, &mut HashSet::new(), false)
 }
 
 /// [`check_bytes`], remembering in `seen` every value matched; with `derived`, a value
@@ -221,13 +252,16 @@ fn check_view(
     checked: &mut Checked,
     seen: &mut HashSet<Vec<u8>>,
     derived: bool,
-) {
+) -> Result<()> {
     let first_finding = checked.findings.len();
     let utf16 = utf16_view(place.view);
     let mut matches = Vec::new();
+    let mut lines = Vec::new();
     for view in [Some(place.view), utf16.as_deref()].into_iter().flatten() {
         matches.clear();
-        scanner.scan(view, &mut matches);
+        lines.clear();
+        scanner.scan_with_lines(view, &mut matches, &mut lines);
+        let encoded = scan_encoded(scanner, view, &lines, &matches).map_err(|e| decode_error(place.path, &e))?;
         let place = Place { view, ..*place };
         for m in &matches {
             let value = m.value(view).into_owned();
@@ -235,8 +269,17 @@ fn check_view(
                 checked.record(scanner, &config.allowlist, &place, m);
             }
         }
+        let mut seen_here = checked.seen_since(first_finding);
+        for found in &encoded {
+            if derived && seen.contains(&found.value) {
+                continue;
+            }
+            seen.insert(found.value.clone());
+            checked.record_decoded(scanner, &config.allowlist, &place, found, &mut seen_here);
+        }
     }
     mark_pairs(&mut checked.findings[first_finding..]);
+    Ok(())
 }
 
 /// Scans a whole file: an archive member by member (nested archives too) and then its raw
@@ -254,7 +297,7 @@ pub fn check_whole(
     checked: &mut Checked,
 ) -> Result<()> {
     if check_archive_whole(scanner, config, budget, place, checked)? == Walked::NotArchive {
-        check_bytes(scanner, config, place, checked);
+        check_bytes(scanner, config, place, checked)?;
     }
     Ok(())
 }
@@ -272,13 +315,21 @@ fn check_archive_whole(
         return Ok(Walked::NotArchive);
     }
     let mut seen = HashSet::new();
+    // A member that cannot be decoded within its budget fails the whole file, after the walk.
+    let mut failed = None;
     let result = archive::for_each_member(place.view, &mut budget.borrow_mut(), &mut |member, bytes, view| {
         let member_path =
             if member.is_empty() { place.path.to_vec() } else { [place.path, b"!", member.as_bytes()].concat() };
         let derived = view == View::Derived;
-        check_view(scanner, config, &Place { path: &member_path, view: bytes, ..*place }, checked, &mut seen, derived);
+        let member_place = Place { path: &member_path, view: bytes, ..*place };
+        if let Err(e) = check_view(scanner, config, &member_place, checked, &mut seen, derived) {
+            failed.get_or_insert(e);
+        }
         Ok(())
     });
+    if let Some(e) = failed {
+        return Err(e);
+    }
     let problem = match result {
         Ok(walked) => return Ok(walked),
         Err(problem) => problem,
@@ -291,7 +342,7 @@ fn check_archive_whole(
                 "{shown}: the archive {problem}; it is listed under [archives] unscanned at {origin}, so only its \
                  raw bytes were scanned"
             ));
-            check_bytes(scanner, config, place, checked);
+            check_bytes(scanner, config, place, checked)?;
             Ok(Walked::Archive)
         }
         None => anyhow::bail!(

@@ -11,7 +11,7 @@ use git2::Repository;
 
 use crate::archive;
 use crate::changes::Change;
-use crate::decode::utf16_view;
+use crate::decode::{scan_encoded, utf16_view};
 use crate::lfs;
 use crate::objects::Objects;
 use crate::scan::Scanner;
@@ -38,6 +38,7 @@ pub fn suspects(repo: &Repository, scanner: &Scanner, files: &[Change]) -> Vec<u
                 let Ok(repo) = Repository::open(git_dir) else { return };
                 let objects = Objects::new(&repo);
                 let mut matches = Vec::new();
+                let mut lines = Vec::new();
                 loop {
                     let i = next.fetch_add(1, Ordering::Relaxed);
                     let Some(change) = files.get(i) else { return };
@@ -46,11 +47,18 @@ pub fn suspects(repo: &Repository, scanner: &Scanner, files: &[Change]) -> Vec<u
                         continue;
                     }
                     matches.clear();
-                    scanner.scan(&content, &mut matches);
-                    if let Some(view) = utf16_view(&content) {
-                        scanner.scan(&view, &mut matches);
+                    lines.clear();
+                    scanner.scan_with_lines(&content, &mut matches, &mut lines);
+                    // Any encoded text that yields a match, or fails to decode, needs the full pass.
+                    let mut found = !matches.is_empty()
+                        || scan_encoded(scanner, &content, &lines, &matches).map_or(true, |f| !f.is_empty());
+                    if let Some(view) = utf16_view(&content).filter(|_| !found) {
+                        lines.clear();
+                        scanner.scan_with_lines(&view, &mut matches, &mut lines);
+                        found = !matches.is_empty()
+                            || scan_encoded(scanner, &view, &lines, &matches).map_or(true, |f| !f.is_empty());
                     }
-                    suspect[i].store(!matches.is_empty(), Ordering::Relaxed);
+                    suspect[i].store(found, Ordering::Relaxed);
                 }
             });
         }

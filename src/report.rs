@@ -5,6 +5,7 @@
 use std::io::{self, Write};
 
 use crate::allowlist::{Origin, fingerprint};
+use crate::decode::Encoding;
 use crate::rules::{Kind, MAX_ACCOUNT_ID, Rule};
 
 /// One credential found in what is being committed (or pushed, or scanned).
@@ -25,6 +26,8 @@ pub struct Finding {
     pub commit: Option<String>,
     /// Allowlist entries that would have let this through but have expired.
     pub expired: Vec<(Origin, String)>,
+    /// The layers of encoding the value was found under, outermost first (empty: as is).
+    pub encoding: Vec<Encoding>,
 }
 
 impl Finding {
@@ -43,6 +46,9 @@ impl Finding {
         if self.account.is_some_and(|account| account > MAX_ACCOUNT_ID) {
             out.push_str(", the key ID encodes no valid AWS account (made up?)");
         }
+        if !self.encoding.is_empty() {
+            out.push_str(&format!(", {}", self.encoding_described()));
+        }
         if let Some(line) = self.paired_line {
             let other = if self.rule.kind == Kind::AccessKeyId { "its secret" } else { "the key ID" };
             out.push_str(&format!(", pairs with {other} on line {line}"));
@@ -55,6 +61,17 @@ impl Finding {
     /// key ID takes about a second to find. Without it, 60 unknown bits remain.
     fn account_shown(&self, style: &Style) -> Option<String> {
         self.account.filter(|&a| style.show_secrets && a <= MAX_ACCOUNT_ID).map(|a| format!("{a:012}"))
+    }
+
+    /// How the value was encoded, in the order it was: "base64-encoded, then \\u-escaped".
+    pub fn encoding_described(&self) -> String {
+        self.encoding.iter().rev().map(|e| e.described()).collect::<Vec<_>>().join(", then ")
+    }
+
+    /// The same for machines: "base64", or "base64, then unicode-escape"; `None` as is.
+    pub fn encoding_name(&self) -> Option<String> {
+        (!self.encoding.is_empty())
+            .then(|| self.encoding.iter().rev().map(|e| e.name()).collect::<Vec<_>>().join(", then "))
     }
 
     /// The stable fingerprint an allowlist entry names.
@@ -389,6 +406,7 @@ pub fn write_json(out: &mut dyn Write, findings: &[Finding], style: &Style) -> i
                 "account_id": f.account_shown(style),
                 "paired_line": f.paired_line,
                 "commit": f.commit,
+                "encoding": f.encoding_name(),
             });
             if style.show_secrets {
                 v["secret"] = String::from_utf8_lossy(&f.value).into();
@@ -468,6 +486,9 @@ pub fn write_sarif(out: &mut dyn Write, findings: &[Finding], style: &Style) -> 
             });
             if let Some(commit) = &f.commit {
                 result["properties"] = serde_json::json!({ "commit": commit });
+            }
+            if let Some(encoding) = f.encoding_name() {
+                result["properties"]["encoding"] = encoding.into();
             }
             result
         })

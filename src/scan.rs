@@ -11,6 +11,7 @@ use aho_corasick::{AhoCorasick, AhoCorasickBuilder, Input, MatchKind};
 use memchr::{memchr, memchr_iter, memrchr};
 use regex::bytes::Regex;
 
+use crate::decode::base64::Fragments;
 use crate::rules::{Ruleset, decode_value};
 
 /// Bytes on either side of a value that a `near` or `context` window may span, so a
@@ -50,6 +51,8 @@ pub struct Scanner {
     folded: Prefilter,
     /// For each rule, the mask of `near` rules it anchors.
     anchors: Vec<u64>,
+    /// The rules' keywords as they read inside base64, for [`crate::decode`].
+    fragments: Fragments,
 }
 
 /// How much of the haystack is lower-cased at a time for the case-insensitive keywords.
@@ -157,7 +160,27 @@ impl Scanner {
                 anchors[anchor] |= 1 << i;
             }
         }
-        Scanner { rules, exact: Prefilter::new(rules, true), folded: Prefilter::new(rules, false), anchors }
+        let (exact, folded) = (Prefilter::new(rules, true), Prefilter::new(rules, false));
+        Scanner { rules, exact, folded, anchors, fragments: Fragments::new(rules) }
+    }
+
+    /// Where the rules' keywords appear base64-encoded in `haystack`.
+    pub fn fragment_hits(&self, haystack: &[u8], out: &mut Vec<usize>) {
+        self.fragments.hits(haystack, out);
+    }
+
+    /// The lines of `haystack` that hold a keyword, as byte ranges without newlines.
+    pub fn candidate_lines(&self, haystack: &[u8], out: &mut Vec<(usize, usize)>) {
+        let hits = Hits { scanner: self, haystack, next_chunk: 0, folded: Vec::new(), pending: Vec::new(), taken: 0 };
+        let mut line_end = 0;
+        for (at, _) in hits {
+            if at < line_end && !out.is_empty() {
+                continue;
+            }
+            let line_start = memrchr(b'\n', &haystack[..at]).map_or(0, |i| i + 1);
+            line_end = memchr(b'\n', &haystack[at..]).map_or(haystack.len(), |i| at + i);
+            out.push((line_start, line_end));
+        }
     }
 
     /// The ruleset this scanner runs.
@@ -169,6 +192,12 @@ impl Scanner {
     /// overlapping matches of later rules removed. Time is linear in the haystack: each
     /// candidate line is confirmed once per rule, and windows around values are bounded.
     pub fn scan(&self, haystack: &[u8], out: &mut Vec<Match>) {
+        self.scan_with_lines(haystack, out, &mut Vec::new());
+    }
+
+    /// [`Scanner::scan`], also appending the candidate lines (those with a keyword) to
+    /// `lines`, for the decoding that follows.
+    pub fn scan_with_lines(&self, haystack: &[u8], out: &mut Vec<Match>, lines: &mut Vec<(usize, usize)>) {
         let first = out.len();
         // Stage 1: candidate lines, each with the mask of rules whose keywords hit it.
         let mut line_start = 0;
@@ -182,6 +211,7 @@ impl Scanner {
             }
             if mask != 0 {
                 self.confirm(haystack, line_start, line_end, mask, out);
+                lines.push((line_start, line_end));
             }
             line_start = memrchr(b'\n', &haystack[..at]).map_or(0, |i| i + 1);
             line_end = memchr(b'\n', &haystack[at..]).map_or(haystack.len(), |i| at + i);
@@ -189,6 +219,10 @@ impl Scanner {
         }
         if mask != 0 {
             self.confirm(haystack, line_start, line_end, mask, out);
+            lines.push((line_start, line_end));
+        }
+        if is_binary(haystack) {
+            self.binary_pairs(haystack, out);
         }
         if out.len() == first {
             return;
@@ -279,6 +313,56 @@ impl Scanner {
                 line_start: 0,
                 line_end: 0,
             });
+        }
+    }
+}
+
+/// Whether a blob is binary, as git decides: a NUL in its first 8000 bytes.
+fn is_binary(haystack: &[u8]) -> bool {
+    memchr(0, &haystack[..haystack.len().min(8000)]).is_some()
+}
+
+fn is_base32(b: u8) -> bool {
+    b.is_ascii_uppercase() || (b'2'..=b'7').contains(&b)
+}
+
+fn is_base64(b: u8) -> bool {
+    b.is_ascii_alphanumeric() || b == b'+' || b == b'/'
+}
+
+impl Scanner {
+    /// Binary containers store strings back to back (a SQLite row, a `.pyc`, a Go string
+    /// table), so a key ID runs into its neighbours and no word boundary isolates it. In a
+    /// binary blob, a key ID directly followed or preceded by 40 secret-shaped characters
+    /// is taken as a pair, if each passes its rule's filters.
+    fn binary_pairs(&self, haystack: &[u8], out: &mut Vec<Match>) {
+        let rule_of = |id: &str| self.rules.rules.iter().position(|r| r.id == id);
+        let (Some(id_rule), Some(secret_rule)) =
+            (rule_of("aws.access-key-id"), rule_of("aws.secret-access-key.paired"))
+        else {
+            return;
+        };
+        let (id, secret) = (&self.rules.rules[id_rule], &self.rules.rules[secret_rule]);
+        let finder = memchr::memmem::Finder::new(b"IA");
+        for at in finder.find_iter(haystack) {
+            let Some(start) = at.checked_sub(2) else { continue };
+            let Some(key) = haystack.get(start..start + 20) else { continue };
+            if !(key.starts_with(b"AKIA") || key.starts_with(b"ASIA")) || !key[4..].iter().all(|&b| is_base32(b)) {
+                continue;
+            }
+            let after = haystack.get(start + 20..start + 60).filter(|s| s.iter().all(|&b| is_base64(b)));
+            let before = start.checked_sub(40).map(|s| &haystack[s..start]).filter(|s| s.iter().all(|&b| is_base64(b)));
+            let secret_at = match (after, before) {
+                (Some(v), _) if secret.accepts(v, v) => start + 20,
+                (_, Some(v)) if secret.accepts(v, v) => start - 40,
+                _ => continue,
+            };
+            if !id.accepts(key, key) {
+                continue;
+            }
+            let at = |rule, start, end| Match { rule, start, end, line: 0, column: 0, line_start: 0, line_end: 0 };
+            out.push(at(id_rule, start, start + 20));
+            out.push(at(secret_rule, secret_at, secret_at + 40));
         }
     }
 }

@@ -82,7 +82,8 @@ impl<'g> B<'g> {
         let d = self.d;
         let token = d.tokens.get(name)?;
         let needs: &[char] = match token.encoding.as_str() {
-            "json-slash" | "json-u002f" => &['/'],
+            "json-slash" | "json-u002f" | "json-double" => &['/'],
+            "html" => &['/', '+'],
             "percent" => &['/', '+'],
             _ => &[],
         };
@@ -93,6 +94,11 @@ impl<'g> B<'g> {
         let appears = match token.encoding.as_str() {
             "json-slash" => value.replace('/', "\\/"),
             "json-u002f" => value.replace('/', "\\u002F"),
+            "json-double" => value.replace('/', "\\\\\\/"),
+            "html" => {
+                let slash = ["&#x2F;", "&#47;", "&sol;"][self.g.below(3)];
+                value.replace('/', slash).replace('+', "&#43;")
+            }
             "percent" => {
                 let lower = self.g.chance(0.2);
                 percent_encode(&value, lower)
@@ -289,9 +295,39 @@ pub fn comment(t: &FileType, text: &str) -> String {
     }
 }
 
+/// Writes each `[[base64:TEXT:base64]]` block of a template as the base64 of TEXT, its
+/// values in place and `\\n` as newlines (a credentials file, `ID:SECRET`, a JSON
+/// document); its values are recorded on the block's line.
+fn encode_blocks(b: &mut B, composed: &str) -> String {
+    const OPEN: &str = "[[base64:";
+    const CLOSE: &str = ":base64]]";
+    let mut out = composed.to_string();
+    while let Some(start) = out.find(OPEN) {
+        let end = start + out[start..].find(CLOSE).expect("base64 blocks are closed");
+        let line = out[..start].matches('\n').count() + 1;
+        let mut plain = String::new();
+        let mut rest = &out[start + OPEN.len()..end];
+        while let Some(pos) = rest.find(PLANT_OPEN) {
+            plain.push_str(&rest[..pos]);
+            let body = &rest[pos + PLANT_OPEN.len_utf8()..];
+            let close = body.find(PLANT_CLOSE).expect("markers are closed");
+            let plant = &mut b.plants[body[..close].parse::<usize>().expect("marker holds an index")];
+            plant.line = line;
+            plain.push_str(&plant.appears);
+            rest = &body[close + PLANT_CLOSE.len_utf8()..];
+        }
+        plain.push_str(rest);
+        let encoded = base64(plain.replace("\\n", "\n").as_bytes());
+        out.replace_range(start..end + CLOSE.len(), &encoded);
+    }
+    out
+}
+
 /// Replaces the markers of a composed file with the values, and records on which line each
 /// value and near-miss ended up.
 fn render(b: &mut B, composed: &str) -> String {
+    let encoded = encode_blocks(b, composed);
+    let composed = encoded.as_str();
     let mut out = String::with_capacity(composed.len() + 4096);
     for (i, line) in composed.split('\n').enumerate() {
         if i > 0 {

@@ -218,11 +218,12 @@ fn lines_layout() -> String {
 const TYPES: &str = include_str!("../../bench/detection/types.toml");
 const LABELS: &str = include_str!("../../bench/detection/labels.toml");
 const FAMILIES: &str = include_str!("../../bench/detection/families.toml");
+const FAMILIES_DECODED: &str = include_str!("../../bench/detection/families_decoded.toml");
 const NEAR_MISSES: &str = include_str!("../../bench/detection/nearmisses.toml");
 
 const GENERATORS: &[&str] =
     &["key-id", "secret", "session-token", "bedrock-long", "bedrock-short", "mws", "appsync", "codeartifact"];
-const ENCODINGS: &[&str] = &["none", "json-slash", "json-u002f", "percent", "base64"];
+const ENCODINGS: &[&str] = &["none", "json-slash", "json-u002f", "json-double", "html", "percent", "base64"];
 const LAYOUTS: &[&str] = &["lines", "json", "notebook", "minified", "csv", "lock"];
 
 impl Data {
@@ -243,7 +244,10 @@ impl Data {
         }
         let types = toml::from_str::<Types>(TYPES).context("bench/detection/types.toml")?.r#type;
         let labels = toml::from_str(LABELS).context("bench/detection/labels.toml")?;
-        let families = toml::from_str::<Families>(FAMILIES).context("bench/detection/families.toml")?.family;
+        let mut families = toml::from_str::<Families>(FAMILIES).context("bench/detection/families.toml")?.family;
+        families.extend(
+            toml::from_str::<Families>(FAMILIES_DECODED).context("bench/detection/families_decoded.toml")?.family,
+        );
         let cats = toml::from_str::<Cats>(NEAR_MISSES).context("bench/detection/nearmisses.toml")?.category;
         let mut data = Data { types, labels, families, cats, tokens: BTreeMap::new() };
         for (f, fam) in data.families.iter().enumerate() {

@@ -39,7 +39,7 @@ pub fn run(args: &Args, file: &Path) -> Result<Outcome> {
     let mut checked = Checked::default();
     let name = file.display().to_string();
     let place = Place { path: name.as_bytes(), view: &message, commit: None };
-    check_bytes(&Scanner::new(&RULES), &config, &place, &mut checked);
+    check_bytes(&Scanner::new(&RULES), &config, &place, &mut checked)?;
     conclude(args, &config, &checked, Scope::Message)
 }
 

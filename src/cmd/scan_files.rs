@@ -42,7 +42,7 @@ pub fn run(args: &Args, paths: &[OsString]) -> Result<Outcome> {
         if path == "-" {
             let mut content = Vec::new();
             std::io::stdin().lock().read_to_end(&mut content).context("reading stdin")?;
-            check_bytes(&scanner, &config, &Place { path: b"<stdin>", view: &content, commit: None }, &mut checked);
+            check_bytes(&scanner, &config, &Place { path: b"<stdin>", view: &content, commit: None }, &mut checked)?;
             continue;
         }
         collect(Path::new(path), &mut files)?;

@@ -1,6 +1,6 @@
-//! Decoding: views of a blob other than its raw bytes, each scanned like the bytes.
+//! The UTF-16 view of a blob.
 //!
-//! Every blob is scanned as raw bytes. A UTF-16 file (PowerShell scripts, some Windows
+//! A UTF-16 file (PowerShell scripts, some Windows
 //! exports) interleaves its ASCII with NUL bytes, so no keyword matches; when a cheap look
 //! at the first bytes says UTF-16, the blob is also scanned as UTF-8 transcoded from it.
 

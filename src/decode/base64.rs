@@ -1,0 +1,262 @@
+//! Base64: where a run may hide a keyword, and decoding it (standard or URL-safe alphabet,
+//! padded or not, wrapped across lines).
+//!
+//! A keyword inside base64 text is not a substring of it, but its encoding is almost one:
+//! at each of the three byte alignments, every base64 character whose six bits all come
+//! from the keyword is fixed. Those fixed middles are literals for an Aho-Corasick
+//! automaton, so finding candidate runs costs one vectorised pass; only the run around a
+//! hit is decoded.
+
+use aho_corasick::{AhoCorasick, AhoCorasickBuilder, MatchKind};
+
+use crate::rules::{Kind, Ruleset};
+
+const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+
+/// Encoded characters decoded on either side of a hit: a whole credentials file is far
+/// shorter, and the bound keeps a huge run's cost per hit constant.
+pub const REACH: usize = 16 * 1024;
+
+/// Shortest fixed middle worth a literal: shorter ones hit random base64 too often.
+const MIN_FRAGMENT: usize = 4;
+
+/// Above this many literals aho-corasick gives up its vectorised (Teddy) search and runs
+/// at a tenth of the speed: the encoded keywords are split into automata of this size.
+const TEDDY_LIMIT: usize = 64;
+
+/// Most automata searched: each is one more pass over the blob.
+const MAX_AUTOMATA: usize = 2;
+
+/// The automata over the encoded keywords of every rule.
+pub struct Fragments {
+    automata: Vec<AhoCorasick>,
+}
+
+impl Fragments {
+    /// Encodes each keyword (case-insensitive ones as written, lower, upper and capitalised:
+    /// base64 is case-sensitive) at the three alignments, in both alphabets; then the
+    /// key-ID and secret keywords encoded twice (base64 of base64). Key IDs come first, so
+    /// if there are too many literals, what is left out is the least telling.
+    pub fn new(rules: &Ruleset) -> Fragments {
+        let mut ranked: Vec<(u8, Vec<u8>)> = Vec::new();
+        // Keywords that only make a line worth a look when a context rule confirms it
+        // (`value`, `default`) are ordinary words: their encodings would be noise.
+        for rule in rules.rules.iter().filter(|r| r.context_lines == 0) {
+            let rank = match rule.kind {
+                Kind::AccessKeyId => 0,
+                Kind::SecretAccessKey => 1,
+                _ => 2,
+            };
+            for keyword in &rule.keywords {
+                let mut forms = vec![keyword.clone()];
+                if !rule.exact_keywords {
+                    let lower = keyword.to_ascii_lowercase();
+                    let mut capital = lower.clone();
+                    capital[..1].make_ascii_uppercase();
+                    forms.extend([lower.clone(), keyword.to_ascii_uppercase(), capital]);
+                }
+                for form in forms {
+                    let middles = encoded_middles(form.as_bytes());
+                    if rank < 2 {
+                        for middle in middles.iter().filter(|m| m.len() > MIN_FRAGMENT) {
+                            ranked.extend(
+                                with_url_safe(encoded_middles(middle), MIN_FRAGMENT + 1).map(|p| (3 + rank, p)),
+                            );
+                        }
+                    }
+                    ranked.extend(with_url_safe(middles, MIN_FRAGMENT).map(|p| (rank, p)));
+                }
+            }
+        }
+        ranked.sort_by_key(|(rank, _)| *rank);
+        let mut patterns: Vec<Vec<u8>> = Vec::new();
+        for (_, p) in ranked {
+            if !patterns.contains(&p) && patterns.len() < TEDDY_LIMIT * MAX_AUTOMATA {
+                patterns.push(p);
+            }
+        }
+        let automata = patterns
+            .chunks(TEDDY_LIMIT)
+            .map(|chunk| {
+                AhoCorasickBuilder::new()
+                    .match_kind(MatchKind::LeftmostFirst)
+                    .build(chunk)
+                    .expect("encoded keywords build an automaton")
+            })
+            .collect();
+        Fragments { automata }
+    }
+
+    /// Start offsets of every encoded keyword in `haystack`, in order.
+    pub fn hits(&self, haystack: &[u8], out: &mut Vec<usize>) {
+        let first = out.len();
+        for automaton in &self.automata {
+            out.extend(automaton.find_iter(haystack).map(|m| m.start()));
+        }
+        if self.automata.len() > 1 {
+            out[first..].sort_unstable();
+            out.dedup();
+        }
+    }
+}
+
+/// The middles and their URL-safe forms, of at least `min` characters.
+fn with_url_safe(middles: Vec<Vec<u8>>, min: usize) -> impl Iterator<Item = Vec<u8>> {
+    let mut patterns = Vec::new();
+    add(&mut patterns, middles, min);
+    patterns.into_iter()
+}
+
+/// Adds the middles (and their URL-safe forms) of at least `min` characters.
+fn add(patterns: &mut Vec<Vec<u8>>, middles: Vec<Vec<u8>>, min: usize) {
+    for fragment in middles {
+        let url_safe: Vec<u8> = fragment
+            .iter()
+            .map(|&b| match b {
+                b'+' => b'-',
+                b'/' => b'_',
+                b => b,
+            })
+            .collect();
+        for p in [fragment, url_safe] {
+            if p.len() >= min && !patterns.contains(&p) {
+                patterns.push(p);
+            }
+        }
+    }
+}
+
+/// The fixed middles of `keyword`'s base64 encoding at byte alignments 0, 1 and 2.
+fn encoded_middles(keyword: &[u8]) -> Vec<Vec<u8>> {
+    (0..3)
+        .map(|align| {
+            let mut plain = vec![0u8; align];
+            plain.extend_from_slice(keyword);
+            let encoded = encode(&plain);
+            // The first character all of whose bits come from the keyword, and the end of
+            // the last one.
+            let first = [0, 2, 3][align];
+            let last = plain.len() * 4 / 3;
+            encoded[first..last.max(first)].to_vec()
+        })
+        .collect()
+}
+
+/// Standard padded base64 (for building fragments and for tests).
+pub fn encode(bytes: &[u8]) -> Vec<u8> {
+    let mut out = Vec::with_capacity(bytes.len().div_ceil(3) * 4);
+    for chunk in bytes.chunks(3) {
+        let n = (u32::from(chunk[0]) << 16)
+            | (u32::from(*chunk.get(1).unwrap_or(&0)) << 8)
+            | u32::from(*chunk.get(2).unwrap_or(&0));
+        for i in 0..4 {
+            if i <= chunk.len() {
+                out.push(ALPHABET[(n >> (18 - 6 * i) & 63) as usize]);
+            } else {
+                out.push(b'=');
+            }
+        }
+    }
+    out
+}
+
+/// The six-bit value of a base64 character of either alphabet.
+fn value(b: u8) -> Option<u32> {
+    Some(match b {
+        b'A'..=b'Z' => b - b'A',
+        b'a'..=b'z' => b - b'a' + 26,
+        b'0'..=b'9' => b - b'0' + 52,
+        b'+' | b'-' => 62,
+        b'/' | b'_' => 63,
+        _ => return None,
+    } as u32)
+}
+
+pub fn is_char(b: u8) -> bool {
+    value(b).is_some()
+}
+
+/// Decodes base64 characters, skipping line breaks and indentation; padding ends it.
+/// `skip` characters are dropped first (to try another alignment of a clipped run).
+pub fn decode(encoded: &[u8], skip: usize) -> Vec<u8> {
+    let mut out = Vec::with_capacity(encoded.len() * 3 / 4);
+    let (mut acc, mut bits, mut skipped) = (0u32, 0u32, 0);
+    for &b in encoded {
+        let Some(v) = value(b) else {
+            if b == b'=' {
+                break;
+            }
+            continue;
+        };
+        if skipped < skip {
+            skipped += 1;
+            continue;
+        }
+        acc = (acc << 6) | v;
+        bits += 6;
+        if bits >= 8 {
+            bits -= 8;
+            out.push((acc >> bits) as u8);
+            acc &= (1 << bits) - 1;
+        }
+    }
+    out
+}
+
+/// Whether a line (without its newline) is nothing but indentation and base64: a
+/// continuation of a wrapped run.
+fn is_wrapped_line(line: &[u8]) -> bool {
+    let body = line.trim_ascii();
+    let body = body.strip_suffix(b"==").or_else(|| body.strip_suffix(b"=")).unwrap_or(body);
+    body.len() >= 4 && body.iter().all(|&b| is_char(b))
+}
+
+/// The run of base64 around `at`: characters of either alphabet, continued over line
+/// breaks into lines that hold nothing else (PEM, `base64 -w 76`, YAML block scalars),
+/// with its trailing padding, and at most [`REACH`] bytes on either side, never before
+/// `from` (where the previous run ended). The third value says whether the start was
+/// clipped (its alignment is then unknown).
+pub fn run_around(haystack: &[u8], at: usize, from: usize) -> (usize, usize, bool) {
+    let lo = at.saturating_sub(REACH).max(from);
+    let hi = (at + REACH).min(haystack.len());
+    let mut start = at;
+    loop {
+        while start > lo && is_char(haystack[start - 1]) {
+            start -= 1;
+        }
+        // A line break with a whole base64 line before it continues the run.
+        let before = &haystack[lo..start];
+        let indent = before.iter().rev().take_while(|&&b| b == b' ' || b == b'\t').count();
+        let Some(&b'\n') = before.iter().rev().nth(indent) else { break };
+        let line_end = start - indent - 1;
+        let line_end = if line_end > lo && haystack[line_end - 1] == b'\r' { line_end - 1 } else { line_end };
+        let line_start = memchr::memrchr(b'\n', &haystack[lo..line_end]).map_or(lo, |i| lo + i + 1);
+        if !is_wrapped_line(&haystack[line_start..line_end]) || haystack[line_end - 1] == b'=' {
+            break;
+        }
+        start = line_end;
+    }
+    let mut end = at;
+    loop {
+        while end < hi && is_char(haystack[end]) {
+            end += 1;
+        }
+        let pad = haystack[end..hi].iter().take_while(|&&b| b == b'=').count();
+        if pad > 0 {
+            end += pad;
+            break;
+        }
+        let rest = &haystack[end..hi];
+        let cr = usize::from(rest.first() == Some(&b'\r'));
+        if rest.get(cr) != Some(&b'\n') {
+            break;
+        }
+        let next = end + cr + 1;
+        let next_end = memchr::memchr(b'\n', &haystack[next..hi]).map_or(hi, |i| next + i);
+        if !is_wrapped_line(&haystack[next..next_end]) {
+            break;
+        }
+        end = next + haystack[next..next_end].iter().take_while(|b| b.is_ascii_whitespace()).count();
+    }
+    (start, end, start == lo && lo > 0 && is_char(haystack[lo - 1]))
+}

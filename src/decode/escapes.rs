@@ -1,0 +1,155 @@
+//! Escapes: backslash (`\u002F`, `\x2F`, JSON's `\"` `\\` `\/`), HTML entities (`&#x2F;`,
+//! `&#43;`, `&amp;`) and percent-encoding (`%2F`). A run is only decoded where one of its
+//! escapes is; one layer per pass, so `\\/` (doubly escaped JSON) takes two.
+
+use super::Encoding;
+
+/// Bytes that can start an escape.
+pub const STARTS: [u8; 3] = [b'\\', b'&', b'%'];
+
+/// The kind of escape starting at `at`, if it is one.
+pub fn escape_at(haystack: &[u8], at: usize) -> Option<Encoding> {
+    let rest = &haystack[at..];
+    match rest.first()? {
+        b'\\' => match rest.get(1)? {
+            b'u' if hex(rest.get(2..6)?).is_some() => Some(Encoding::UnicodeEscape),
+            b'x' if hex(rest.get(2..4)?).is_some() => Some(Encoding::UnicodeEscape),
+            // Doubly escaped JSON (`\\\"`, `\\\/`); a single `\"` or `\/` the raw scan reads.
+            b'\\' if matches!(rest.get(2..4), Some(b"\\\"" | b"\\/")) => Some(Encoding::JsonEscape),
+            _ => None,
+        },
+        b'&' => html_entity(rest).map(|_| Encoding::Html),
+        // `%2F` alone or a run of escapes, not a printf format (`%02x`, `%2d`).
+        b'%' => {
+            let byte = hex(rest.get(1..3)?)?;
+            let run = rest.get(3) == Some(&b'%') && rest.get(4..6).and_then(hex).is_some();
+            (run || b"/+=:\",{}&".contains(&(byte as u8))).then_some(Encoding::Percent)
+        }
+        _ => None,
+    }
+}
+
+fn hex(digits: &[u8]) -> Option<u32> {
+    if digits.is_empty() || !digits.iter().all(u8::is_ascii_hexdigit) {
+        return None;
+    }
+    u32::from_str_radix(std::str::from_utf8(digits).ok()?, 16).ok()
+}
+
+/// Named entities that can stand for a character of a credential, its label or its
+/// surroundings.
+const NAMED: &[(&[u8], char)] = &[
+    (b"amp", '&'),
+    (b"quot", '"'),
+    (b"apos", '\''),
+    (b"lt", '<'),
+    (b"gt", '>'),
+    (b"sol", '/'),
+    (b"plus", '+'),
+    (b"equals", '='),
+    (b"colon", ':'),
+    (b"lowbar", '_'),
+    (b"UnderBar", '_'),
+    (b"hyphen", '-'),
+    (b"dash", '-'),
+    (b"period", '.'),
+    (b"comma", ','),
+    (b"num", '#'),
+    (b"NewLine", '\n'),
+    (b"Tab", '\t'),
+    (b"nbsp", ' '),
+];
+
+/// The character an HTML entity at the start of `s` stands for, and its length.
+fn html_entity(s: &[u8]) -> Option<(char, usize)> {
+    let body = s.strip_prefix(b"&")?;
+    let semi = body.iter().take(10).position(|&b| b == b';')?;
+    let name = &body[..semi];
+    let c = if let Some(num) = name.strip_prefix(b"#") {
+        let code = match num.first() {
+            Some(b'x' | b'X') => hex(&num[1..])?,
+            _ if !num.is_empty() && num.iter().all(u8::is_ascii_digit) => {
+                std::str::from_utf8(num).ok()?.parse().ok()?
+            }
+            _ => return None,
+        };
+        char::from_u32(code)?
+    } else {
+        NAMED.iter().find(|(n, _)| *n == name)?.1
+    };
+    Some((c, semi + 2))
+}
+
+/// Bytes that end an escaped run: whitespace and quotes (an escaped quote does not).
+fn ends_run(haystack: &[u8], i: usize) -> bool {
+    match haystack[i] {
+        b' ' | b'\t' | b'\n' | b'\r' | b'<' | b'>' | b'`' => true,
+        b'"' | b'\'' => i == 0 || haystack[i - 1] != b'\\',
+        _ => false,
+    }
+}
+
+/// The run around an escape at `at`: up to a delimiter, or `reach` bytes either way.
+pub fn run_around(haystack: &[u8], at: usize, reach: usize) -> (usize, usize) {
+    let lo = at.saturating_sub(reach);
+    let hi = (at + reach).min(haystack.len());
+    let mut start = at;
+    while start > lo && !ends_run(haystack, start - 1) {
+        start -= 1;
+    }
+    let mut end = at + 1;
+    while end < hi && !ends_run(haystack, end) {
+        end += 1;
+    }
+    (start, end)
+}
+
+/// Decodes every escape of `kind` in `run` (backslash escapes of both kinds together).
+pub fn decode(run: &[u8], kind: Encoding) -> Vec<u8> {
+    let mut out = Vec::with_capacity(run.len());
+    let mut buf = [0u8; 4];
+    let mut i = 0;
+    while i < run.len() {
+        let decoded: Option<(char, usize)> = match (run[i], kind) {
+            (b'\\', Encoding::UnicodeEscape | Encoding::JsonEscape) => backslash(run, i),
+            (b'&', Encoding::Html) => html_entity(&run[i..]),
+            (b'%', Encoding::Percent) => {
+                run.get(i + 1..i + 3).and_then(hex).map(|v| (char::from(v as u8), 3)).filter(|(c, _)| c.is_ascii())
+            }
+            _ => None,
+        };
+        match decoded {
+            Some((c, len)) => {
+                out.extend_from_slice(c.encode_utf8(&mut buf).as_bytes());
+                i += len;
+            }
+            None => {
+                out.push(run[i]);
+                i += 1;
+            }
+        }
+    }
+    out
+}
+
+/// A backslash escape at `i`: `\uXXXX` (with a surrogate pair), `\xHH`, or one character.
+fn backslash(run: &[u8], i: usize) -> Option<(char, usize)> {
+    let next = *run.get(i + 1)?;
+    match next {
+        b'u' => {
+            let unit = hex(run.get(i + 2..i + 6)?)?;
+            if (0xD800..0xDC00).contains(&unit) && run.get(i + 6..i + 8) == Some(b"\\u") {
+                let low = hex(run.get(i + 8..i + 12)?)?;
+                let code = 0x10000 + ((unit - 0xD800) << 10) + (low.checked_sub(0xDC00)?);
+                return Some((char::from_u32(code)?, 12));
+            }
+            Some((char::from_u32(unit)?, 6))
+        }
+        b'x' => Some((char::from(hex(run.get(i + 2..i + 4)?)? as u8), 4)),
+        b'n' => Some(('\n', 2)),
+        b'r' => Some(('\r', 2)),
+        b't' => Some(('\t', 2)),
+        b'\\' | b'"' | b'/' | b'\'' => Some((char::from(next), 2)),
+        _ => None,
+    }
+}

@@ -1,0 +1,474 @@
+//! Decoding: views of a blob other than its raw bytes, each scanned like the bytes.
+//!
+//! Every blob is scanned as raw bytes, and as UTF-8 if it is UTF-16 ([`utf16`]). Then
+//! the encoded spans of the view are decoded in place ([`decoded_view`]): base64 runs
+//! ([`base64`]) and backslash, HTML and percent escapes ([`escapes`]). Unlike gitleaks
+//! (which decodes every base64-looking run of a fragment) and trufflehog (which decodes
+//! whole chunks and loses the text around them), a span is decoded only where a cheap
+//! sign says it may matter (an encoded keyword, a keyword on its line, an escape), and it
+//! is decoded in place: the label beside a base64 value (`AWS_SECRET_ACCESS_KEY: d0ph...`)
+//! still labels it. Decoded spans are decoded again, to [`MAX_DEPTH`] layers, and every
+//! decoded byte is charged to a budget proportional to the blob, so cost stays linear.
+
+pub mod base64;
+pub mod escapes;
+mod utf16;
+
+use std::ops::Range;
+
+pub use utf16::{same_view, utf16_view};
+
+use crate::scan::{Match, Scanner};
+
+/// Layers of encoding undone, outermost first: base64 of `\u`-escaped JSON is two.
+pub const MAX_DEPTH: usize = 3;
+
+/// Lines around a decoded span that its view keeps, for labels on nearby lines.
+const CONTEXT_LINES: usize = 5;
+
+/// Bytes on either side of a decoded span that its view keeps at most.
+const CONTEXT_BYTES: usize = 4096;
+
+/// One kind of encoding.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Encoding {
+    Base64,
+    /// `\u002F`, `\x2F` (with any JSON escapes beside them).
+    UnicodeEscape,
+    /// JSON string escapes only: `\"`, `\\`, `\/`.
+    JsonEscape,
+    Html,
+    Percent,
+    Utf16,
+}
+
+impl Encoding {
+    /// Its name in JSON and SARIF output.
+    pub fn name(self) -> &'static str {
+        match self {
+            Encoding::Base64 => "base64",
+            Encoding::UnicodeEscape => "unicode-escape",
+            Encoding::JsonEscape => "json-escape",
+            Encoding::Html => "html-entities",
+            Encoding::Percent => "percent",
+            Encoding::Utf16 => "utf-16",
+        }
+    }
+
+    /// Its name in a sentence: "base64-encoded".
+    pub fn described(self) -> &'static str {
+        match self {
+            Encoding::Base64 => "base64-encoded",
+            Encoding::UnicodeEscape => "\\u-escaped",
+            Encoding::JsonEscape => "JSON-escaped",
+            Encoding::Html => "HTML-escaped",
+            Encoding::Percent => "percent-encoded",
+            Encoding::Utf16 => "UTF-16",
+        }
+    }
+}
+
+/// A stretch of a decoded view that came from an encoded span of the scanned bytes.
+#[derive(Clone, Debug)]
+pub struct Span {
+    /// Where it is in the view.
+    pub view: Range<usize>,
+    /// The encoded span in the scanned bytes (outermost layer).
+    pub src: Range<usize>,
+    /// The layers undone to get here, outermost first.
+    pub chain: Vec<Encoding>,
+}
+
+/// Windows of a haystack around its encoded spans, with the spans decoded in place.
+#[derive(Debug, Default)]
+pub struct Decoded {
+    pub view: Vec<u8>,
+    /// Sorted and disjoint.
+    pub spans: Vec<Span>,
+}
+
+impl Decoded {
+    /// The decoded span holding a view offset, if any (offsets between spans are raw text,
+    /// scanned already).
+    pub fn span_at(&self, at: usize) -> Option<&Span> {
+        let i = self.spans.partition_point(|s| s.view.end <= at);
+        self.spans.get(i).filter(|s| s.view.start <= at)
+    }
+}
+
+/// What decoding one blob may still produce: a multiple of its size, so no input (a 50 MB
+/// base64 line, nested base64) costs more than linear time. Construction keeps far below
+/// it; reaching it stops decoding and is reported, never silently passed.
+#[derive(Debug)]
+pub struct Budget {
+    pub used: usize,
+    pub limit: usize,
+}
+
+impl Budget {
+    /// The budget for a blob of `len` bytes.
+    pub fn for_len(len: usize) -> Budget {
+        Budget { used: 0, limit: len.saturating_mul(16).saturating_add(1 << 20) }
+    }
+
+    fn charge(&mut self, n: usize) -> bool {
+        self.used += n;
+        self.used <= self.limit
+    }
+
+    pub fn exceeded(&self) -> bool {
+        self.used > self.limit
+    }
+}
+
+/// An encoded span found and decoded (and its own spans decoded, recursively).
+struct Found {
+    src: Range<usize>,
+    chain: Vec<Encoding>,
+    bytes: Vec<u8>,
+    inner: Vec<Span>,
+}
+
+/// The decoded view of `haystack`, given the candidate lines the scanner's prefilter saw
+/// in it; `None` when nothing in it is encoded.
+pub fn decoded_view(
+    scanner: &Scanner,
+    haystack: &[u8],
+    lines: &[(usize, usize)],
+    budget: &mut Budget,
+) -> Option<Decoded> {
+    let found = find(scanner, haystack, lines, MAX_DEPTH, budget);
+    if found.is_empty() {
+        return None;
+    }
+    let mut out = Decoded::default();
+    let mut i = 0;
+    while i < found.len() {
+        let (ws, mut we) = context(haystack, &found[i]);
+        let mut j = i + 1;
+        while j < found.len() && found[j].src.start < we {
+            we = we.max(context(haystack, &found[j]).1);
+            j += 1;
+        }
+        let mut at = ws.min(found[i].src.start);
+        for f in &found[i..j] {
+            out.view.extend_from_slice(&haystack[at..f.src.start]);
+            embed(&mut out, f);
+            at = f.src.end;
+        }
+        out.view.extend_from_slice(&haystack[at..we.max(at)]);
+        out.view.push(b'\n');
+        i = j;
+    }
+    Some(out)
+}
+
+/// Appends a found span's bytes to the view, with the spans they consist of.
+fn embed(out: &mut Decoded, f: &Found) {
+    let base = out.view.len();
+    let mut at = 0;
+    let piece = |out: &mut Decoded, range: Range<usize>, chain: Vec<Encoding>| {
+        if !range.is_empty() {
+            out.spans.push(Span { view: base + range.start..base + range.end, src: f.src.clone(), chain });
+        }
+    };
+    for s in &f.inner {
+        piece(out, at..s.view.start, f.chain.clone());
+        piece(out, s.view.clone(), f.chain.iter().chain(&s.chain).copied().collect());
+        at = s.view.end;
+    }
+    piece(out, at..f.bytes.len(), f.chain.clone());
+    out.view.extend_from_slice(&f.bytes);
+}
+
+/// The [`CONTEXT_LINES`] around a span (a key ID and its secret may be lines apart),
+/// clipped to [`CONTEXT_BYTES`] either side.
+fn context(haystack: &[u8], found: &Found) -> (usize, usize) {
+    let src = found.src.clone();
+    let lines = CONTEXT_LINES;
+    let lo = src.start.saturating_sub(CONTEXT_BYTES);
+    let hi = (src.end + CONTEXT_BYTES).min(haystack.len());
+    let mut ws = src.start;
+    for _ in 0..=lines {
+        ws = memchr::memrchr(b'\n', &haystack[lo..ws]).map_or(lo, |i| lo + i);
+        if ws == lo {
+            break;
+        }
+    }
+    let ws = if ws > lo || haystack.get(ws) == Some(&b'\n') { ws + 1 } else { ws };
+    let mut we = src.end;
+    for _ in 0..=lines {
+        we = memchr::memchr(b'\n', &haystack[(we + 1).min(hi)..hi]).map_or(hi, |i| we + 1 + i);
+        if we >= hi {
+            break;
+        }
+    }
+    (ws.min(src.start), we.min(hi).max(src.end))
+}
+
+/// The whole of `bytes` with its encoded spans decoded in place, and where they are.
+fn expand(scanner: &Scanner, bytes: Vec<u8>, depth: usize, budget: &mut Budget) -> (Vec<u8>, Vec<Span>) {
+    let mut lines = Vec::new();
+    scanner.candidate_lines(&bytes, &mut lines);
+    let found = find(scanner, &bytes, &lines, depth, budget);
+    if found.is_empty() {
+        return (bytes, Vec::new());
+    }
+    let mut out = Decoded::default();
+    let mut at = 0;
+    for f in &found {
+        out.view.extend_from_slice(&bytes[at..f.src.start]);
+        embed(&mut out, f);
+        at = f.src.end;
+    }
+    out.view.extend_from_slice(&bytes[at..]);
+    (out.view, out.spans)
+}
+
+/// Whether decoded bytes read as text: credentials and their labels are printable ASCII.
+fn is_text(bytes: &[u8]) -> bool {
+    bytes.len() >= 8 && printable(bytes) * 100 >= bytes.len() * 90
+}
+
+fn printable(bytes: &[u8]) -> usize {
+    bytes.iter().filter(|&&b| (0x20..0x7f).contains(&b) || matches!(b, b'\n' | b'\r' | b'\t')).count()
+}
+
+/// Decodes base64 into text (or UTF-16 transcoded to it). A run whose start was clipped
+/// has an unknown alignment: a sample at each of the four picks it, so the run itself is
+/// decoded once.
+fn base64_text(encoded: &[u8], sure_of_start: bool, budget: &mut Budget) -> Option<(Vec<u8>, Vec<Encoding>)> {
+    let skip = match sure_of_start {
+        true => 0,
+        false => {
+            let sample = &encoded[..encoded.len().min(ALIGNMENT_SAMPLE)];
+            budget.charge(sample.len() * 3);
+            (0..4).max_by_key(|&skip| printable(&base64::decode(sample, skip)))?
+        }
+    };
+    let bytes = base64::decode(encoded, skip);
+    if !budget.charge(bytes.len()) {
+        return None;
+    }
+    if is_text(&bytes) {
+        return Some((bytes, vec![Encoding::Base64]));
+    }
+    let text = utf16_view(&bytes).filter(|t| is_text(t))?;
+    Some((text, vec![Encoding::Base64, Encoding::Utf16]))
+}
+
+/// Encoded characters sampled to find a clipped run's alignment.
+const ALIGNMENT_SAMPLE: usize = 256;
+
+/// Shortest base64 token on a keyword's line worth decoding: a 12-byte value.
+const MIN_TOKEN: usize = 16;
+
+/// Longest such token: a labelled value is a credential, or a small file of them.
+const MAX_TOKEN: usize = 2 * base64::REACH;
+
+/// The encoded spans of `bytes`, sorted and disjoint, decoded to `depth` layers.
+fn find(scanner: &Scanner, bytes: &[u8], lines: &[(usize, usize)], depth: usize, budget: &mut Budget) -> Vec<Found> {
+    if depth == 0 || budget.exceeded() {
+        return Vec::new();
+    }
+    // Base64 runs that hold an encoded keyword.
+    let mut encoded_keywords: Vec<Found> = Vec::new();
+    let mut hits = Vec::new();
+    scanner.fragment_hits(bytes, &mut hits);
+    let mut covered = 0;
+    let mut next = 0;
+    while let Some(&at) = hits.get(next) {
+        next += 1;
+        if at < covered {
+            continue;
+        }
+        let (start, mut end, clipped) = base64::run_around(bytes, at, covered);
+        // A run that goes on with more hits in it is decoded as one piece, so no value is
+        // cut in two at a window's edge and the alignment is found once.
+        while end < bytes.len() && base64::is_char(bytes[end]) {
+            while hits.get(next).is_some_and(|&h| h < end) {
+                next += 1;
+            }
+            if hits.get(next).is_none_or(|&h| h >= end + base64::REACH) {
+                break;
+            }
+            // Each step reads on from where the run was cut: linear in the run.
+            end = base64::run_around(bytes, end, end).1;
+        }
+        covered = end;
+        if let Some((text, chain)) = base64_text(&bytes[start..end], !clipped, budget) {
+            encoded_keywords.push(Found { src: start..end, chain, bytes: text, inner: Vec::new() });
+        }
+    }
+    // Base64 tokens on a keyword's line or the line after it: a value whose label is
+    // outside it.
+    let mut labelled: Vec<Found> = Vec::new();
+    let mut covered = 0;
+    for &(ls, le) in lines {
+        let le = memchr::memchr(b'\n', &bytes[(le + 1).min(bytes.len())..]).map_or(bytes.len(), |i| le + 1 + i);
+        let mut i = ls.max(covered);
+        while i < le {
+            if !base64::is_char(bytes[i]) {
+                i += 1;
+                continue;
+            }
+            let start = i;
+            while i < le && base64::is_char(bytes[i]) {
+                i += 1;
+            }
+            while i < le && bytes[i] == b'=' {
+                i += 1;
+            }
+            if !(MIN_TOKEN..=MAX_TOKEN).contains(&(i - start))
+                || (start > 0 && bytes[start - 1] == b'\\')
+                || overlaps(&encoded_keywords, start, i)
+            {
+                continue;
+            }
+            if let Some((text, chain)) = base64_text(&bytes[start..i], true, budget) {
+                labelled.push(Found { src: start..i, chain, bytes: text, inner: Vec::new() });
+            }
+        }
+        covered = covered.max(le);
+    }
+    // Escaped runs.
+    let mut escaped: Vec<Found> = Vec::new();
+    let mut covered = 0;
+    for at in memchr::memchr3_iter(escapes::STARTS[0], escapes::STARTS[1], escapes::STARTS[2], bytes) {
+        if at < covered {
+            continue;
+        }
+        let Some(kind) = escapes::escape_at(bytes, at) else { continue };
+        let (start, end) = escapes::run_around(bytes, at, base64::REACH);
+        covered = end;
+        if overlaps(&encoded_keywords, start, end) || overlaps(&labelled, start, end) {
+            continue;
+        }
+        let run = &bytes[start..end];
+        let kind = match kind {
+            Encoding::JsonEscape | Encoding::UnicodeEscape => {
+                let unicode = memchr::memchr_iter(b'\\', run)
+                    .any(|i| escapes::escape_at(run, i) == Some(Encoding::UnicodeEscape));
+                if unicode { Encoding::UnicodeEscape } else { Encoding::JsonEscape }
+            }
+            other => other,
+        };
+        let text = escapes::decode(run, kind);
+        if !budget.charge(text.len()) {
+            break;
+        }
+        if text != run {
+            escaped.push(Found { src: start..end, chain: vec![kind], bytes: text, inner: Vec::new() });
+        }
+    }
+    let mut found = encoded_keywords;
+    found.append(&mut labelled);
+    found.append(&mut escaped);
+    found.sort_by_key(|f| f.src.start);
+    let mut kept_end = 0;
+    found.retain(|f| {
+        let keep = f.src.start >= kept_end;
+        kept_end = kept_end.max(f.src.end);
+        keep
+    });
+    if depth > 1 {
+        for f in &mut found {
+            let (bytes, inner) = expand(scanner, std::mem::take(&mut f.bytes), depth - 1, budget);
+            f.bytes = bytes;
+            f.inner = inner;
+        }
+    }
+    found
+}
+
+/// A match found in the decoded view, placed at its encoded span in the scanned bytes.
+#[derive(Debug)]
+pub struct Located {
+    pub rule: usize,
+    /// The decoded value.
+    pub value: Vec<u8>,
+    /// Line and column of the encoded span's start, and the range of that line.
+    pub line: u32,
+    pub column: u32,
+    pub line_start: usize,
+    pub line_end: usize,
+    /// The last line the encoded span covers (a wrapped base64 run spans several).
+    pub last_line: u32,
+    pub chain: Vec<Encoding>,
+}
+
+/// Decodes the encoded spans of `haystack` (given its candidate `lines` and the `raw`
+/// matches from [`Scanner::scan_with_lines`]), scans them, and places each match at its
+/// encoded span. Matches in the raw text between spans are left out: the raw scan found
+/// them; so are spans inside a raw match (a Bedrock short-term key is base64 of a URL
+/// holding an STS key ID and token: the key is the finding, not its parts).
+///
+/// # Errors
+/// When decoding would exceed the budget: fail closed, never pass what was not decoded.
+pub fn scan_encoded(
+    scanner: &Scanner,
+    haystack: &[u8],
+    lines: &[(usize, usize)],
+    raw: &[Match],
+) -> Result<Vec<Located>, String> {
+    let mut budget = Budget::for_len(haystack.len());
+    let decoded = decoded_view(scanner, haystack, lines, &mut budget);
+    if budget.exceeded() {
+        return Err(format!(
+            "decoding its encoded text would take more than {} bytes, {}x its size",
+            budget.limit,
+            budget.limit / haystack.len().max(1)
+        ));
+    }
+    let Some(decoded) = decoded else { return Ok(Vec::new()) };
+    let mut matches = Vec::new();
+    scanner.scan(&decoded.view, &mut matches);
+    let inside_raw = |s: &Span| {
+        let i = raw.partition_point(|m| m.start <= s.src.start);
+        i.checked_sub(1).is_some_and(|i| raw[i].end >= s.src.end)
+    };
+    let mut found: Vec<(usize, &Span, Match)> = matches
+        .into_iter()
+        .filter_map(|m| decoded.span_at(m.start).filter(|s| !inside_raw(s)).map(|s| (s.src.start, s, m)))
+        .collect();
+    found.sort_by_key(|(at, _, _)| *at);
+    let mut out = Vec::with_capacity(found.len());
+    let (mut line, mut counted, mut line_start, mut line_end) = (1u32, 0usize, 0usize, 0usize);
+    let mut last: Option<(Range<usize>, u32)> = None;
+    for (at, span, m) in found {
+        let segment = &haystack[counted..at];
+        if let Some(nl) = memchr::memrchr(b'\n', segment) {
+            line += memchr::memchr_iter(b'\n', segment).count() as u32;
+            line_start = counted + nl + 1;
+        }
+        counted = at;
+        if at >= line_end {
+            line_end = memchr::memchr(b'\n', &haystack[at..]).map_or(haystack.len(), |i| at + i);
+        }
+        let last_line = match &last {
+            Some((src, l)) if *src == span.src => *l,
+            _ => line + memchr::memchr_iter(b'\n', &haystack[span.src.clone()]).count() as u32,
+        };
+        last = Some((span.src.clone(), last_line));
+        out.push(Located {
+            rule: m.rule,
+            value: m.value(&decoded.view).into_owned(),
+            line,
+            column: (at - line_start + 1) as u32,
+            line_start,
+            line_end,
+            last_line,
+            chain: span.chain.clone(),
+        });
+    }
+    Ok(out)
+}
+
+/// Whether a span overlaps one of `found` (sorted and disjoint).
+fn overlaps(found: &[Found], start: usize, end: usize) -> bool {
+    let i = found.partition_point(|f| f.src.end <= start);
+    found.get(i).is_some_and(|f| f.src.start < end)
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,309 @@
+//! Encoded credentials, end to end through real commits: base64 (Kubernetes secrets, CI
+//! variables, basic auth, wrapped lines), `\u`, HTML, percent and doubly JSON escapes,
+//! nested encodings, binary containers storing key and secret back to back, and the
+//! near-misses that must still pass.
+
+mod util;
+
+use awsguard::decode::base64::encode;
+use util::{TestRepo, fake};
+
+fn b64(text: &str) -> String {
+    String::from_utf8(encode(text.as_bytes())).unwrap()
+}
+
+/// Every character as `%XX`: nothing of the value is left for a raw scan.
+fn percent_all(text: &str) -> String {
+    text.bytes().map(|b| format!("%{b:02X}")).collect()
+}
+
+fn json_u_escaped(text: &str) -> String {
+    text.replace('/', "\\u002F").replace('+', "\\u002B")
+}
+
+fn html_escaped(text: &str) -> String {
+    text.replace('/', "&#x2F;").replace('+', "&#43;")
+}
+
+/// A secret with both `/` and `+` in it, so every escape has something to escape.
+fn secret_with_slash(fake: &mut awsguard::fake::Fake) -> String {
+    let s = fake.secret();
+    format!("{}/{}+{}", &s[..12], &s[13..30], &s[31..])
+}
+
+#[test]
+fn a_kubernetes_secret_with_base64_data_is_blocked() {
+    let repo = TestRepo::with_hook();
+    let mut fake = fake();
+    let (id, secret) = (fake.key_id("AKIA"), fake.secret());
+    repo.stage(
+        "deploy/aws-secret.yaml",
+        format!(
+            "apiVersion: v1\nkind: Secret\nmetadata:\n  name: aws-credentials\ntype: Opaque\ndata:\n  \
+             AWS_ACCESS_KEY_ID: {}\n  AWS_SECRET_ACCESS_KEY: {}\n",
+            b64(&id),
+            b64(&secret)
+        ),
+    );
+    let run = repo.assert_blocked(&[], "deploy/aws-secret.yaml:7:22: aws.access-key-id:", &id);
+    run.assert_contains("deploy/aws-secret.yaml:8:26: aws.secret-access-key").assert_contains("base64-encoded");
+    run.assert_lacks(&secret).assert_lacks(&b64(&secret));
+}
+
+#[test]
+fn a_base64_ci_variable_holding_a_credentials_file_is_blocked() {
+    let repo = TestRepo::with_hook();
+    let mut fake = fake();
+    let (id, secret) = (fake.key_id("AKIA"), fake.secret());
+    let file = format!("[default]\naws_access_key_id = {id}\naws_secret_access_key = {secret}\nregion = eu-west-1\n");
+    repo.stage(".gitlab-ci.yml", format!("variables:\n  AWS_CREDENTIALS_B64: \"{}\"\n", b64(&file)));
+    let run = repo.assert_blocked(&[], ".gitlab-ci.yml:2:25: aws.access-key-id:", &id);
+    run.assert_contains("aws.secret-access-key:").assert_lacks(&secret);
+}
+
+#[test]
+fn wrapped_base64_is_decoded_across_lines() {
+    let mut fake = fake();
+    let (id, secret) = (fake.key_id("AKIA"), fake.secret());
+    let file = format!("# {}\n[default]\naws_access_key_id={id}\naws_secret_access_key={secret}\n", "=".repeat(90));
+    let encoded = b64(&file);
+    let wrapped: Vec<&str> = encoded.as_bytes().chunks(76).map(|c| std::str::from_utf8(c).unwrap()).collect::<Vec<_>>();
+    // `base64 -w 76` output, and the same as a YAML block scalar.
+    for (path, text) in [
+        ("creds.b64", format!("{}\n", wrapped.join("\n"))),
+        ("values.yaml", format!("aws:\n  blob: |\n    {}\n  region: x\n", wrapped.join("\n    "))),
+    ] {
+        let repo = TestRepo::with_hook();
+        repo.stage(path, text);
+        repo.assert_blocked(&[], &format!("{path}:"), &secret).assert_contains("base64-encoded");
+    }
+}
+
+#[test]
+fn basic_auth_and_base64_json_are_blocked() {
+    let repo = TestRepo::with_hook();
+    let mut fake = fake();
+    let (id, secret) = (fake.key_id("AKIA"), fake.secret());
+    repo.stage(
+        "call.sh",
+        format!("curl -H 'Authorization: Basic {}' https://example.com/\n", b64(&format!("{id}:{secret}"))),
+    );
+    repo.assert_blocked(&[], "call.sh:1:31: aws.access-key-id:", &id).assert_lacks(&secret);
+    repo.git(&["rm", "-q", "--cached", "call.sh"]);
+    let json = format!("{{\"accessKeyId\":\"{id}\",\"secretAccessKey\":\"{secret}\",\"region\":\"us-east-1\"}}");
+    repo.stage("config.env", format!("CONFIG_JSON_B64={}\n", b64(&json)));
+    repo.assert_blocked(&[], "config.env:1:17: aws.access-key-id:", &id).assert_contains("aws.secret-access-key");
+}
+
+#[test]
+fn unicode_escaped_secret_in_json_is_blocked() {
+    let repo = TestRepo::with_hook();
+    let mut fake = fake();
+    let secret = secret_with_slash(&mut fake);
+    repo.stage("settings.json", format!("{{\n  \"aws_secret_access_key\": \"{}\"\n}}\n", json_u_escaped(&secret)));
+    repo.assert_blocked(&[], "settings.json:2:29: aws.secret-access-key:", &secret).assert_contains("\\u-escaped");
+    // The key ID beside it in the same escaped run is found raw; the secret still counts.
+    let repo = TestRepo::with_hook();
+    let id = fake.key_id("AKIA");
+    repo.stage("c.js", format!("const c = \"id={id}&aws_secret_access_key={}\";\n", json_u_escaped(&secret)));
+    repo.assert_blocked(&[], "c.js:1:", &secret)
+        .assert_contains("aws.secret-access-key")
+        .assert_contains("\\u-escaped");
+    // `\x2F` too (JavaScript, Python).
+    let repo = TestRepo::with_hook();
+    repo.stage("cfg.js", format!("const awsSecretAccessKey = \"{}\";\n", secret.replace('/', "\\x2F")));
+    repo.assert_blocked(&[], "cfg.js:1:", &secret).assert_contains("aws.secret-access-key");
+}
+
+#[test]
+fn html_escaped_secret_in_a_page_or_xml_is_blocked() {
+    let mut fake = fake();
+    let secret = secret_with_slash(&mut fake);
+    for (path, text) in [
+        (
+            "page.html",
+            format!("<p>key</p>\n<input name=\"aws_secret_access_key\" value=\"{}\">\n", html_escaped(&secret)),
+        ),
+        ("conf.xml", format!("<cfg>\n  <AwsSecretAccessKey>{}</AwsSecretAccessKey>\n</cfg>\n", html_escaped(&secret))),
+    ] {
+        let repo = TestRepo::with_hook();
+        repo.stage(path, text);
+        repo.assert_blocked(&[], &format!("{path}:2:"), &secret).assert_contains("HTML-escaped");
+    }
+}
+
+/// An escaped secret pairs with a key ID lines away, as a plain one does (Hadoop XML).
+#[test]
+fn an_escaped_secret_pairs_with_a_key_id_lines_above() {
+    let repo = TestRepo::with_hook();
+    let mut fake = fake();
+    let (id, secret) = (fake.key_id("AKIA"), secret_with_slash(&mut fake));
+    repo.stage(
+        "core-site.xml",
+        format!(
+            "<configuration>\n  <property>\n    <name>fs.s3a.access.key</name>\n    <value>{id}</value>\n  </property>\n  \
+             <property>\n    <name>fs.s3a.secret.key</name>\n    <value>{}</value>\n  </property>\n</configuration>\n",
+            html_escaped(&secret)
+        ),
+    );
+    let run = repo.assert_blocked(&[], "core-site.xml:8:12: aws.secret-access-key.paired:", &secret);
+    run.assert_contains("HTML-escaped, pairs with the key ID on line 4");
+}
+
+#[test]
+fn doubly_escaped_json_is_blocked() {
+    let repo = TestRepo::with_hook();
+    let mut fake = fake();
+    let secret = secret_with_slash(&mut fake);
+    // A JSON document stored as a string inside JSON, whose `/` was escaped twice.
+    let inner = format!("{{\\\"aws_secret_access_key\\\":\\\"{}\\\"}}", secret.replace('/', "\\\\\\/"));
+    repo.stage("event.json", format!("{{\"body\": \"{inner}\"}}\n"));
+    repo.assert_blocked(&[], "event.json:1:", &secret).assert_contains("JSON-escaped");
+}
+
+#[test]
+fn percent_encoded_credentials_are_blocked() {
+    let repo = TestRepo::with_hook();
+    let mut fake = fake();
+    let secret = fake.secret();
+    repo.stage("links.md", format!("[x](https://example.com/?aws_secret_access_key={})\n", percent_all(&secret)));
+    repo.assert_blocked(&[], "links.md:1:", &secret).assert_contains("percent-encoded");
+}
+
+#[test]
+fn nested_encodings_are_named_in_order() {
+    let repo = TestRepo::with_hook();
+    let mut fake = fake();
+    let secret = secret_with_slash(&mut fake);
+    let json = format!("{{\"aws_secret_access_key\": \"{}\"}}", json_u_escaped(&secret));
+    repo.stage("blob.txt", format!("payload: {}\n", b64(&json)));
+    let run = repo.assert_blocked(&[], "blob.txt:1:10: aws.secret-access-key:", &secret);
+    run.assert_contains("\\u-escaped, then base64-encoded");
+}
+
+#[test]
+fn json_and_sarif_output_carry_the_encoding() {
+    let repo = TestRepo::new();
+    let mut fake = fake();
+    let id = fake.key_id("AKIA");
+    repo.write("k.yaml", format!("data:\n  AWS_ACCESS_KEY_ID: {}\n", b64(&id)));
+    let run = repo.awsguard(&["scan", "--format", "json", "k.yaml"]);
+    run.assert_code(1);
+    let doc: serde_json::Value = serde_json::from_str(&run.stdout()).unwrap();
+    let finding = &doc["findings"][0];
+    assert_eq!(finding["encoding"], "base64", "{doc}");
+    assert_eq!(finding["line"], 2);
+    assert_eq!(finding["column"], 22);
+    assert_eq!(finding["fingerprint"], awsguard::allowlist::fingerprint(id.as_bytes()));
+    let run = repo.awsguard(&["scan", "--format", "sarif", "k.yaml"]);
+    let doc: serde_json::Value = serde_json::from_str(&run.stdout()).unwrap();
+    assert_eq!(doc["runs"][0]["results"][0]["properties"]["encoding"], "base64", "{doc}");
+}
+
+#[test]
+fn a_fingerprint_entry_survives_re_encoding() {
+    let repo = TestRepo::with_hook();
+    let mut fake = fake();
+    let id = fake.key_id("AKIA");
+    let fp = awsguard::allowlist::fingerprint(id.as_bytes());
+    repo.stage(".awsguard.toml", format!("[[allow]]\nfingerprint = \"{fp}\"\nreason = \"revoked fixture\"\n"));
+    repo.stage("a.yaml", format!("plain: {id}\nencoded: {}\nescaped: \"{}\"\n", b64(&id), percent_all(&id)));
+    repo.assert_commits(&[]);
+}
+
+#[test]
+fn the_inline_marker_applies_on_the_encoded_line() {
+    let repo = TestRepo::with_hook();
+    let mut fake = fake();
+    let id = fake.key_id("AKIA");
+    repo.stage("a.yaml", format!("encoded: {}  # awsguard:allow\n", b64(&id)));
+    repo.assert_commits(&[]);
+    let other = fake.key_id("AKIA");
+    repo.stage("a.yaml", format!("encoded: {}  # awsguard:allow\nother: {}\n", b64(&id), b64(&other)));
+    repo.assert_blocked(&[], "a.yaml:2:8:", &other);
+}
+
+#[test]
+fn only_encoded_spans_on_added_lines_count() {
+    let repo = TestRepo::with_hook();
+    let mut fake = fake();
+    let id = fake.key_id("AKIA");
+    repo.stage("a.yaml", format!("old: {}\n", b64(&id)));
+    repo.commit_unchecked("history already holds it");
+    repo.stage("a.yaml", format!("old: {}\nnew: plain text\n", b64(&id)));
+    repo.assert_commits(&[]);
+    let other = fake.key_id("ASIA");
+    repo.stage("a.yaml", format!("old: {}\nnew: plain text\nnewer: {}\n", b64(&id), b64(&other)));
+    repo.assert_blocked(&[], "a.yaml:3:8: aws.access-key-id:", &other).assert_lacks("a.yaml:1:");
+}
+
+#[test]
+fn encoded_near_misses_pass() {
+    let repo = TestRepo::with_hook();
+    let mut fake = fake();
+    // Random base64 is what an encoded image or hash looks like.
+    let alphabet = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    let image = fake.chars(alphabet, 40_000);
+    let wrapped: Vec<&str> = image.as_bytes().chunks(76).map(|c| std::str::from_utf8(c).unwrap()).collect();
+    let hashes: Vec<String> = (0..200).map(|_| format!("{}=", fake.chars(alphabet, 43))).collect();
+    let doc_id = ["AKIA", "IOSFODNN7EXAMPLE"].concat();
+    let doc_secret = ["wJalrXUtnFEMI/K7MDENG/", "bPxRfiCYEXAMPLEKEY"].concat();
+    let text = format!(
+        "<img src=\"data:image/png;base64,{image}\">\n-----BEGIN CERTIFICATE-----\n{}\n-----END CERTIFICATE-----\n\
+         integrity:\n{}\ndata:\n  AWS_ACCESS_KEY_ID: {}\n  AWS_SECRET_ACCESS_KEY: {}\n  \
+         AWS_ACCESS_KEY_ID: {}\n  AWS_SECRET_ACCESS_KEY: {}\n  note: {}\n",
+        wrapped.join("\n"),
+        hashes.iter().map(|h| format!("  sha256-{h}\n")).collect::<String>(),
+        b64(&doc_id),
+        b64(&doc_secret),
+        b64(&format!("AKIA{}", "X".repeat(16))),
+        b64("<YOUR_SECRET_ACCESS_KEY>"),
+        b64(&format!("aws_secret_access_key = {doc_secret}\naws_access_key_id = {doc_id}")),
+    );
+    repo.stage("page.html", text);
+    repo.stage("escaped.json", "{\"path\": \"C:\\\\Users\\\\me\", \"s\": \"\\u003cb\\u003e &amp; %20 &#x2F;\"}\n");
+    repo.assert_commits(&[]);
+}
+
+/// A SQLite row stores its text columns back to back: the key ID runs into the secret.
+#[test]
+fn a_sqlite_database_with_a_key_pair_is_blocked() {
+    let Some(python) = util::find_on_path("python3") else {
+        eprintln!("python3 not found: skipping");
+        return;
+    };
+    let repo = TestRepo::with_hook();
+    let mut fake = fake();
+    let (id, secret) = (fake.key_id("AKIA"), fake.secret());
+    let script = "import sqlite3, sys\n\
+                  db = sqlite3.connect(sys.argv[1])\n\
+                  db.execute('create table creds (id text, secret text, region text)')\n\
+                  db.execute('insert into creds values (?, ?, ?)', (sys.argv[2], sys.argv[3], 'eu-west-1'))\n\
+                  db.commit()\n";
+    let out = repo
+        .command(&python)
+        .args(["-c", script, "app.db", id.as_str(), secret.as_str()])
+        .output()
+        .expect("run python3");
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    repo.add(&["app.db"]);
+    let run = repo.assert_blocked(&[], "app.db:", &id);
+    run.assert_contains("aws.access-key-id").assert_contains("aws.secret-access-key").assert_lacks(&secret);
+}
+
+/// A Go binary's string table, a `.pyc`: secret then key ID, with NUL bytes around.
+#[test]
+fn binary_blobs_with_key_and_secret_back_to_back_are_blocked() {
+    let repo = TestRepo::with_hook();
+    let mut fake = fake();
+    let (id, secret) = (fake.key_id("AKIA"), fake.secret());
+    let mut blob = b"\x7fELF\x02\x01\x01\0\0\0runtime.main".to_vec();
+    blob.extend_from_slice(format!("{secret}{id}us-east-1sts.amazonaws.com").as_bytes());
+    blob.extend_from_slice(b"\0\0\x01go.buildid");
+    repo.stage("bin/tool", &blob);
+    repo.assert_blocked(&[], "bin/tool:1:", &id).assert_contains("aws.secret-access-key");
+    // The same bytes in a text file are not a pair: no NUL, so the word boundary holds.
+    let repo = TestRepo::with_hook();
+    repo.stage("notes.txt", format!("{secret}{id}us-east-1\n"));
+    repo.assert_commits(&[]);
+}

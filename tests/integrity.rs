@@ -4,17 +4,7 @@
 
 mod util;
 
-use util::{Fake, TestRepo, awsguard_bin, fake};
-
-/// A repository with one clean commit, awsguard installed, and a key staged in `k.txt`.
-fn repo_with_staged_key(fake: &mut Fake) -> (TestRepo, String) {
-    let repo = TestRepo::with_hook();
-    repo.stage("base.txt", "base\n");
-    repo.assert_commits(&[]);
-    let key = fake.key_id("AKIA");
-    repo.stage("k.txt", format!("{key}\n"));
-    (repo, key)
-}
+use util::{TestRepo, awsguard_bin, fake, repo_with_staged_key};
 
 // ---------------------------------------------------------------- writes that cannot be torn
 

@@ -311,3 +311,13 @@ impl TestRepo {
         run
     }
 }
+
+/// A repository with one clean commit, awsguard installed, and a key staged in `k.txt`.
+pub fn repo_with_staged_key(fake: &mut Fake) -> (TestRepo, String) {
+    let repo = TestRepo::with_hook();
+    repo.stage("base.txt", "base\n");
+    repo.assert_commits(&[]);
+    let key = fake.key_id("AKIA");
+    repo.stage("k.txt", format!("{key}\n"));
+    (repo, key)
+}

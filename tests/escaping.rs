@@ -121,3 +121,14 @@ fn file_names_are_escaped_in_every_format_and_in_scan_errors() {
     missing.assert_code(2).assert_contains("missing\\x1b[1A");
     assert_escaped(&missing);
 }
+
+#[cfg(unix)]
+#[test]
+fn a_file_name_with_a_newline_in_a_scan_error_stays_on_one_line() {
+    let repo = TestRepo::new();
+    let name = "bad\nname\u{1b}[2J.ini";
+    std::os::unix::fs::symlink("nowhere", repo.root.join(name)).unwrap();
+    let run = repo.awsguard(&["scan", name]);
+    run.assert_code(2).assert_contains("bad\\nname\\x1b[2J.ini").assert_lacks("\u{1b}[2J");
+    assert!(!run.stderr().contains("bad\nname"), "{}", run.stderr());
+}

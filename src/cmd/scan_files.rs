@@ -50,7 +50,7 @@ pub fn run(args: &Args, paths: &[OsString]) -> Result<Outcome> {
     let budget = RefCell::new(Budget::new(config.archives.limits));
     let count = files.len() + paths.iter().filter(|p| *p == "-").count();
     for file in files {
-        let content = std::fs::read(&file).with_context(|| format!("reading {}", file.display()))?;
+        let content = std::fs::read(&file).with_context(|| format!("reading {}", shown(&file)))?;
         let shown = file.strip_prefix("./").unwrap_or(&file);
         let place = Place { path: shown.as_os_str().as_encoded_bytes(), view: &content, commit: None };
         check_whole(&scanner, &config, &budget, &place, &mut checked)?;
@@ -69,7 +69,7 @@ pub fn run(args: &Args, paths: &[OsString]) -> Result<Outcome> {
 /// what it points to), but a path named on the command line is: `scan link.ini` scans the
 /// file it names.
 fn collect(path: &Path, out: &mut Vec<PathBuf>) -> Result<()> {
-    let meta = std::fs::metadata(path).with_context(|| format!("reading {}", path.display()))?;
+    let meta = std::fs::metadata(path).with_context(|| format!("reading {}", shown(path)))?;
     if !meta.is_dir() {
         out.push(path.to_path_buf());
         return Ok(());
@@ -85,10 +85,15 @@ fn collect(path: &Path, out: &mut Vec<PathBuf>) -> Result<()> {
         .sort_by_file_name(|a, b| a.cmp(b))
         .build();
     for entry in walk {
-        let entry = entry.with_context(|| format!("walking {}", path.display()))?;
+        let entry = entry.with_context(|| format!("walking {}", shown(path)))?;
         if entry.file_type().is_some_and(|t| t.is_file()) {
             out.push(entry.into_path());
         }
     }
     Ok(())
+}
+
+/// A path for a message, escaped: a file name may hold newlines or terminal escapes.
+fn shown(path: &Path) -> String {
+    crate::report::escape(path.as_os_str().as_encoded_bytes())
 }

@@ -9,7 +9,7 @@ use std::cmp::Ordering;
 use anyhow::{Context, Result};
 use git2::{FileMode, ObjectType, Oid, Repository, Tree, TreeEntry};
 
-use crate::index_file::{CacheTree, IndexEntry, IndexFile};
+use crate::index_file::{CacheTree, IndexEntry, IndexFile, check_node, push_tree_entry, tree_id};
 
 /// A file whose new content has to be scanned.
 #[derive(Clone, Debug)]
@@ -48,6 +48,18 @@ impl Changes {
         Changes { files: additions(index, index.entries()).collect(), ..Changes::default() }
     }
 
+    /// [`Changes::all_of_index`] for a first commit, after checking every valid cache-tree
+    /// node against the entries: git commits those trees as they stand.
+    ///
+    /// # Errors
+    /// [`crate::index_file::CacheTreeMismatch`] when a node does not match its entries.
+    pub fn first_commit(index: &IndexFile) -> Result<Changes> {
+        if index.cache_tree.is_some() {
+            index.verify_tree(index.entries(), &[], index.cache_tree.as_ref())?;
+        }
+        Ok(Changes::all_of_index(index))
+    }
+
     /// The difference from the tree `old` to what `index` will commit.
     ///
     /// A directory whose cache-tree ID equals its tree in `old` is skipped without reading
@@ -61,7 +73,8 @@ impl Changes {
         let walk = IndexWalk { repo, index };
         walk.diff(Some(old), index.entries(), &[], index.cache_tree.as_ref(), &mut changes, &mut added_dirs)?;
         for (id, entries) in added_dirs {
-            // A directory moved as a whole (its cache-tree ID is a deleted tree's) adds nothing.
+            // A directory moved as a whole (its cache-tree ID is a deleted tree's) adds nothing:
+            // git commits that tree, which HEAD already has.
             if let Some(i) = id.and_then(|id| changes.deleted_trees.iter().position(|(_, d)| *d == id)) {
                 changes.deleted_trees.swap_remove(i);
                 continue;
@@ -225,6 +238,7 @@ fn added(entry: &TreeEntry<'_>, prefix: &[u8], out: &mut Changes, added_trees: &
 }
 
 /// A directory the index adds: its cache-tree ID if known, and its entries.
+/// A directory the index adds: its cache-tree ID (when valid) and its entries.
 type AddedDir<'i> = (Option<Oid>, &'i [IndexEntry]);
 
 struct IndexWalk<'r, 'i> {
@@ -234,20 +248,27 @@ struct IndexWalk<'r, 'i> {
 
 impl<'i> IndexWalk<'_, 'i> {
     /// Compares the directory `dir` of the old tree with `entries`, the index entries
-    /// below it.
+    /// below it, and returns the tree git will write for it.
+    ///
+    /// git commits a valid cache-tree node's tree as it stands, so each node on the way is
+    /// checked against the tree its entries make: one that names another tree would commit
+    /// content no entry shows. A directory whose node names its tree in HEAD is skipped
+    /// unread and trusted: git commits what HEAD already has there. So an ordinary commit
+    /// hashes only the directories on the way to its changes, as git itself just did.
     fn diff(
         &self,
         old: Option<&Tree<'_>>,
         entries: &'i [IndexEntry],
         dir: &[u8],
-        cache: Option<&CacheTree>,
+        cache: Option<&'i CacheTree>,
         out: &mut Changes,
         added_dirs: &mut Vec<AddedDir<'i>>,
-    ) -> Result<()> {
+    ) -> Result<Oid> {
         let index = self.index;
         let prefix = if dir.is_empty() { 0 } else { dir.len() + 1 };
         let mut olds = old.into_iter().flat_map(Tree::iter).peekable();
         let mut rest = entries;
+        let mut tree = Vec::new();
         loop {
             // The next name in the index: a file here, or a directory and its entries.
             let next = rest.first().map(|e| {
@@ -262,7 +283,11 @@ impl<'i> IndexWalk<'_, 'i> {
                 }
             });
             let order = match (olds.peek(), next) {
-                (None, None) => return Ok(()),
+                (None, None) => {
+                    let id = tree_id(&tree);
+                    check_node(cache, id, &dir_path(dir))?;
+                    return Ok(id);
+                }
                 (Some(_), None) => Ordering::Less,
                 (None, Some(_)) => Ordering::Greater,
                 (Some(o), Some((name, group))) => name_order(o.name_bytes(), is_tree(o), name, group.is_some()),
@@ -281,20 +306,27 @@ impl<'i> IndexWalk<'_, 'i> {
                             let child = cache.and_then(|c| c.child(name));
                             let cached = child.and_then(|c| c.id);
                             rest = after;
-                            match o {
-                                Some(o) if cached == Some(o.id()) => {} // unchanged directory
+                            let sub = &index.path(&below[0])[..prefix + name.len()];
+                            let id = match o {
+                                Some(o) if cached == Some(o.id()) => o.id(), // unchanged directory
                                 Some(o) => {
-                                    let tree = find_tree(self.repo, o.id())?;
-                                    let sub = &index.path(&below[0])[..prefix + name.len()];
-                                    self.diff(Some(&tree), below, sub, child, out, added_dirs)?;
+                                    let old_dir = find_tree(self.repo, o.id())?;
+                                    self.diff(Some(&old_dir), below, sub, child, out, added_dirs)?
                                 }
-                                None => added_dirs.push((cached, below)),
-                            }
+                                None => {
+                                    // New to HEAD: hashed whole, nested nodes checked on the way.
+                                    let id = index.verify_tree(below, sub, child)?;
+                                    added_dirs.push((cached, below));
+                                    id
+                                }
+                            };
+                            push_tree_entry(&mut tree, 0o40000, name, id);
                         }
                         None => {
                             let e = &rest[0];
                             rest = &rest[1..];
                             let path = index.path(e);
+                            push_tree_entry(&mut tree, e.mode, name, e.id);
                             match o {
                                 Some(o) if o.id() == e.id => {} // unchanged; a mode-only change adds nothing
                                 Some(o) if is_scannable(entry_mode(&o)) && is_scannable(e.mode) => {
@@ -315,6 +347,11 @@ impl<'i> IndexWalk<'_, 'i> {
             }
         }
     }
+}
+
+/// `dir` as the cache-tree messages name directories: `a/b/`, or empty for the root.
+fn dir_path(dir: &[u8]) -> Vec<u8> {
+    if dir.is_empty() { Vec::new() } else { [dir, b"/"].concat() }
 }
 
 fn find_tree(repo: &Repository, id: Oid) -> Result<Tree<'_>> {

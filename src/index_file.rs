@@ -228,17 +228,31 @@ fn parse_body(body: &[u8]) -> Result<IndexFile> {
     // The walk against HEAD relies on git's order; git itself refuses an index out of it.
     let sorted = index.entries.windows(2).all(|w| index.path(&w[0]) < index.path(&w[1]));
     ensure!(sorted, "its entries are out of order");
-    if let Some(root) = &index.cache_tree {
-        tree_of(&index, &index.entries, 0, Some(root), &mut Vec::new())?;
-    }
     Ok(index)
 }
 
+impl IndexFile {
+    /// The tree git will write for `entries` (all of them below the directory `dir`),
+    /// checking every valid cache-tree node from `node` down against the entries: git
+    /// commits a valid node's tree as it stands, so one that names another tree would
+    /// commit content no entry holds.
+    ///
+    /// The walk against HEAD calls this only where it relies on a node that HEAD does not
+    /// already have (a node naming HEAD's own tree makes git commit what is already
+    /// committed), so an ordinary commit hashes nothing.
+    ///
+    /// # Errors
+    /// [`CacheTreeMismatch`] when a valid node does not match its entries.
+    pub fn verify_tree(&self, entries: &[IndexEntry], dir: &[u8], node: Option<&CacheTree>) -> Result<Oid> {
+        let prefix = if dir.is_empty() { 0 } else { dir.len() + 1 };
+        let mut path = if dir.is_empty() { Vec::new() } else { [dir, b"/"].concat() };
+        tree_of(self, entries, prefix, node, &mut path)
+    }
+}
+
 /// The tree git writes for `entries` (all below the directory of `prefix` bytes), checking
-/// that every valid cache-tree node on the way names exactly that tree. git commits a valid
-/// node's ID as it stands and the walk against HEAD skips by it, so one that does not match
-/// the entries could commit content nobody scanned, or hide staged content from the scan.
-/// Costs one SHA-1 over every tree, about as much as the file checksum.
+/// that every valid cache-tree node on the way names exactly that tree: see
+/// [`IndexFile::verify_tree`]. One SHA-1 over every tree below.
 fn tree_of(
     index: &IndexFile,
     entries: &[IndexEntry],
@@ -246,7 +260,7 @@ fn tree_of(
     node: Option<&CacheTree>,
     path: &mut Vec<u8>,
 ) -> Result<Oid> {
-    let mut tree = Vec::with_capacity(entries.len() * 40);
+    let mut tree = Vec::new();
     let mut rest = entries;
     while let Some(first) = rest.first() {
         let tail = &index.path(first)[prefix..];
@@ -264,16 +278,35 @@ fn tree_of(
             }
             None => (tail, first.mode, first.id, 1),
         };
-        write!(tree, "{mode:o} ").expect("writing to a Vec");
-        tree.extend_from_slice(name);
-        tree.push(0);
-        tree.extend_from_slice(id.as_bytes());
+        push_tree_entry(&mut tree, mode, name, id);
         rest = &rest[len..];
     }
+    let id = tree_id(&tree);
+    check_node(node, id, path)?;
+    Ok(id)
+}
+
+/// Appends one entry to a tree object's body, in git's format.
+pub fn push_tree_entry(tree: &mut Vec<u8>, mode: u32, name: &[u8], id: Oid) {
+    write!(tree, "{mode:o} ").expect("writing to a Vec");
+    tree.extend_from_slice(name);
+    tree.push(0);
+    tree.extend_from_slice(id.as_bytes());
+}
+
+/// The ID git gives a tree object with this body.
+pub fn tree_id(body: &[u8]) -> Oid {
     let mut hasher = Sha1::new();
-    hasher.update(format!("tree {}\0", tree.len()).as_bytes());
-    hasher.update(&tree);
-    let id = Oid::from_bytes(&hasher.finalize()).expect("20 bytes");
+    hasher.update(format!("tree {}\0", body.len()).as_bytes());
+    hasher.update(body);
+    Oid::from_bytes(&hasher.finalize()).expect("20 bytes")
+}
+
+/// Whether a valid cache-tree node names the tree `id` its entries make.
+///
+/// # Errors
+/// [`CacheTreeMismatch`] when it names another, with the rebuild recipe.
+pub fn check_node(node: Option<&CacheTree>, id: Oid, path: &[u8]) -> Result<()> {
     if let Some(claimed) = node.and_then(|n| n.id).filter(|&claimed| claimed != id) {
         return Err(CacheTreeMismatch(format!(
             "its cache-tree extension says the directory {:?} is tree {claimed}, but the entries staged \
@@ -284,7 +317,7 @@ fn tree_of(
         ))
         .into());
     }
-    Ok(id)
+    Ok(())
 }
 
 /// The `TREE` extension: directories in pre-order, each `name NUL count SP subtrees LF`,

@@ -129,7 +129,7 @@ pub fn staged_changes(repo: &Repository, index: &IndexFile) -> Result<Changes> {
         );
     }
     let Some(head) = crate::repo::head_commit(repo)? else {
-        return Ok(Changes::all_of_index(index));
+        return Changes::first_commit(index);
     };
     let head_tree = repo.find_commit(head)?.tree().context("reading HEAD's tree")?;
     Changes::staged(repo, &head_tree, index)

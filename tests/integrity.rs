@@ -225,12 +225,34 @@ fn a_cache_tree_that_does_not_match_the_entries_blocks() {
     assert_eq!(repo.git(&["show", "HEAD:secret.txt"]), format!("{key}\n"));
     repo.git(&["reset", "-q", "--hard", "HEAD~1"]);
 
-    // A directory named as HEAD's while a key is staged in it: the walk would skip it.
+    // A directory named as one of HEAD's own trees while a key is staged in it: git commits
+    // HEAD's tree there, so the key is not committed; the walk trusts the node without
+    // hashing (what keeps a commit in a large repository from hashing every tree).
     let head_dir = repo.git(&["rev-parse", "HEAD:dir"]).trim().to_string();
     repo.stage("dir/key.txt", format!("{key}\n"));
+    repo.stage("top.txt", "top, edited again\n");
     let staged = std::fs::read(&index_path).unwrap();
+    std::fs::write(&index_path, with_cache_tree(&staged, &[("", -1, 1, None), ("dir", 2, 0, Some(&head_dir))]))
+        .unwrap();
+    repo.awsguard(&[]).assert_code(0);
+    let before = repo.head();
+    repo.git(&["commit", "-q", "-m", "through the hook"]);
+    assert_ne!(repo.head(), before);
+    assert_eq!(repo.git(&["rev-parse", "HEAD:dir"]).trim(), head_dir, "git committed HEAD's dir as it was");
+    assert!(!repo.git(&["ls-tree", "-r", "HEAD"]).contains("key.txt"), "the key was committed");
+    repo.git(&["reset", "-q", "--soft", "HEAD~1"]);
+    // The same node with an entry count that does not match: git would build a root from
+    // it that is not the entries' tree; through `git commit` the hook checks the root git
+    // wrote and blocks.
     std::fs::write(&index_path, with_cache_tree(&staged, &[("", -1, 1, None), ("dir", 1, 0, Some(&head_dir))]))
         .unwrap();
+    let before = repo.head();
+    let run = repo.commit(&[]);
+    assert_ne!(run.code(), 0, "{}", run.all());
+    run.assert_contains("cache-tree").assert_lacks(&key);
+    assert_eq!(repo.head(), before, "the commit happened");
+    // A node naming a tree HEAD does not have is checked against its entries.
+    std::fs::write(&index_path, with_cache_tree(&staged, &[("", -1, 1, None), ("dir", 2, 0, Some(&other))])).unwrap();
     repo.awsguard(&[]).assert_code(2).assert_contains("cache-tree").assert_contains("dir/").assert_lacks(&key);
     // Two subtrees of one name: git keeps the last, a lookup could find the other.
     std::fs::write(

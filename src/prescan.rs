@@ -35,7 +35,8 @@ pub fn suspects(repo: &Repository, scanner: &Scanner, files: &[Change]) -> Vec<u
     std::thread::scope(|s| {
         for _ in 0..threads {
             s.spawn(|| {
-                let Ok(repo) = Repository::open(git_dir) else { return };
+                // The same object directories as the pass (a push quarantine included).
+                let Ok(repo) = crate::repo::reopen(git_dir) else { return };
                 let objects = Objects::new(&repo);
                 let mut matches = Vec::new();
                 let mut lines = Vec::new();

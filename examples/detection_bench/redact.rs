@@ -4,11 +4,14 @@ use crate::compose::{GenFile, Near, Plant};
 use crate::data::Data;
 use crate::run::Finding;
 
-/// What the `.context` rules accept as AWS context on a line.
-pub static AWS_CONTEXT: std::sync::LazyLock<regex::Regex> = std::sync::LazyLock::new(|| {
-    regex::Regex::new(
+/// What the `.context` rules accept as AWS context on a line. Unicode off, as the crate
+/// builds its own regexes: the regex crate here has no Unicode case tables.
+pub static AWS_CONTEXT: std::sync::LazyLock<regex::bytes::Regex> = std::sync::LazyLock::new(|| {
+    regex::bytes::RegexBuilder::new(
         r"(?i:(?:^|[^A-Za-z])(?:aws|amazon|amzn|accesskeyid|secretaccesskey))|(?:AKIA|ASIA|ABIA|ACCA)[A-Z2-7]{16}",
     )
+    .unicode(false)
+    .build()
     .expect("the context regex compiles")
 });
 
@@ -16,7 +19,7 @@ pub static AWS_CONTEXT: std::sync::LazyLock<regex::Regex> = std::sync::LazyLock:
 pub fn aws_nearby(lines: &[&str], line: usize) -> bool {
     let lo = line.saturating_sub(6);
     let hi = (line + 5).min(lines.len());
-    lines[lo.min(hi)..hi].iter().any(|l| AWS_CONTEXT.is_match(l))
+    lines[lo.min(hi)..hi].iter().any(|l| AWS_CONTEXT.is_match(l.as_bytes()))
 }
 
 /// Wilson 95% interval of k successes out of n, in percent.

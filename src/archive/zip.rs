@@ -10,12 +10,35 @@ use super::{Members, Problem, Walk, Walked, describe};
 
 const LOCAL_HEADER: &[u8] = b"PK\x03\x04";
 const END_RECORD: &[u8] = b"PK\x05\x06";
+const ZIP64_END_RECORD: &[u8] = b"PK\x06\x06";
+const ZIP64_LOCATOR: &[u8] = b"PK\x06\x07";
 
 /// Whether the end-of-central-directory record is where a zip keeps it: in the last 22
 /// bytes plus the longest comment.
 pub(super) fn has_end_record(bytes: &[u8]) -> bool {
     let tail = &bytes[bytes.len().saturating_sub(22 + 0xffff)..];
     memmem::rfind(tail, END_RECORD).is_some()
+}
+
+/// How many entries the last end-of-central-directory record declares: the zip64 record's
+/// count when the classic 16-bit field is saturated. `None` when there is no such record.
+fn declared_entries(bytes: &[u8]) -> Option<u64> {
+    let tail_start = bytes.len().saturating_sub(22 + 0xffff);
+    let end = tail_start + memmem::rfind(&bytes[tail_start..], END_RECORD)?;
+    let classic = u64::from(u16::from_le_bytes(bytes.get(end + 10..end + 12)?.try_into().ok()?));
+    if classic != 0xffff {
+        return Some(classic);
+    }
+    // The zip64 locator sits just before the end record and points at the zip64 record;
+    // in a prefixed zip the offset is off by the prefix, so look backwards for it too.
+    let locator = end.checked_sub(20).filter(|&at| bytes[at..].starts_with(ZIP64_LOCATOR));
+    let pointed = locator
+        .and_then(|at| bytes.get(at + 8..at + 16))
+        .and_then(|o| usize::try_from(u64::from_le_bytes(o.try_into().ok()?)).ok())
+        .filter(|&at| bytes.get(at..).is_some_and(|b| b.starts_with(ZIP64_END_RECORD)));
+    let record = pointed.or_else(|| memmem::rfind(&bytes[..end], ZIP64_END_RECORD))?;
+    let total = bytes.get(record + 32..record + 40)?;
+    Some(u64::from_le_bytes(total.try_into().ok()?).max(classic))
 }
 
 /// Visits every member the central directory lists, then every deflated entry it does not
@@ -28,6 +51,15 @@ pub(super) fn walk(
     strict: bool,
 ) -> Result<Walked, Problem> {
     let prefix = members.prefix;
+    // The zip crate builds every listed entry in memory before anything can be counted:
+    // three million entries cost gigabytes. The end record says how many there are.
+    if let Some(declared) = declared_entries(bytes).filter(|&n| n > w.budget.limits.max_members) {
+        return Err(Problem::Bound(format!(
+            "{} has {declared} members, more than {}",
+            describe(prefix, "the archive"),
+            w.budget.limits.max_members
+        )));
+    }
     let mut zip = match ::zip::ZipArchive::new(Cursor::new(bytes)) {
         Ok(zip) => zip,
         Err(_) if !strict => return Ok(Walked::NotArchive),

@@ -24,7 +24,8 @@ pub enum Baseline {
     Unchanged,
 }
 
-/// The baseline of `change`, whose new content is `content`.
+/// The baseline of `change`, whose new content is `content`; without it (a blob too large
+/// to hold), a new file is never taken for an edited rename: all its lines count.
 ///
 /// # Errors
 /// When a deleted file or a tree cannot be read.
@@ -32,7 +33,7 @@ pub fn baseline(
     repo: &Repository,
     objects: &Objects,
     change: &Change,
-    content: &[u8],
+    content: Option<&[u8]>,
     changes: &mut Changes,
 ) -> Result<Baseline> {
     if let Some(old) = change.old {
@@ -49,9 +50,7 @@ pub fn baseline(
     }
     // A rename with edits: the deleted file that shares the most lines, if enough.
     let deleted = changes.deleted(repo)?;
-    if deleted.is_empty() {
-        return Ok(Baseline::None);
-    }
+    let Some(content) = content.filter(|_| !deleted.is_empty()) else { return Ok(Baseline::None) };
     let new_lines: HashSet<&[u8]> = content.split(|&b| b == b'\n').collect();
     let mut best: Option<(f64, Oid)> = None;
     for (_, id) in deleted {

@@ -73,6 +73,19 @@ impl Checked {
         self.decide(scanner, allowlist, place, found.rule, &found.value, &at);
     }
 
+    /// Records a value found where no view is kept (a window of a blob streamed through).
+    pub fn record_at(
+        &mut self,
+        scanner: &Scanner,
+        allowlist: &Allowlist,
+        place: &Place<'_>,
+        rule: usize,
+        value: &[u8],
+        at: &Origin<'_>,
+    ) {
+        self.decide(scanner, allowlist, place, rule, value, at);
+    }
+
     /// The (line, value) of the findings from index `from` on, for [`Checked::record_decoded`].
     pub fn seen_since(&self, from: usize) -> HashSet<(u32, Vec<u8>)> {
         self.findings[from..].iter().map(|f| (f.line, f.value.clone())).collect()

@@ -35,6 +35,7 @@ pub mod report;
 pub mod rules;
 pub mod scan;
 pub mod staged;
+pub mod windowed;
 pub mod words;
 
 pub use cmd::{Outcome, run};

@@ -25,6 +25,9 @@ pub enum Content<'r> {
         content: Range<usize>,
     },
     Git(Blob<'r>),
+    /// A blob too large to hold, written to an unlinked file and mapped: only the pages
+    /// read count against memory, and the kernel may drop them again.
+    Spilled(memmap2::Mmap),
 }
 
 impl std::ops::Deref for Content<'_> {
@@ -34,6 +37,7 @@ impl std::ops::Deref for Content<'_> {
         match self {
             Content::Loose { object, content } => &object[content.clone()],
             Content::Git(blob) => blob.content(),
+            Content::Spilled(map) => map,
         }
     }
 }
@@ -135,22 +139,137 @@ impl Objects {
     /// When the object is missing, damaged, not a blob, or too large to hold in memory;
     /// the kind is kept so the message can say what to do.
     pub fn blob<'r>(&self, repo: &'r Repository, id: Oid) -> Result<Content<'r>, ReadError> {
+        Ok(self.blob_within(repo, id, usize::MAX)?.expect("no blob is larger than usize::MAX"))
+    }
+
+    /// The blob `id` if it is at most `limit` bytes; `None` if it is larger: read it with
+    /// [`Objects::stream`] instead.
+    ///
+    /// # Errors
+    /// As [`Objects::blob`].
+    pub fn blob_within<'r>(
+        &self,
+        repo: &'r Repository,
+        id: Oid,
+        limit: usize,
+    ) -> Result<Option<Content<'r>>, ReadError> {
         for (dir, fan_out) in &self.loose {
             if !fan_out.may_hold(id) {
                 continue;
             }
             // A damaged loose object is reported here: libgit2 can loop forever on one.
-            if let Some((object, content)) = read_loose_blob(dir, id)? {
-                return Ok(Content::Loose { object, content });
+            match read_loose_blob(dir, id, limit)? {
+                Loose::Read(object, content) => return Ok(Some(Content::Loose { object, content })),
+                Loose::Larger => return Ok(None),
+                Loose::NotHere => {}
             }
         }
-        repo.find_blob(id).map(Content::Git).map_err(|e| match (e.class(), e.code()) {
+        let git_error = |e: git2::Error| match (e.class(), e.code()) {
             (git2::ErrorClass::NoMemory, _) => ReadError::OutOfMemory {
                 size: repo.odb().and_then(|odb| odb.read_header(id)).ok().map(|(size, _)| size),
             },
             (_, git2::ErrorCode::NotFound) => ReadError::Missing(e),
             _ => ReadError::Git(e),
-        })
+        };
+        if limit < usize::MAX {
+            let (size, kind) = repo.odb().and_then(|odb| odb.read_header(id)).map_err(git_error)?;
+            if kind == git2::ObjectType::Blob && size > limit {
+                return Ok(None);
+            }
+        }
+        repo.find_blob(id).map(|blob| Some(Content::Git(blob))).map_err(git_error)
+    }
+
+    /// The blob `id` as a stream, for one too large to hold in memory: a loose object is
+    /// inflated as it is read; anything else comes from `git cat-file blob`, which streams
+    /// a packed blob where libgit2 would read it whole. The stream fails (an I/O error)
+    /// when the object is damaged, or ends before or after the size it declares.
+    ///
+    /// # Errors
+    /// When the object cannot be opened or git cannot be started.
+    pub fn stream(&self, repo: &Repository, id: Oid) -> Result<Box<dyn Read>, ReadError> {
+        for (dir, fan_out) in &self.loose {
+            if !fan_out.may_hold(id) {
+                continue;
+            }
+            let hex = id.to_string();
+            let path = dir.join(&hex[..2]).join(&hex[2..]);
+            let Ok(file) = File::open(&path) else { continue };
+            let mut inflated = flate2::read::ZlibDecoder::new(std::io::BufReader::with_capacity(1 << 16, file));
+            let damaged = |what: String| ReadError::Damaged { path: path.clone(), what };
+            let mut head = Vec::with_capacity(32);
+            let mut byte = [0u8];
+            while head.len() < 32 {
+                match inflated.read(&mut byte) {
+                    Ok(1) if byte[0] == 0 => break,
+                    Ok(1) => head.push(byte[0]),
+                    Ok(_) => return Err(damaged("no header".into())),
+                    Err(e) => return Err(damaged(e.to_string())),
+                }
+            }
+            let size = head
+                .strip_prefix(b"blob ")
+                .and_then(|s| std::str::from_utf8(s).ok()?.parse::<u64>().ok())
+                .ok_or_else(|| damaged("a malformed header, or not a blob".into()))?;
+            return Ok(Box::new(Exact { inner: inflated, left: size, child: None }));
+        }
+        let (size, _) = repo.odb().and_then(|odb| odb.read_header(id)).map_err(|e| match e.code() {
+            git2::ErrorCode::NotFound => ReadError::Missing(e),
+            _ => ReadError::Git(e),
+        })?;
+        // git maps up to 1 GiB windows of a pack by default: small windows keep its
+        // resident memory to a few dozen MiB whatever the blob's size.
+        let mut child = std::process::Command::new("git")
+            .args(["-c", "core.packedGitWindowSize=16m", "-c", "core.packedGitLimit=64m", "--git-dir"])
+            .arg(repo.path())
+            .args(["cat-file", "blob", &id.to_string()])
+            .stdin(std::process::Stdio::null())
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .map_err(|source| ReadError::Io { path: PathBuf::from("git cat-file"), source })?;
+        let stdout = child.stdout.take().expect("piped above");
+        Ok(Box::new(Exact { inner: stdout, left: size as u64, child: Some(child) }))
+    }
+}
+
+impl Objects {
+    /// The blob `id` through [`Objects::stream`], written to a file that is unlinked at once
+    /// (in the git directory, else the temporary directory) and mapped: an archive too
+    /// large to hold is opened where it lies, its central directory and members paged in
+    /// as they are read.
+    ///
+    /// # Errors
+    /// When the blob cannot be read or no file can be written.
+    pub fn spill<'r>(&self, repo: &'r Repository, id: Oid) -> Result<Content<'r>, ReadError> {
+        let mut stream = self.stream(repo, id)?;
+        let io = |path: &Path| {
+            let path = path.to_path_buf();
+            move |source| ReadError::Io { path, source }
+        };
+        let name = format!(".awsguard-{}-{id}.tmp", std::process::id());
+        let (mut file, path) = [repo.path().to_path_buf(), std::env::temp_dir()]
+            .into_iter()
+            .map(|dir| dir.join(&name))
+            .find_map(|path| {
+                let file = std::fs::OpenOptions::new().read(true).write(true).create_new(true).open(&path).ok()?;
+                Some((file, path))
+            })
+            .ok_or_else(|| ReadError::Io {
+                path: repo.path().join(&name),
+                source: std::io::Error::other("no directory to write a large blob to"),
+            })?;
+        // Unlinked while open, it vanishes with the process whatever happens; where a
+        // system refuses that, it goes once copied and mapped.
+        let unlinked = std::fs::remove_file(&path).is_ok();
+        let copied = std::io::copy(&mut stream, &mut file).map_err(io(&path));
+        // SAFETY: the file is private to this process (created new, unlinked) and is not
+        // written again once mapped.
+        let map = copied.and_then(|_| unsafe { memmap2::Mmap::map(&file) }.map_err(io(&path)));
+        if !unlinked {
+            let _ = std::fs::remove_file(&path);
+        }
+        Ok(Content::Spilled(map?))
     }
 }
 
@@ -249,12 +368,64 @@ impl std::error::Error for ReadError {
     }
 }
 
-/// The loose object `id` inflated, and where in it the blob is; `None` when there is no such
-/// loose object or it is not a blob.
-fn read_loose_blob(objects: &Path, id: Oid) -> Result<Option<(Buffer, Range<usize>)>, ReadError> {
+/// A stream that must yield exactly `left` more bytes, then end; with `child`, the git
+/// process writing it, which must then exit successfully.
+struct Exact<R> {
+    inner: R,
+    left: u64,
+    child: Option<std::process::Child>,
+}
+
+impl<R: Read> Read for Exact<R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        use std::io::{Error, ErrorKind};
+        if buf.is_empty() {
+            return Ok(0);
+        }
+        let n = self.inner.read(buf)?;
+        if n == 0 {
+            if self.left > 0 {
+                return Err(Error::new(ErrorKind::UnexpectedEof, "the blob is shorter than its header says"));
+            }
+            if let Some(mut child) = self.child.take() {
+                let status = child.wait()?;
+                if !status.success() {
+                    return Err(Error::other(format!("`git cat-file blob` failed ({status})")));
+                }
+            }
+            return Ok(0);
+        }
+        self.left =
+            self.left.checked_sub(n as u64).ok_or_else(|| Error::other("the blob is longer than its header says"))?;
+        Ok(n)
+    }
+}
+
+impl<R> Drop for Exact<R> {
+    fn drop(&mut self) {
+        // A stream abandoned before its end (the pass chose to read the blob whole).
+        if let Some(mut child) = self.child.take() {
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+    }
+}
+
+/// What [`read_loose_blob`] found.
+enum Loose {
+    /// The object inflated, and where in it the blob is.
+    Read(Buffer, Range<usize>),
+    /// A blob larger than the limit: not read.
+    Larger,
+    /// No such loose object, or not a blob.
+    NotHere,
+}
+
+/// The loose object `id` inflated if it is a blob of at most `limit` bytes.
+fn read_loose_blob(objects: &Path, id: Oid, limit: usize) -> Result<Loose, ReadError> {
     let hex = id.to_string();
     let path = objects.join(&hex[..2]).join(&hex[2..]);
-    let Ok(file) = File::open(&path) else { return Ok(None) };
+    let Ok(file) = File::open(&path) else { return Ok(Loose::NotHere) };
     let read_error = |source: std::io::Error| ReadError::Io { path: path.clone(), source };
     let len = file.metadata().map_err(read_error)?.len();
     let (mut read, map);
@@ -270,10 +441,13 @@ fn read_loose_blob(objects: &Path, id: Oid) -> Result<Option<(Buffer, Range<usiz
         map = unsafe { memmap2::Mmap::map(&file) }.map_err(read_error)?;
         &map
     };
-    inflate_loose(compressed).map_err(|e| match e {
-        Unreadable::Damaged(what) => ReadError::Damaged { path: path.clone(), what },
-        Unreadable::TooLarge(size) => ReadError::OutOfMemory { size: Some(size) },
-    })
+    match inflate_loose(compressed, limit) {
+        Ok(Some((object, content))) => Ok(Loose::Read(object, content)),
+        Ok(None) => Ok(Loose::NotHere),
+        Err(Unreadable::Larger) => Ok(Loose::Larger),
+        Err(Unreadable::Damaged(what)) => Err(ReadError::Damaged { path: path.clone(), what }),
+        Err(Unreadable::TooLarge(size)) => Err(ReadError::OutOfMemory { size: Some(size) }),
+    }
 }
 
 /// Why a loose object cannot be read.
@@ -283,6 +457,8 @@ pub enum Unreadable {
     Damaged(String),
     /// The size its header declares, which cannot be allocated.
     TooLarge(usize),
+    /// Larger than the limit asked for: not inflated.
+    Larger,
 }
 
 /// A loose object's bytes (a zlib stream of `<type> <size>\0<content>`) inflated, and where
@@ -291,7 +467,7 @@ pub enum Unreadable {
 /// # Errors
 /// When the stream is damaged, its size disagrees with its header, or the size is too large
 /// to allocate.
-pub fn inflate_loose(compressed: &[u8]) -> Result<Option<(Buffer, Range<usize>)>, Unreadable> {
+pub fn inflate_loose(compressed: &[u8], limit: usize) -> Result<Option<(Buffer, Range<usize>)>, Unreadable> {
     let damaged = |what: &str| Unreadable::Damaged(what.to_string());
     if compressed.is_empty() {
         return Err(damaged("empty"));
@@ -305,6 +481,9 @@ pub fn inflate_loose(compressed: &[u8]) -> Result<Option<(Buffer, Range<usize>)>
     let Some(size) = head[..nul].strip_prefix(b"blob ") else { return Ok(None) };
     let size: usize =
         std::str::from_utf8(size).ok().and_then(|s| s.parse().ok()).ok_or_else(|| damaged("a malformed header"))?;
+    if size > limit {
+        return Err(Unreadable::Larger);
+    }
     let whole = (nul + 1).checked_add(size).ok_or(Unreadable::TooLarge(size))?;
     // One spare byte, so that content longer than declared is seen, not cut off.
     let mut object = whole.checked_add(1).and_then(Buffer::zeroed).ok_or(Unreadable::TooLarge(size))?;

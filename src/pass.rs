@@ -18,13 +18,14 @@ use crate::archive::{self, Budget, View, Walked};
 use crate::baseline::{Baseline, baseline};
 use crate::changes::{Change, Changes, path_of};
 use crate::config::Config;
-use crate::decode::{same_view, scan_encoded, utf16_view};
-use crate::findings::{Checked, Place, mark_pairs};
+use crate::decode::{Encoding, looks_utf16, same_view, scan_encoded, utf16_view};
+use crate::findings::{Checked, Origin, Place, mark_pairs};
 use crate::lfs;
 use crate::objects::{Objects, ReadError};
 use crate::prescan::suspects;
 use crate::report::escape;
-use crate::scan::{Match, Scanner};
+use crate::scan::{Match, Scanner, is_binary};
+use crate::windowed::{self, Windows};
 
 /// Scans changes in a repository.
 pub struct Checker<'a> {
@@ -56,8 +57,12 @@ impl<'a> Checker<'a> {
         let mut matches = Vec::new();
         for i in suspects(self.repo, self.scanner, &changes.files) {
             let change = changes.files[i].clone();
-            let blob =
-                self.objects.blob(self.repo, change.new).map_err(|e| read_error(&change, e, self.commit.as_deref()))?;
+            let read_error = |e| read_error(&change, e, self.commit.as_deref());
+            let blob = match self.objects.blob_within(self.repo, change.new, windowed::BIG).map_err(read_error)? {
+                Some(blob) => blob,
+                None if self.check_big(&change, changes, checked)? => continue,
+                None => self.objects.spill(self.repo, change.new).map_err(read_error)?,
+            };
             let lfs = lfs::content(self.repo, &blob, &escape(&change.path))?;
             let content = lfs.as_deref().unwrap_or(&blob);
             if archive::format(content).is_none()
@@ -92,7 +97,7 @@ impl<'a> Checker<'a> {
                 continue;
             }
             if base.is_none() {
-                base = Some(baseline(self.repo, &self.objects, change, content, changes)?);
+                base = Some(baseline(self.repo, &self.objects, change, Some(content), changes)?);
             }
             let added = match base.as_ref().expect("set above") {
                 Baseline::Unchanged => return Ok(()),
@@ -134,6 +139,133 @@ impl<'a> Checker<'a> {
         Ok(())
     }
 
+    /// A blob over [`windowed::BIG`], streamed and scanned a window at a time so that
+    /// memory stays bounded. Its added lines are those the old version (and a merge's
+    /// other parents) do not hold anywhere, rather than a line diff: a diff would need both
+    /// versions whole. `false`, with nothing recorded, when the blob must be opened whole
+    /// after all (mapped from a file, not read into memory): an archive or UTF-16 text.
+    fn check_big(&self, change: &Change, changes: &mut Changes, checked: &mut Checked) -> Result<bool> {
+        let stream =
+            self.objects.stream(self.repo, change.new).map_err(|e| read_error(change, e, self.commit.as_deref()))?;
+        let mut windows = Windows::new(stream);
+        let mut found: Vec<Candidate> = Vec::new();
+        let (mut matches, mut lines) = (Vec::new(), Vec::new());
+        let mut binary = false;
+        loop {
+            let window = match windows.next_window() {
+                Ok(Some(window)) => window,
+                Ok(None) => break,
+                Err(e) => anyhow::bail!("reading {} (blob {}): {e}", escape(&change.path), change.new),
+            };
+            let archive = matches!(archive::format(window.bytes), Some(f) if f != archive::Format::PrefixedZip);
+            if (window.first && (archive || looks_utf16(window.bytes)))
+                || (window.last && archive::ends_like_zip(window.bytes))
+            {
+                return Ok(false);
+            }
+            binary |= window.first && is_binary(window.bytes);
+            matches.clear();
+            lines.clear();
+            self.scanner.scan_part(window.bytes, binary, &mut matches, &mut lines);
+            let encoded = scan_encoded(self.scanner, window.bytes, &lines, &matches)
+                .map_err(|e| decode_error(&change.path, &e))?;
+            let (bytes, own) = (window.bytes, &window.own);
+            for m in matches.iter().filter(|m| own.contains(&m.start)) {
+                let value = m.value(bytes).into_owned();
+                found.push(Candidate::new(bytes, window.lines_before, m.rule, value, m, Vec::new()));
+            }
+            for f in encoded.iter().filter(|f| own.contains(&(f.line_start + f.column as usize - 1))) {
+                let at = Match {
+                    rule: f.rule,
+                    start: 0,
+                    end: 0,
+                    line: f.line,
+                    column: f.column,
+                    line_start: f.line_start,
+                    line_end: f.line_end,
+                };
+                found.push(Candidate::new(bytes, window.lines_before, f.rule, f.value.clone(), &at, f.chain.clone()));
+            }
+        }
+        if found.is_empty() {
+            return Ok(true);
+        }
+        // Lines already there: in the old version, or in a merge's other parent.
+        let mut held = HashSet::new();
+        let wanted: HashSet<&[u8]> = found.iter().map(|c| c.line_text.as_slice()).collect();
+        match baseline(self.repo, &self.objects, change, None, changes)? {
+            Baseline::Unchanged => return Ok(true),
+            Baseline::None => {}
+            Baseline::Blob(old) => self.lines_held(old, &wanted, &mut held)?,
+        }
+        for tree in &self.merge_trees {
+            if let Ok(entry) = tree.get_path(&path_of(&change.path)) {
+                // A version that cannot be read excuses nothing.
+                let _ = self.lines_held(entry.id(), &wanted, &mut held);
+            }
+        }
+        let first_finding = checked.findings.len();
+        let place = Place { path: &change.path, view: &[], commit: self.commit.as_deref() };
+        let mut seen = HashSet::new();
+        for c in found.iter().filter(|c| !held.contains(c.line_text.as_slice())) {
+            if !c.encoding.is_empty() && !seen.insert((c.line, c.value.clone())) {
+                continue;
+            }
+            seen.insert((c.line, c.value.clone()));
+            let at = Origin { line: c.line, column: c.column, line_text: &c.line_text, chain: &c.encoding };
+            checked.record_at(self.scanner, &self.config.allowlist, &place, c.rule, &c.value, &at);
+        }
+        mark_pairs(&mut checked.findings[first_finding..]);
+        Ok(true)
+    }
+
+    /// Adds to `held` the lines of blob `id` that are in `wanted`, reading it whole or, if
+    /// it is large, as a stream.
+    fn lines_held(&self, id: Oid, wanted: &HashSet<&[u8]>, held: &mut HashSet<Vec<u8>>) -> Result<()> {
+        let longest = wanted.iter().map(|l| l.len()).max().unwrap_or(0);
+        let mut keep = |line: &[u8]| {
+            let line = line.strip_suffix(b"\r").unwrap_or(line);
+            if wanted.contains(line) {
+                held.insert(line.to_vec());
+            }
+        };
+        if let Some(content) = self.objects.blob_within(self.repo, id, windowed::BIG).ok().flatten() {
+            content.split(|&b| b == b'\n').for_each(&mut keep);
+            return Ok(());
+        }
+        let mut stream =
+            std::io::BufReader::new(self.objects.stream(self.repo, id).with_context(|| format!("reading blob {id}"))?);
+        // Lines longer than any wanted one cannot match: only their length is followed.
+        let mut line = Vec::new();
+        let mut too_long = false;
+        loop {
+            let chunk = std::io::BufRead::fill_buf(&mut stream).with_context(|| format!("reading blob {id}"))?;
+            if chunk.is_empty() {
+                break;
+            }
+            let n = chunk.len();
+            for part in chunk.split_inclusive(|&b| b == b'\n') {
+                let (text, ends) = part.strip_suffix(b"\n").map_or((part, false), |t| (t, true));
+                if !too_long {
+                    line.extend_from_slice(text);
+                    too_long = line.len() > longest + 1;
+                }
+                if ends {
+                    if !too_long {
+                        keep(&line);
+                    }
+                    line.clear();
+                    too_long = false;
+                }
+            }
+            std::io::BufRead::consume(&mut stream, n);
+        }
+        if !too_long {
+            keep(&line);
+        }
+        Ok(())
+    }
+
     /// Scans every member of an archive whole, and its raw bytes: there are no lines to
     /// diff inside one. An archive the change only renames or copies, or that a merge's
     /// other parent already had, adds nothing. Bytes that only looked like an archive
@@ -146,7 +278,7 @@ impl<'a> Checker<'a> {
         checked: &mut Checked,
     ) -> Result<Walked> {
         if change.old.is_none()
-            && matches!(baseline(self.repo, &self.objects, change, content, changes)?, Baseline::Unchanged)
+            && matches!(baseline(self.repo, &self.objects, change, Some(content), changes)?, Baseline::Unchanged)
         {
             return Ok(Walked::Archive);
         }
@@ -192,6 +324,48 @@ impl<'a> Checker<'a> {
             set
         });
         lines.contains(&trim(line))
+    }
+}
+
+/// A match in a window of a streamed blob, kept with what reporting it needs once the
+/// window is gone. A line longer than [`LINE_KEPT`] keeps only the part around the match: it
+/// then never equals an old line, so it counts as added.
+struct Candidate {
+    rule: usize,
+    value: Vec<u8>,
+    line: u32,
+    column: u32,
+    line_text: Vec<u8>,
+    encoding: Vec<Encoding>,
+}
+
+/// The most of a line a [`Candidate`] keeps.
+const LINE_KEPT: usize = 64 << 10;
+
+impl Candidate {
+    fn new(
+        bytes: &[u8],
+        lines_before: u32,
+        rule: usize,
+        value: Vec<u8>,
+        m: &Match,
+        encoding: Vec<Encoding>,
+    ) -> Candidate {
+        let (mut start, mut end) = (m.line_start, m.line_end);
+        if end - start > LINE_KEPT {
+            let at = m.line_start + m.column as usize - 1;
+            start = at.saturating_sub(LINE_KEPT / 2).max(start);
+            end = (start + LINE_KEPT).min(end);
+        }
+        let text = &bytes[start..end];
+        Candidate {
+            rule,
+            value,
+            line: lines_before + m.line,
+            column: m.column,
+            line_text: text.strip_suffix(b"\r").unwrap_or(text).to_vec(),
+            encoding,
+        }
     }
 }
 

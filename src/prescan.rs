@@ -15,6 +15,7 @@ use crate::decode::{scan_encoded, utf16_view};
 use crate::lfs;
 use crate::objects::Objects;
 use crate::scan::Scanner;
+use crate::windowed;
 
 /// Fewer files than this per thread are not worth a thread.
 const FILES_PER_THREAD: usize = 8;
@@ -43,7 +44,8 @@ pub fn suspects(repo: &Repository, scanner: &Scanner, files: &[Change]) -> Vec<u
                 loop {
                     let i = next.fetch_add(1, Ordering::Relaxed);
                     let Some(change) = files.get(i) else { return };
-                    let Ok(content) = objects.blob(&repo, change.new) else { continue };
+                    // Unreadable or too large to hold: the full pass reads it its own way.
+                    let Ok(Some(content)) = objects.blob_within(&repo, change.new, windowed::BIG) else { continue };
                     if lfs::pointer_oid(&content).is_some() || archive::format(&content).is_some() {
                         continue;
                     }

@@ -198,6 +198,12 @@ impl Scanner {
     /// [`Scanner::scan`], also appending the candidate lines (those with a keyword) to
     /// `lines`, for the decoding that follows.
     pub fn scan_with_lines(&self, haystack: &[u8], out: &mut Vec<Match>, lines: &mut Vec<(usize, usize)>) {
+        self.scan_part(haystack, is_binary(haystack), out, lines);
+    }
+
+    /// [`Scanner::scan_with_lines`] over part of a blob whose binary-ness was decided on
+    /// its first bytes (a window of a streamed blob).
+    pub fn scan_part(&self, haystack: &[u8], binary: bool, out: &mut Vec<Match>, lines: &mut Vec<(usize, usize)>) {
         let first = out.len();
         // Stage 1: candidate lines, each with the mask of rules whose keywords hit it.
         let mut line_start = 0;
@@ -221,7 +227,7 @@ impl Scanner {
             self.confirm(haystack, line_start, line_end, mask, out);
             lines.push((line_start, line_end));
         }
-        if is_binary(haystack) {
+        if binary {
             self.binary_pairs(haystack, out);
         }
         if out.len() == first {
@@ -318,7 +324,7 @@ impl Scanner {
 }
 
 /// Whether a blob is binary, as git decides: a NUL in its first 8000 bytes.
-fn is_binary(haystack: &[u8]) -> bool {
+pub fn is_binary(haystack: &[u8]) -> bool {
     memchr(0, &haystack[..haystack.len().min(8000)]).is_some()
 }
 

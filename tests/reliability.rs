@@ -128,15 +128,26 @@ fn a_bare_repository_is_an_error() {
 #[test]
 fn an_object_too_large_for_memory_is_an_error_not_a_crash() {
     let repo = TestRepo::new();
-    let mut blob = vec![b'x'; 100 << 20];
-    blob.extend_from_slice(format!("\n{}\n", fake().key_id("AKIA")).as_bytes());
-    repo.stage("huge.bin", blob);
-    let mut cmd = repo.command("sh");
-    cmd.arg("-c").arg(format!("ulimit -v 60000 && exec '{}'", awsguard_bin().display()));
-    let out = cmd.output().unwrap();
+    let key = fake().key_id("AKIA");
+    // Just under the size from which blobs are streamed: read whole, and that fails.
+    let mut blob = vec![b'x'; (63 << 20) + (512 << 10)];
+    blob.extend_from_slice(format!("\n{key}\n").as_bytes());
+    repo.stage("huge.bin", &blob);
+    let limited = || {
+        let mut cmd = repo.command("sh");
+        cmd.arg("-c").arg(format!("ulimit -v 60000 && exec '{}'", awsguard_bin().display()));
+        cmd.output().unwrap()
+    };
+    let out = limited();
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(2), "{stderr}");
     assert!(stderr.contains("huge.bin") && stderr.contains("memory"), "{stderr}");
+    // Larger, it is streamed a window at a time: the same memory is enough to find the key.
+    blob.splice(0..0, std::iter::repeat_n(b'x', 40 << 20));
+    repo.stage("huge.bin", &blob);
+    let out = limited();
+    assert_eq!(out.status.code(), Some(1), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(String::from_utf8_lossy(&out.stdout).contains(&format!("AKIA...{}", &key[16..])));
 }
 
 #[test]

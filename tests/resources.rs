@@ -12,17 +12,20 @@ struct Usage {
     code: Option<i32>,
     max_rss_mib: f64,
     cpu_seconds: f64,
+    stdout: String,
     stderr: String,
 }
 
-/// Runs `cmd` to completion with stdout discarded and measures it. `cpu_limit` (seconds)
+/// Runs `cmd` to completion and measures it. `cpu_limit` (seconds)
 /// is set with `RLIMIT_CPU` in the child, so a regression ends in SIGXCPU, not a hang.
 #[cfg(unix)]
 #[allow(clippy::zombie_processes)] // reaped by wait4, which also gives the usage
 fn measure(mut cmd: std::process::Command, cpu_limit: u64) -> Usage {
     use std::io::Read;
     use std::os::unix::process::CommandExt;
-    cmd.stdout(std::process::Stdio::null()).stderr(std::process::Stdio::piped());
+    // stdout goes to a file, so that reading stderr to its end cannot block the child.
+    let mut stdout_file = tempfile::tempfile().unwrap();
+    cmd.stdout(stdout_file.try_clone().unwrap()).stderr(std::process::Stdio::piped());
     // SAFETY: setrlimit is async-signal-safe and touches only the child.
     unsafe {
         cmd.pre_exec(move || {
@@ -43,10 +46,14 @@ fn measure(mut cmd: std::process::Command, cpu_limit: u64) -> Usage {
     let reaped = unsafe { libc::wait4(pid, &mut status, 0, &mut usage) };
     assert_eq!(reaped, pid, "wait4: {}", std::io::Error::last_os_error());
     let seconds = |t: libc::timeval| t.tv_sec as f64 + t.tv_usec as f64 / 1e6;
+    let mut stdout = String::new();
+    std::io::Seek::rewind(&mut stdout_file).unwrap();
+    stdout_file.read_to_string(&mut stdout).unwrap();
     Usage {
         code: libc::WIFEXITED(status).then(|| libc::WEXITSTATUS(status)),
         max_rss_mib: usage.ru_maxrss as f64 / 1024.0,
         cpu_seconds: seconds(usage.ru_utime) + seconds(usage.ru_stime),
+        stdout,
         stderr,
     }
 }
@@ -171,4 +178,176 @@ fn default_output_leaves_too_much_of_a_key_id_unknown_to_rebuild_it() {
     }
     // Asked for, with the whole secret, the account is shown too.
     repo.awsguard(&["--show-secrets=always"]).assert_code(1).assert_contains(&format!("AWS account {account}"));
+}
+
+// ---------------------------------------------------------------- files too large to hold
+
+/// Writes `total` bytes of log-like lines to `path`, with `plant(line_number)` asked before
+/// each line whether to write credentials there instead; returns the lines written.
+fn write_log(path: &std::path::Path, total: usize, mut plant: impl FnMut(usize, u32) -> Option<String>) -> u32 {
+    use std::io::Write;
+    let mut out = std::io::BufWriter::with_capacity(1 << 20, std::fs::File::create(path).unwrap());
+    let (mut written, mut line) = (0usize, 1u32);
+    while written < total {
+        let text = match plant(written, line) {
+            Some(text) => text,
+            None => format!(
+                "2026-11-30T08:{:02}:{:02}Z worker-{} handled request {line} in {} ms\n",
+                line % 60,
+                line % 59,
+                line % 7,
+                line % 997
+            ),
+        };
+        out.write_all(text.as_bytes()).unwrap();
+        written += text.len();
+        line += u32::try_from(text.matches('\n').count()).unwrap();
+    }
+    out.flush().unwrap();
+    line - 1
+}
+
+#[cfg(unix)]
+#[test]
+fn a_gigabyte_staged_file_is_scanned_in_bounded_memory() {
+    const GIB: usize = 1 << 30;
+    let repo = TestRepo::new();
+    let mut fake = fake();
+    // Credentials at the start, across the first window boundaries (every 8 MiB or a
+    // little before), base64-encoded in the middle, and on the last lines.
+    let mut planted: Vec<(u32, String)> = Vec::new();
+    let mut next = [10usize, (8 << 20) - 40, (16 << 20) - 30, GIB / 2, GIB - 200].into_iter().peekable();
+    write_log(&repo.root.join("big.log"), GIB, |written, line| {
+        if next.peek().is_none_or(|&at| written < at) {
+            return None;
+        }
+        next.next();
+        let (id, secret) = (fake.key_id("AKIA"), fake.secret());
+        if planted.len() == 3 {
+            let text = format!("aws_access_key_id={id}\naws_secret_access_key={secret}\n");
+            let encoded = String::from_utf8(awsguard::decode::base64::encode(text.as_bytes())).unwrap();
+            planted.push((line, id));
+            return Some(format!("credentials: {encoded}\n"));
+        }
+        planted.push((line, id));
+        Some(format!("aws_access_key_id = {}\naws_secret_access_key = {secret}\n", planted.last().unwrap().1))
+    });
+    // Larger than core.bigFileThreshold: git writes it straight into a pack.
+    repo.git(&["-c", "core.compression=1", "add", "big.log"]);
+    let usage = measure(repo.command(awsguard_bin()), 600);
+    assert_eq!(usage.code, Some(1), "{}", usage.stderr);
+    for (line, id) in &planted {
+        let shown = format!("AKIA...{}", &id[16..]);
+        assert!(usage.stdout.contains(&format!("big.log:{line}:")), "line {line} not reported: {}", usage.stdout);
+        assert!(usage.stdout.contains(&shown), "{shown} not reported: {}", usage.stdout);
+    }
+    assert!(usage.max_rss_mib <= 300.0, "peak RSS {:.0} MiB for a 1 GiB file", usage.max_rss_mib);
+}
+
+/// A zip of `count` empty stored entries with zip64 end records, built by hand: the zip
+/// crate would take minutes to write three million entries.
+fn zip_of_empty_entries(count: u32) -> Vec<u8> {
+    let names = (0..count).map(|i| format!("file-{i:07}.txt"));
+    let mut local = Vec::new();
+    let mut central = Vec::new();
+    for name in names {
+        let offset = u32::try_from(local.len()).unwrap();
+        let name_len = u16::try_from(name.len()).unwrap().to_le_bytes();
+        local.extend_from_slice(b"PK\x03\x04\x14\x00\x00\x00\x00\x00\x00\x00\x21\x00");
+        local.extend_from_slice(&[0; 12]);
+        local.extend_from_slice(&name_len);
+        local.extend_from_slice(&[0, 0]);
+        local.extend_from_slice(name.as_bytes());
+        central.extend_from_slice(b"PK\x01\x02\x14\x00\x14\x00\x00\x00\x00\x00\x00\x00\x21\x00");
+        central.extend_from_slice(&[0; 12]);
+        central.extend_from_slice(&name_len);
+        central.extend_from_slice(&[0; 12]);
+        central.extend_from_slice(&offset.to_le_bytes());
+        central.extend_from_slice(name.as_bytes());
+    }
+    let (cd_offset, cd_size) = (local.len() as u64, central.len() as u64);
+    let mut zip = local;
+    zip.extend_from_slice(&central);
+    let zip64_end = zip.len() as u64;
+    zip.extend_from_slice(b"PK\x06\x06");
+    zip.extend_from_slice(&44u64.to_le_bytes());
+    zip.extend_from_slice(&[0x2d, 0, 0x2d, 0, 0, 0, 0, 0, 0, 0, 0, 0]);
+    for field in [u64::from(count), u64::from(count), cd_size, cd_offset] {
+        zip.extend_from_slice(&field.to_le_bytes());
+    }
+    zip.extend_from_slice(b"PK\x06\x07\x00\x00\x00\x00");
+    zip.extend_from_slice(&zip64_end.to_le_bytes());
+    zip.extend_from_slice(&1u32.to_le_bytes());
+    zip.extend_from_slice(b"PK\x05\x06\x00\x00\x00\x00\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\x00\x00");
+    zip
+}
+
+#[cfg(unix)]
+#[test]
+fn a_zip_of_three_million_entries_is_refused_in_bounded_memory() {
+    let repo = TestRepo::new();
+    let zip = zip_of_empty_entries(3_000_000);
+    assert!(zip.len() > 300 << 20, "the archive alone is larger than the memory bound");
+    std::fs::write(repo.root.join("many.zip"), &zip).unwrap();
+    drop(zip);
+    repo.git(&["-c", "core.compression=1", "add", "many.zip"]);
+    let usage = measure(repo.command(awsguard_bin()), 300);
+    // More members than the bound blocks (exit 2), as documented; the entries are
+    // counted from the end record, not built in memory.
+    assert_eq!(usage.code, Some(2), "{}", usage.stderr);
+    assert!(usage.stderr.contains("has 3000000 members, more than 10000"), "{}", usage.stderr);
+    assert!(usage.max_rss_mib <= 300.0, "peak RSS {:.0} MiB for 3 million entries", usage.max_rss_mib);
+    // The zip crate reads the same archive: it is well formed.
+    let listed = zip::ZipArchive::new(std::io::Cursor::new(zip_of_empty_entries(70_000))).unwrap().len();
+    assert_eq!(listed, 70_000);
+}
+
+#[cfg(unix)]
+#[test]
+fn a_large_file_edited_counts_only_the_lines_the_edit_adds() {
+    let repo = TestRepo::new();
+    let mut fake = fake();
+    let size = 70 << 20;
+    let old_id = fake.key_id("AKIA");
+    let path = repo.root.join("big.log");
+    write_log(&path, size, |written, _| (written == 0).then(|| format!("old = {old_id}\n")));
+    repo.add(&["big.log"]);
+    repo.commit_unchecked("a large log with a key, committed without the hook");
+    // Edited: a line changed in the middle, a key added at the end. The old key's line is
+    // still there and is not new.
+    let mut content = std::fs::read(&path).unwrap();
+    let middle = content.len() / 2;
+    let at = middle + content[middle..].iter().position(|&b| b == b'\n').unwrap() + 1;
+    content.splice(at..at, b"an edited line\n".iter().copied());
+    let new_id = fake.key_id("AKIA");
+    content.extend_from_slice(format!("new = {new_id}\n").as_bytes());
+    let lines = content.iter().filter(|&&b| b == b'\n').count();
+    std::fs::write(&path, &content).unwrap();
+    repo.add(&["big.log"]);
+    let usage = measure(repo.command(awsguard_bin()), 300);
+    assert_eq!(usage.code, Some(1), "{}", usage.stderr);
+    assert!(usage.stdout.contains(&format!("big.log:{lines}:7: aws.access-key-id")), "{}", usage.stdout);
+    assert!(!usage.stdout.contains(&old_id[16..]), "the committed key is not new: {}", usage.stdout);
+    assert!(usage.max_rss_mib <= 100.0, "peak RSS {:.0} MiB", usage.max_rss_mib);
+}
+
+#[cfg(unix)]
+#[test]
+fn a_large_archive_is_walked_from_a_mapped_file() {
+    let repo = TestRepo::new();
+    let mut fake = fake();
+    let id = fake.key_id("AKIA");
+    let mut member = vec![b'.'; 70 << 20];
+    member.extend_from_slice(format!("\nkey = {id}\n").as_bytes());
+    let mut tar = tar::Builder::new(Vec::new());
+    let mut header = tar::Header::new_gnu();
+    header.set_size(member.len() as u64);
+    header.set_mode(0o644);
+    header.set_cksum();
+    tar.append_data(&mut header, "dump/app.log", &member[..]).unwrap();
+    std::fs::write(repo.root.join("big.tar"), tar.into_inner().unwrap()).unwrap();
+    repo.add(&["big.tar"]);
+    let usage = measure(repo.command(awsguard_bin()), 300);
+    assert_eq!(usage.code, Some(1), "{}", usage.stderr);
+    assert!(usage.stdout.contains("big.tar!dump/app.log:2:7: aws.access-key-id"), "{}", usage.stdout);
 }

@@ -110,6 +110,12 @@ pub fn format(bytes: &[u8]) -> Option<Format> {
     }
 }
 
+/// Whether the last bytes of a blob (at least 64 KiB of them) hold a zip's end record: the
+/// blob may be a zip with something before it, which [`format`] sees only whole.
+pub fn ends_like_zip(tail: &[u8]) -> bool {
+    zip::has_end_record(tail)
+}
+
 /// The decompressed-bytes budget of one scan, shared by all its archives.
 #[derive(Debug)]
 pub struct Budget {

@@ -16,7 +16,7 @@ mod utf16;
 
 use std::ops::Range;
 
-pub use utf16::{same_view, utf16_view};
+pub use utf16::{looks_utf16, same_view, utf16_view};
 
 use crate::scan::{Match, Scanner};
 

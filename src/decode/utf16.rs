@@ -32,6 +32,11 @@ pub fn utf16_view(blob: &[u8]) -> Option<Vec<u8>> {
     Some(out)
 }
 
+/// Whether a blob starting with `head` would get a UTF-16 view.
+pub fn looks_utf16(head: &[u8]) -> bool {
+    matches!(head, [0xFF, 0xFE, ..] | [0xFE, 0xFF, ..]) || sniff(head).is_some()
+}
+
 /// The same view of another version of a file: raw (`view_index` 0), or transcoded from
 /// UTF-16 if it is (1), so that the two versions' lines compare.
 pub fn same_view(content: &[u8], view_index: usize) -> std::borrow::Cow<'_, [u8]> {

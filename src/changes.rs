@@ -84,6 +84,13 @@ impl Changes {
         Ok(changes)
     }
 
+    /// Changes git itself listed, for a repository libgit2 cannot read
+    /// ([`crate::plumbing::staged`]): the files, and the deleted blobs a renamed file may
+    /// come from. There is no old tree: the caller leaves out exact copies of its files.
+    pub fn listed(files: Vec<Change>, deleted: Vec<(Vec<u8>, Oid)>) -> Changes {
+        Changes { files, deleted_blobs: deleted, ..Changes::default() }
+    }
+
     /// The difference from `old` to `new`.
     ///
     /// # Errors

@@ -83,16 +83,14 @@ pub fn pushed<'r>(repo: &'r Repository, updates: &[Update], remote: Option<&str>
     for Update { local, remote } in updates {
         let local_id = match parse_oid(local) {
             Ok(id) => id,
-            Err(_) => {
-                repo.revparse_single(local).with_context(|| format!("resolving {local:?}"))?.peel_to_commit()?.id()
-            }
+            Err(_) => crate::repo::resolve_commit(repo, local)?,
         };
         if local_id.is_zero() {
             continue;
         }
         walk.push(local_id).with_context(|| format!("finding commit {local_id}"))?;
         tip.get_or_insert(local_id);
-        let remote_id = parse_oid(remote).ok().or_else(|| repo.revparse_single(remote).ok().map(|o| o.id()));
+        let remote_id = parse_oid(remote).ok().or_else(|| crate::repo::resolve_commit(repo, remote).ok());
         if let Some(remote_id) = remote_id.filter(|id| !id.is_zero()) {
             // The remote's old tip may be unknown here (someone else pushed): then only the
             // remote-tracking branches say what the remote has.
@@ -155,13 +153,8 @@ impl Received {
 /// # Errors
 /// A new object that is missing or is not a commit or a tag of one.
 pub fn received<'r>(repo: &'r Repository, updates: &[Received]) -> Result<Vec<Range<'r>>> {
-    let mut existing = Vec::new();
-    for reference in repo.references().context("listing this repository's refs")? {
-        // A ref to a tree or a blob has no history to hide.
-        if let Ok(commit) = reference?.peel_to_commit() {
-            existing.push(commit.id());
-        }
-    }
+    // A ref to a tree or a blob has no history to hide.
+    let existing = crate::repo::ref_commits(repo, None)?;
     let mut ranges: Vec<Range<'r>> = Vec::new();
     let mut before = Vec::new();
     for update in updates.iter().filter(|u| !u.new.is_zero()) {
@@ -194,14 +187,18 @@ pub fn received<'r>(repo: &'r Repository, updates: &[Received]) -> Result<Vec<Ra
 /// A range or revision that does not resolve.
 pub fn history<'r>(repo: &'r Repository, spec: &str) -> Result<Range<'r>> {
     let mut walk = repo.revwalk().context("walking history")?;
-    if spec.contains("..") {
-        walk.push_range(spec).with_context(|| format!("resolving the range {spec:?}"))?;
-    } else {
-        let id = repo.revparse_single(spec).with_context(|| format!("resolving {spec:?}"))?.peel_to_commit()?.id();
-        walk.push(id)?;
-    }
     let end = spec.rsplit("..").next().filter(|s| !s.is_empty()).unwrap_or("HEAD");
-    let tip = repo.revparse_single(end).ok().and_then(|o| o.peel_to_commit().ok()).map(|c| c.id());
+    match spec.split_once("..") {
+        // libgit2 cannot resolve names in reftable: both ends are resolved as revisions.
+        Some((_, rest)) if rest.starts_with('.') => bail!("{spec:?}: symmetric differences (A...B) are not supported"),
+        Some((start, _)) if crate::repo::refs_by_git(repo) => {
+            walk.push(crate::repo::resolve_commit(repo, end)?)?;
+            walk.hide(crate::repo::resolve_commit(repo, if start.is_empty() { "HEAD" } else { start })?)?;
+        }
+        Some(_) => walk.push_range(spec).with_context(|| format!("resolving the range {spec:?}"))?,
+        None => walk.push(crate::repo::resolve_commit(repo, spec)?)?,
+    }
+    let tip = crate::repo::resolve_commit(repo, end).ok();
     Ok(Range { walk, tip })
 }
 
@@ -213,8 +210,10 @@ pub fn history<'r>(repo: &'r Repository, spec: &str) -> Result<Range<'r>> {
 pub fn all_refs(repo: &Repository) -> Result<Range<'_>> {
     let mut walk = repo.revwalk().context("walking history")?;
     // Refs to trees or blobs are skipped: they have no history.
-    walk.push_glob("*").context("listing every ref")?;
-    let tip = repo.head().ok().and_then(|h| h.peel_to_commit().ok()).map(|c| c.id());
+    for id in crate::repo::ref_commits(repo, None)? {
+        walk.push(id)?;
+    }
+    let tip = crate::repo::head_commit(repo).ok().flatten();
     Ok(Range { walk, tip })
 }
 
@@ -347,10 +346,8 @@ fn hide_tracking_refs(repo: &Repository, walk: &mut Revwalk<'_>, remote: &str) -
         let found = repo.find_remote(&name)?;
         for spec in found.refspecs().filter(|s| s.direction() == git2::Direction::Fetch) {
             let Ok(dst) = spec.dst() else { continue };
-            for reference in repo.references_glob(dst).with_context(|| format!("listing {dst}"))? {
-                if let Ok(commit) = reference?.peel_to_commit() {
-                    walk.hide(commit.id())?;
-                }
+            for id in crate::repo::ref_commits(repo, Some(dst)).with_context(|| format!("listing {dst}"))? {
+                walk.hide(id)?;
             }
         }
     }

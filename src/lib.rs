@@ -29,6 +29,7 @@ pub mod index_file;
 pub mod lfs;
 pub mod objects;
 pub mod pass;
+pub mod plumbing;
 pub mod prescan;
 pub mod repo;
 pub mod report;

@@ -14,7 +14,7 @@ use crate::changes::Change;
 use crate::decode::{scan_encoded, utf16_view};
 use crate::lfs;
 use crate::objects::Objects;
-use crate::scan::Scanner;
+use crate::scan::{Match, Scanner};
 use crate::windowed;
 
 /// Fewer files than this per thread are not worth a thread.
@@ -46,25 +46,31 @@ pub fn suspects(repo: &Repository, scanner: &Scanner, files: &[Change]) -> Vec<u
                     let Some(change) = files.get(i) else { return };
                     // Unreadable or too large to hold: the full pass reads it its own way.
                     let Ok(Some(content)) = objects.blob_within(&repo, change.new, windowed::BIG) else { continue };
-                    if lfs::pointer_oid(&content).is_some() || archive::format(&content).is_some() {
-                        continue;
-                    }
-                    matches.clear();
-                    lines.clear();
-                    scanner.scan_with_lines(&content, &mut matches, &mut lines);
-                    // Any encoded text that yields a match, or fails to decode, needs the full pass.
-                    let mut found = !matches.is_empty()
-                        || scan_encoded(scanner, &content, &lines, &matches).map_or(true, |f| !f.is_empty());
-                    if let Some(view) = utf16_view(&content).filter(|_| !found) {
-                        lines.clear();
-                        scanner.scan_with_lines(&view, &mut matches, &mut lines);
-                        found = !matches.is_empty()
-                            || scan_encoded(scanner, &view, &lines, &matches).map_or(true, |f| !f.is_empty());
-                    }
-                    suspect[i].store(found, Ordering::Relaxed);
+                    suspect[i].store(may_hold(scanner, &content, &mut matches, &mut lines), Ordering::Relaxed);
                 }
             });
         }
     });
     suspect.into_iter().enumerate().filter_map(|(i, s)| s.into_inner().then_some(i)).collect()
+}
+
+/// Whether `content` may hold a finding: a rule matched in it (raw, decoded or as UTF-16),
+/// or the prescan cannot judge it (an archive, an LFS pointer, text that fails to decode).
+/// `matches` and `lines` are scratch space, reused between calls.
+pub fn may_hold(scanner: &Scanner, content: &[u8], matches: &mut Vec<Match>, lines: &mut Vec<(usize, usize)>) -> bool {
+    if lfs::pointer_oid(content).is_some() || archive::format(content).is_some() {
+        return true;
+    }
+    matches.clear();
+    lines.clear();
+    scanner.scan_with_lines(content, matches, lines);
+    // Any encoded text that yields a match, or fails to decode, needs the full pass.
+    let mut found =
+        !matches.is_empty() || scan_encoded(scanner, content, lines, matches).map_or(true, |f| !f.is_empty());
+    if let Some(view) = utf16_view(content).filter(|_| !found) {
+        lines.clear();
+        scanner.scan_with_lines(&view, matches, lines);
+        found = !matches.is_empty() || scan_encoded(scanner, &view, lines, matches).map_or(true, |f| !f.is_empty());
+    }
+    found
 }

@@ -6,7 +6,7 @@
 //! [`IndexFile`] leaves to git, is listed by git itself.
 
 use std::env;
-use std::path::{Path, PathBuf};
+use std::path::{Component, Path, PathBuf};
 
 use std::process::{Command, Stdio};
 
@@ -15,6 +15,34 @@ use git2::{Oid, Repository};
 
 use crate::changes::Changes;
 use crate::index_file::{CacheTreeMismatch, ChecksumMismatch, IndexFile, Unsupported};
+use crate::plumbing::Scratch;
+
+/// What a commit records, ready for the pass.
+pub struct Staged {
+    pub repo: Repository,
+    /// The index, or for a repository read through git only the entries the check asks
+    /// for (`.awsguard.toml`, the files named on the command line).
+    pub index: IndexFile,
+    pub changes: Changes,
+    /// The other parents of a merge in progress (`MERGE_HEAD`).
+    pub merge_heads: Vec<Oid>,
+    /// When git read the repository: the temporary repository `repo` is, removed when
+    /// this is dropped (after `repo`, declared before it).
+    pub scratch: Option<Scratch>,
+}
+
+impl Staged {
+    /// Reads the index and its changes against HEAD in a repository libgit2 opened.
+    ///
+    /// # Errors
+    /// As [`open_index`] and [`staged_changes`], or when `MERGE_HEAD` cannot be read.
+    pub fn read(mut repo: Repository) -> Result<Staged> {
+        let merge_heads = crate::repo::merge_heads(&mut repo)?;
+        let index = open_index(&repo)?;
+        let changes = staged_changes(&repo, &index)?;
+        Ok(Staged { repo, index, changes, merge_heads, scratch: None })
+    }
+}
 
 /// The index the commit will be made from: `GIT_INDEX_FILE` when git set it, otherwise the
 /// repository's own index file.
@@ -105,7 +133,11 @@ fn index_from_git(repo: &Repository, path: &Path) -> Result<IndexFile> {
     Ok(IndexFile::from_entries(entries))
 }
 
-fn absolute(path: &Path) -> Result<PathBuf> {
+/// `path` from the current directory.
+///
+/// # Errors
+/// When the current directory cannot be read.
+pub fn absolute(path: &Path) -> Result<PathBuf> {
     if path.is_absolute() {
         return Ok(path.to_path_buf());
     }
@@ -133,4 +165,33 @@ pub fn staged_changes(repo: &Repository, index: &IndexFile) -> Result<Changes> {
     };
     let head_tree = repo.find_commit(head)?.tree().context("reading HEAD's tree")?;
     Changes::staged(repo, &head_tree, index)
+}
+
+/// A file name as the index spells it: relative to the work tree root, `/`-separated.
+/// The framework passes names relative to the root, where it runs hooks; names given by
+/// hand from a subdirectory are relative to it.
+///
+/// # Errors
+/// When the current directory cannot be read, or the name is outside the work tree `root`.
+pub fn index_path(root: &Path, file: &Path) -> Result<Vec<u8>> {
+    let root = root.canonicalize().unwrap_or_else(|_| root.to_path_buf());
+    let cwd = std::env::current_dir().context("reading the current directory")?;
+    let cwd = cwd.canonicalize().unwrap_or(cwd);
+    let mut path = PathBuf::from(cwd.strip_prefix(&root).unwrap_or(Path::new("")));
+    for part in file.components() {
+        match part {
+            Component::CurDir => {}
+            Component::ParentDir => {
+                path.pop();
+            }
+            Component::Normal(name) => path.push(name),
+            Component::RootDir | Component::Prefix(_) => {
+                path = PathBuf::from(file.strip_prefix(&root).with_context(|| {
+                    format!("{} is outside the repository's work tree {}", file.display(), root.display())
+                })?);
+                break;
+            }
+        }
+    }
+    Ok(path.iter().map(|p| p.as_encoded_bytes()).collect::<Vec<_>>().join(&b"/"[..]))
 }

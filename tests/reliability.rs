@@ -101,15 +101,27 @@ fn a_locked_index_is_still_scanned_and_allow_reports_the_lock() {
 }
 
 #[test]
-fn a_sha256_repository_is_an_error() {
+fn a_sha256_repository_is_read_through_git() {
+    // Issue 15: the pre-commit check reads it through git (tests/formats.rs); the commands
+    // that walk history still refuse it, naming why.
     let repo = TestRepo::new();
     let dir = repo.home.join("sha256");
     repo.git(&["init", "-q", "--object-format=sha256", dir.to_str().unwrap()]);
-    let mut cmd = repo.command(awsguard_bin());
-    cmd.current_dir(&dir);
-    let out = cmd.output().unwrap();
+    let run = |args: &[&str]| repo.command(awsguard_bin()).current_dir(&dir).args(args).output().unwrap();
+    let out = run(&[]);
+    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    let out = run(&["history"]);
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("sha256"), "{}", String::from_utf8_lossy(&out.stderr));
+    let bare = repo.home.join("bare-sha256.git");
+    repo.git(&["init", "-q", "--bare", "--object-format=sha256", bare.to_str().unwrap()]);
+    let out = repo.command(awsguard_bin()).current_dir(&bare).output().unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("bare repository"),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
 }
 
 #[test]

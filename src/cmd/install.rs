@@ -21,8 +21,8 @@ use super::{Outcome, conclude};
 use crate::cli::{Args, Hook, InstallArgs};
 use crate::commits;
 use crate::config::{Config, RepoFile};
-use crate::repo;
 use crate::report::Scope;
+use crate::{plumbing, repo};
 use files::{chained_path, is_ours, is_symlink, write_atomic};
 
 /// The hook script shipped in `hooks/`: one script for every hook, doing what its file
@@ -56,9 +56,7 @@ pub fn install(args: &Args, install: &InstallArgs) -> Result<Outcome> {
         install_scripts(&dir, &install.hooks, &binary)?;
         return Ok(Outcome::Clean);
     }
-    let repo = repo::open_repository_any()?;
-    let dir = hooks_dir(&repo)?;
-    let top = repo.workdir().map(Path::to_path_buf);
+    let (repo, dir, top) = locate()?;
     match top.as_deref().map(|top| managers::detect(top, &dir)) {
         Some(managers::Manager::Husky(husky)) => {
             managers::install_husky(&husky, &install.hooks, &dir)?;
@@ -77,7 +75,41 @@ pub fn install(args: &Args, install: &InstallArgs) -> Result<Outcome> {
         managers::advise_pre_commit_framework(top);
     }
     println!("awsguard: the hooks run {}", binary.display());
-    existing_history(args, &repo)
+    match repo {
+        Some(repo) => existing_history(args, &repo),
+        None => {
+            println!(
+                "awsguard: libgit2 cannot open this repository (SHA-256 objects, say): the pre-commit hook reads it \
+                 through git, but the history already committed was not scanned, and the pre-push hook and \
+                 `awsguard history` refuse it (exit 2)"
+            );
+            Ok(Outcome::Clean)
+        }
+    }
+}
+
+/// The repository (when libgit2 can open it), its hooks directory and its work tree root.
+/// A repository only git can read (SHA-256) gets hooks all the same: the pre-commit check
+/// reads it through git.
+fn locate() -> Result<(Option<Repository>, PathBuf, Option<PathBuf>)> {
+    match repo::open_repository_any() {
+        Ok(repo) => {
+            let dir = hooks_dir(&repo)?;
+            let top = repo.workdir().map(Path::to_path_buf);
+            Ok((Some(repo), dir, top))
+        }
+        Err(e) => {
+            let unreadable = e.downcast::<repo::Unreadable>()?;
+            let location = plumbing::locate()
+                .map_err(|e| anyhow::anyhow!("{unreadable}, and git cannot read it either: {e:#}"))?;
+            let dir = match plumbing::hooks_path(&location)? {
+                Some(path) if path.is_absolute() => path,
+                Some(path) => location.root.as_deref().unwrap_or(&location.git_dir).join(path),
+                None => location.common_dir.join("hooks"),
+            };
+            Ok((None, dir, location.root))
+        }
+    }
 }
 
 /// Writes awsguard's script for each hook into `dir`.
@@ -132,9 +164,8 @@ pub fn uninstall(install: &InstallArgs) -> Result<Outcome> {
         remove_own_template(&dir)?;
         return Ok(Outcome::Clean);
     }
-    let repo = repo::open_repository_any()?;
-    let dir = hooks_dir(&repo)?;
-    if let Some(top) = repo.workdir() {
+    let (_, dir, top) = locate()?;
+    if let Some(top) = &top {
         managers::uninstall(top, &dir, &install.hooks)?;
     }
     uninstall_scripts(&dir, &install.hooks)?;

@@ -2,7 +2,7 @@
 
 use std::cell::RefCell;
 use std::ffi::OsString;
-use std::path::{Component, Path, PathBuf};
+use std::path::Path;
 
 use anyhow::{Context, Result};
 use git2::Repository;
@@ -19,7 +19,8 @@ use crate::pass::{Checker, check_whole};
 use crate::report::Scope;
 use crate::rules::RULES;
 use crate::scan::Scanner;
-use crate::{repo, staged};
+use crate::staged::{Staged, index_path};
+use crate::{plumbing, repo};
 
 /// Staged changes → added lines → prefilter → rules → allowlist → report. With `files`
 /// (the pre-commit framework's `pass_filenames`), only those: their staged changes, the
@@ -34,16 +35,20 @@ pub fn run(args: &Args, files: &[OsString]) -> Result<Outcome> {
     if let Some(update) = commits::framework_update() {
         return scan_push(args, &[update]);
     }
-    let mut repo = repo::open_repository()?;
-    let merge_heads = repo::merge_heads(&mut repo)?;
-    let index = staged::open_index(&repo)?;
+    let scanner = Scanner::new(&RULES);
+    let Staged { repo, index, mut changes, merge_heads, scratch: _scratch } = match repo::open_repository() {
+        Ok(repo) => Staged::read(repo)?,
+        // SHA-256 and other repositories libgit2 cannot open: read through git.
+        Err(e) => match e.downcast::<repo::Unreadable>() {
+            Ok(unreadable) => plumbing::staged(&unreadable, &scanner, files)?,
+            Err(e) => return Err(e),
+        },
+    };
     let config = Config::load(RepoFile::Staged(&repo, &index), args)?;
-    let mut changes = staged::staged_changes(&repo, &index)?;
     // Whole files stand alone: no old tree, so content HEAD already has is not skipped.
     let mut whole = Changes::default();
     let unindexed =
         if files.is_empty() { Vec::new() } else { only_named(&repo, &index, files, &mut changes, &mut whole.files)? };
-    let scanner = Scanner::new(&RULES);
     let mut checker = Checker::new(&repo, &scanner, &config);
     for id in merge_heads {
         let commit = repo.find_commit(id).with_context(|| format!("reading MERGE_HEAD commit {id}"))?;
@@ -71,7 +76,8 @@ fn only_named(
     changes: &mut Changes,
     whole: &mut Vec<Change>,
 ) -> Result<Vec<Vec<u8>>> {
-    let named = files.iter().map(|f| repo_path(repo, Path::new(f))).collect::<Result<Vec<_>>>()?;
+    let root = repo.workdir().context("the repository has no work tree")?;
+    let named = files.iter().map(|f| index_path(root, Path::new(f))).collect::<Result<Vec<_>>>()?;
     changes.files.retain(|c| named.contains(&c.path));
     let mut unindexed = Vec::new();
     for path in named {
@@ -86,31 +92,4 @@ fn only_named(
         }
     }
     Ok(unindexed)
-}
-
-/// A file name as the index spells it: relative to the work tree root, `/`-separated.
-/// The framework passes names relative to the root, where it runs hooks; names given by
-/// hand from a subdirectory are relative to it.
-fn repo_path(repo: &Repository, file: &Path) -> Result<Vec<u8>> {
-    let root = repo.workdir().context("the repository has no work tree")?;
-    let root = root.canonicalize().unwrap_or_else(|_| root.to_path_buf());
-    let cwd = std::env::current_dir().context("reading the current directory")?;
-    let cwd = cwd.canonicalize().unwrap_or(cwd);
-    let mut path = PathBuf::from(cwd.strip_prefix(&root).unwrap_or(Path::new("")));
-    for part in file.components() {
-        match part {
-            Component::CurDir => {}
-            Component::ParentDir => {
-                path.pop();
-            }
-            Component::Normal(name) => path.push(name),
-            Component::RootDir | Component::Prefix(_) => {
-                path = PathBuf::from(file.strip_prefix(&root).with_context(|| {
-                    format!("{} is outside the repository's work tree {}", file.display(), root.display())
-                })?);
-                break;
-            }
-        }
-    }
-    Ok(path.iter().map(|p| p.as_encoded_bytes()).collect::<Vec<_>>().join(&b"/"[..]))
 }

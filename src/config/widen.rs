@@ -16,10 +16,10 @@ use crate::report::escape;
 /// nothing widens or HEAD's file cannot be read.
 pub(super) fn widened(repo: &Repository, staged: &Source, today: Date) -> Vec<String> {
     let Ok(now) = Config::parse(std::slice::from_ref(staged), today) else { return Vec::new() };
-    let head_text = repo
-        .head()
+    let head_text = crate::repo::head_commit(repo)
         .ok()
-        .and_then(|h| h.peel_to_tree().ok())
+        .flatten()
+        .and_then(|id| repo.find_commit(id).ok()?.tree().ok())
         .and_then(|t| t.get_path(Path::new(REPO_FILE)).ok().map(|e| e.id()))
         .and_then(|id| repo.find_blob(id).ok().map(|b| b.content().to_vec()));
     let before = match head_text {

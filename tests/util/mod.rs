@@ -173,13 +173,18 @@ impl Default for TestRepo {
 impl TestRepo {
     /// `git init -b main` in a fresh directory, with a test identity and no signing.
     pub fn new() -> TestRepo {
+        TestRepo::init(&[])
+    }
+
+    /// [`TestRepo::new`] with more `git init` options (`--object-format=sha256`, say).
+    pub fn init(options: &[&str]) -> TestRepo {
         let dir = tempfile::tempdir().expect("create temp dir");
         let home = dir.path().join("home");
         let root = dir.path().join("repo");
         make_home(&home);
         std::fs::create_dir_all(&root).unwrap();
         let repo = TestRepo { _dir: dir, root, home };
-        repo.git(&["init", "-q", "-b", "main"]);
+        repo.git(&[&["init", "-q", "-b", "main"], options].concat());
         for (key, value) in [
             ("user.name", "awsguard test"),
             ("user.email", "test@example.invalid"),
@@ -195,7 +200,12 @@ impl TestRepo {
 
     /// A repository with awsguard installed as its pre-commit hook by `awsguard install`.
     pub fn with_hook() -> TestRepo {
-        let repo = TestRepo::new();
+        TestRepo::init_with_hook(&[])
+    }
+
+    /// [`TestRepo::with_hook`] with more `git init` options.
+    pub fn init_with_hook(options: &[&str]) -> TestRepo {
+        let repo = TestRepo::init(options);
         repo.awsguard(&["install", "--binary", awsguard_bin().to_str().unwrap()]).assert_code(0);
         repo
     }

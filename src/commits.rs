@@ -12,7 +12,7 @@ use git2::{Oid, Repository, Revwalk, Sort};
 use crate::changes::Changes;
 use crate::config::Config;
 use crate::findings::Checked;
-use crate::pass::Checker;
+use crate::pass::{Checker, CleanBlobs};
 use crate::rules::RULES;
 use crate::scan::Scanner;
 
@@ -227,11 +227,12 @@ pub fn scan(repo: &Repository, mut walk: Revwalk<'_>, config: &Config) -> Result
     let ids: Vec<Oid> = walk.collect::<Result<_, _>>().context("walking history")?;
     let scanner = Scanner::new(&RULES);
     let progress = Progress::new(ids.len());
+    let clean = CleanBlobs::default();
     let threads = std::thread::available_parallelism().map_or(1, std::num::NonZero::get).min(ids.len() / 32).min(8);
     let mut checked = Checked::default();
     if threads < 2 {
         for id in &ids {
-            checked.absorb(scan_commit(repo, &scanner, config, *id)?);
+            checked.absorb(scan_commit(repo, &scanner, config, &clean, *id)?);
             progress.step();
         }
     } else {
@@ -257,7 +258,7 @@ pub fn scan(repo: &Repository, mut walk: Revwalk<'_>, config: &Config) -> Result
                     loop {
                         let i = next.fetch_add(1, Ordering::Relaxed);
                         let Some(id) = ids.get(i) else { return };
-                        let result = scan_commit(&handle, &scanner, config, *id);
+                        let result = scan_commit(&handle, &scanner, config, &clean, *id);
                         let failed = result.is_err();
                         *results[i].lock().expect("no thread panics holding it") = Some(result);
                         progress.step();
@@ -284,7 +285,7 @@ pub fn scan(repo: &Repository, mut walk: Revwalk<'_>, config: &Config) -> Result
 
 /// What one commit adds against its first parent; for a merge, lines its other parents
 /// already had are not new.
-fn scan_commit(repo: &Repository, scanner: &Scanner, config: &Config, id: Oid) -> Result<Checked> {
+fn scan_commit(repo: &Repository, scanner: &Scanner, config: &Config, clean: &CleanBlobs, id: Oid) -> Result<Checked> {
     let commit = repo.find_commit(id).with_context(|| format!("reading commit {id}"))?;
     let tree = commit.tree().with_context(|| format!("reading the tree of {id}"))?;
     let mut changes = match commit.parent_count() {
@@ -293,6 +294,7 @@ fn scan_commit(repo: &Repository, scanner: &Scanner, config: &Config, id: Oid) -
     };
     let mut checker = Checker::new(repo, scanner, config);
     checker.commit = Some(id.to_string());
+    checker.clean = Some(clean);
     for parent in commit.parents().skip(1) {
         checker.merge_trees.push(parent.tree()?);
     }

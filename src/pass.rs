@@ -78,7 +78,11 @@ impl<'a> Checker<'a> {
         if let Some(clean) = self.clean {
             changes.files.retain(|c| !clean.contains(c.new));
         }
-        let suspects = suspects(self.repo, self.scanner, &changes.files);
+        // A range of commits is already scanned on all cores, a commit per thread.
+        let suspects = match self.clean {
+            Some(_) => (0..changes.files.len()).collect(),
+            None => suspects(self.repo, self.scanner, &changes.files),
+        };
         if let Some(clean) = self.clean {
             let mut suspect = suspects.iter().peekable();
             for (i, change) in changes.files.iter().enumerate() {

@@ -139,14 +139,17 @@ impl Drop for Scratch {
 /// takes it (an empty value is no value).
 struct Git {
     git_dir: PathBuf,
-    root: PathBuf,
+    /// The work tree root; `None` in a bare repository (commit ranges need none).
+    root: Option<PathBuf>,
     index: Option<PathBuf>,
 }
 
 impl Git {
     fn command(&self) -> Command {
         let mut cmd = git_at(&self.git_dir);
-        cmd.env("GIT_WORK_TREE", &self.root).current_dir(&self.root);
+        if let Some(root) = &self.root {
+            cmd.env("GIT_WORK_TREE", root).current_dir(root);
+        }
         match &self.index {
             Some(index) => cmd.env("GIT_INDEX_FILE", index),
             None => cmd.env_remove("GIT_INDEX_FILE"),
@@ -423,7 +426,7 @@ pub fn staged(unreadable: &Unreadable, scanner: &Scanner, files: &[OsString]) ->
         }
         None => None,
     };
-    let git = Git { git_dir: git_dir.clone(), root: root.clone(), index };
+    let git = Git { git_dir: git_dir.clone(), root: Some(root.clone()), index };
 
     let scratch = Scratch::new()?;
     let repo = Repository::init_bare(&scratch.0).context("creating a temporary repository")?;

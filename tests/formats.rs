@@ -227,6 +227,26 @@ fn history_reads_sha256_commits() {
     repo.awsguard(&["history", "feature"]).assert_code(1);
 }
 
+#[test]
+fn install_scans_sha256_history() {
+    let repo = TestRepo::init(SHA256);
+    let binary = util::awsguard_bin();
+    let install = ["install", "--binary", binary.to_str().unwrap()];
+    repo.awsguard(&install).assert_code(0).assert_lacks("scanning the history");
+    repo.stage("README", "hello\n");
+    repo.commit_unchecked("first");
+    repo.awsguard(&install).assert_code(0).assert_contains("holds no AWS credential");
+    let key = fake().key_id("AKIA");
+    repo.stage("deploy/config.js", format!("module.exports = {{ id: '{key}' }};\n"));
+    repo.commit_unchecked("deploy config");
+    let leak = repo.head().unwrap();
+    let run = repo.awsguard(&install);
+    run.assert_code(1)
+        .assert_contains("ALREADY COMMITTED")
+        .assert_contains(&at_commit(&leak, "deploy/config.js:1:25: aws.access-key-id:"))
+        .assert_lacks(&key);
+}
+
 /// A client SHA-256 repository with awsguard's hooks, and a bare SHA-256 `origin` over
 /// `file://` holding a commit with a key, pushed before the hook existed.
 fn sha256_remote(repo: &TestRepo) -> (String, String) {

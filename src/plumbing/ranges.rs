@@ -114,6 +114,14 @@ impl Mirror {
         Ok(Mirror { git: Git { git_dir, root, index: None }, repo, _scratch: scratch })
     }
 
+    /// The commit HEAD points at, or `None` on an unborn branch.
+    ///
+    /// # Errors
+    /// When HEAD names an object that is not a commit, or git fails.
+    pub fn head(&self) -> Result<Option<String>> {
+        head_with(|| self.git.command())
+    }
+
     /// The commit `spec` names, as git resolves it.
     fn resolve(&self, spec: &str) -> Result<String> {
         rev_parse(self.git.command(), &format!("{spec}^{{commit}}"))?

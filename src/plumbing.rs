@@ -9,6 +9,8 @@
 //!   the blobs it needs with one `git cat-file --batch`, and copies them into a temporary
 //!   SHA-1 repository ([`staged`]). The pass then runs on that unchanged, so the findings
 //!   are those of a SHA-1 repository with the same content.
+//! - **Commit ranges there** (`history`, `pre-push`, `pre-receive`/`update`): the same,
+//!   commit by commit, with `git rev-list` and `git diff-tree` ([`ranges`]).
 
 use std::collections::{HashMap, HashSet};
 use std::ffi::OsString;
@@ -28,6 +30,8 @@ use crate::repo::Unreadable;
 use crate::report::escape;
 use crate::scan::Scanner;
 use crate::staged::{Staged, absolute, index_path};
+
+pub mod ranges;
 
 /// Runs a git command to its end.
 fn run(cmd: &mut Command) -> Result<Output> {
@@ -139,14 +143,17 @@ impl Drop for Scratch {
 /// takes it (an empty value is no value).
 struct Git {
     git_dir: PathBuf,
-    root: PathBuf,
+    /// The work tree root; `None` in a bare repository (commit ranges need none).
+    root: Option<PathBuf>,
     index: Option<PathBuf>,
 }
 
 impl Git {
     fn command(&self) -> Command {
         let mut cmd = git_at(&self.git_dir);
-        cmd.env("GIT_WORK_TREE", &self.root).current_dir(&self.root);
+        if let Some(root) = &self.root {
+            cmd.env("GIT_WORK_TREE", root).current_dir(root);
+        }
         match &self.index {
             Some(index) => cmd.env("GIT_INDEX_FILE", index),
             None => cmd.env_remove("GIT_INDEX_FILE"),
@@ -164,7 +171,9 @@ impl Git {
     }
 }
 
-/// One line of `git diff-index --raw -z`: `:<old mode> <new mode> <old> <new> <status>`.
+/// One line of `git diff-index --raw -z` or `git diff-tree --raw -z`:
+/// `:<old mode> <new mode> <old> <new> <status>`, then the path (two paths, source first,
+/// for a rename or copy).
 struct Raw {
     old_mode: u32,
     new_mode: u32,
@@ -172,9 +181,12 @@ struct Raw {
     new: String,
     status: u8,
     path: Vec<u8>,
+    /// The path `old` was at, for a rename or copy (`R`, `C`).
+    source: Option<Vec<u8>>,
 }
 
-/// Parses `git diff-index --raw -z` output (no rename detection: one path a record).
+/// Parses `git diff-index` or `git diff-tree` output (`--raw -z`; with rename detection, a
+/// rename or copy has two paths).
 fn parse_raw(out: &[u8]) -> Result<Vec<Raw>> {
     let mut fields = out.split(|&b| b == 0);
     let mut records = Vec::new();
@@ -184,13 +196,20 @@ fn parse_raw(out: &[u8]) -> Result<Vec<Raw>> {
         let parts: Vec<&str> = meta.split(' ').collect();
         let [old_mode, new_mode, old, new, status] = parts[..] else { return Err(malformed()) };
         let mode = |m| u32::from_str_radix(m, 8).map_err(|_| malformed());
+        let status = *status.as_bytes().first().ok_or_else(malformed)?;
+        let mut path = fields.next().ok_or_else(malformed)?.to_vec();
+        let mut source = None;
+        if matches!(status, b'R' | b'C') {
+            source = Some(std::mem::replace(&mut path, fields.next().ok_or_else(malformed)?.to_vec()));
+        }
         records.push(Raw {
             old_mode: mode(old_mode)?,
             new_mode: mode(new_mode)?,
             old: old.to_string(),
             new: new.to_string(),
-            status: *status.as_bytes().first().ok_or_else(malformed)?,
-            path: fields.next().ok_or_else(malformed)?.to_vec(),
+            status,
+            path,
+            source,
         });
     }
     Ok(records)
@@ -423,7 +442,7 @@ pub fn staged(unreadable: &Unreadable, scanner: &Scanner, files: &[OsString]) ->
         }
         None => None,
     };
-    let git = Git { git_dir: git_dir.clone(), root: root.clone(), index };
+    let git = Git { git_dir: git_dir.clone(), root: Some(root.clone()), index };
 
     let scratch = Scratch::new()?;
     let repo = Repository::init_bare(&scratch.0).context("creating a temporary repository")?;

@@ -6,7 +6,8 @@
 //! (`extensions.refstorage = reftable`) is still opened, its objects and index read by
 //! libgit2 as usual, and every ref looked up through git itself ([`plumbing`]). A
 //! repository libgit2 cannot open at all (SHA-256 objects) is [`Unreadable`]: the
-//! pre-commit check then reads it through git ([`plumbing::staged`]).
+//! pre-commit check then reads it through git ([`plumbing::staged`]), and so do the commit
+//! range commands ([`plumbing::ranges`]).
 
 use std::env;
 use std::fmt;
@@ -19,8 +20,8 @@ use git2::{ErrorCode, Oid, Repository};
 use crate::{objects, plumbing};
 
 /// libgit2 could not open a repository (git may still read it: SHA-256 objects, or any
-/// format newer than libgit2). Kept as its own error so the pre-commit check can fall back
-/// to git, and other commands can say why they stop.
+/// format newer than libgit2). Kept as its own error so the pre-commit check and the commit
+/// range commands can fall back to git, and other commands can say why they stop.
 #[derive(Debug)]
 pub struct Unreadable(pub git2::Error);
 
@@ -29,7 +30,8 @@ impl fmt::Display for Unreadable {
         write!(
             f,
             "libgit2 cannot open this repository ({}); a SHA-256 repository, or one in a format newer than \
-             libgit2, is read through git itself only by the pre-commit check",
+             libgit2, is read through git itself only by the pre-commit check, `history`, `pre-push` and \
+             `pre-receive`/`update`, not by this command",
             self.0.message()
         )
     }

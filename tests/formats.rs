@@ -155,11 +155,192 @@ fn history_reads_refs_in_reftable() {
 }
 
 #[test]
-fn commands_other_than_pre_commit_fail_closed_in_sha256() {
+fn commands_git_does_not_read_for_it_fail_closed_in_sha256() {
     let repo = TestRepo::init_with_hook(SHA256);
     repo.stage("a.txt", "a\n");
     repo.assert_commits(&[]);
-    repo.awsguard(&["history"]).assert_code(2).assert_contains("libgit2 cannot open this repository");
+    repo.awsguard(&["check-config"]).assert_code(2).assert_contains("libgit2 cannot open this repository");
+}
+
+/// `<first 12 of commit>:<path>:<line>:<column>: <rule>:` as a history or push report says it.
+fn at_commit(commit: &str, place: &str) -> String {
+    format!("{}:{place}", &commit[..12])
+}
+
+#[test]
+fn history_reads_sha256_commits() {
+    let repo = TestRepo::init_with_hook(SHA256);
+    let mut fake = fake();
+    let (key, secret) = (fake.key_id("AKIA"), fake.secret());
+    repo.stage("a.txt", "a\n");
+    repo.assert_commits(&[]);
+    let clean = repo.head().unwrap();
+    assert_eq!(clean.len(), 64, "a SHA-256 commit ID");
+    repo.awsguard(&["history"]).assert_code(0).assert_contains("no AWS credentials");
+    repo.git(&["checkout", "-q", "-b", "feature"]);
+    repo.stage("conf/app.env", format!("REGION=us-east-1\nAWS_ACCESS_KEY_ID={key}\n"));
+    repo.commit_unchecked("a key committed with --no-verify");
+    let leak = repo.head().unwrap();
+    // Renamed with an edit, the key is not added again; a secret on a new line is.
+    repo.git(&["mv", "conf/app.env", "conf/prod.env"]);
+    repo.stage("conf/prod.env", format!("REGION=us-east-1\nAWS_ACCESS_KEY_ID={key}\nAWS_SECRET_ACCESS_KEY={secret}\n"));
+    repo.commit_unchecked("renamed, and a secret");
+    let second = repo.head().unwrap();
+    repo.git(&["checkout", "-q", "main"]);
+
+    repo.awsguard(&["history"]).assert_code(0);
+    let run = repo.awsguard(&["history", "feature"]);
+    run.assert_code(1)
+        .assert_contains(&at_commit(&leak, "conf/app.env:2:19: aws.access-key-id:"))
+        .assert_contains(&at_commit(&second, "conf/prod.env:3:23: aws.secret-access-key:"))
+        .assert_lacks("conf/prod.env:2:")
+        .assert_lacks(&key);
+    // The whole 64-hex ID, never the temporary repository's.
+    repo.awsguard(&["history", "--format", "json", "feature"]).assert_code(1).assert_contains(&leak);
+    repo.awsguard(&["history", "main..feature"])
+        .assert_code(1)
+        .assert_contains(&at_commit(&leak, "conf/app.env:2:19:"));
+    repo.awsguard(&["history", &format!("{leak}..feature")])
+        .assert_code(1)
+        .assert_lacks("conf/app.env")
+        .assert_contains("conf/prod.env:3:23:");
+    repo.awsguard(&["history", "feature..main"]).assert_code(0);
+    repo.awsguard(&["history", "--all"]).assert_code(1).assert_contains(&at_commit(&leak, "conf/app.env:2:19:"));
+    repo.awsguard(&["history", "no-such-branch"]).assert_code(2);
+
+    // A merge brings the key without adding it: only the commit that added it is named.
+    repo.stage("b.txt", "b\n");
+    repo.assert_commits(&[]);
+    repo.git(&["merge", "-q", "--no-ff", "--no-verify", "-m", "merge feature", "feature"]);
+    let merge = repo.head().unwrap();
+    let run = repo.awsguard(&["history"]);
+    run.assert_code(1).assert_contains(&at_commit(&leak, "conf/app.env:2:19:")).assert_lacks(&merge[..12]);
+    repo.awsguard(&["history", "feature..main"]).assert_code(0);
+
+    // The allowlist committed at the range's end applies.
+    let fingerprints = [&key, &secret].map(|v| awsguard::allowlist::fingerprint(v.as_bytes()));
+    let allow: String =
+        fingerprints.iter().map(|f| format!("[[allow]]\nfingerprint = \"{f}\"\nreason = \"revoked\"\n")).collect();
+    repo.stage(".awsguard.toml", allow);
+    repo.commit_unchecked("allow the revoked keys");
+    repo.awsguard(&["history"]).assert_code(0);
+    repo.awsguard(&["history", "feature"]).assert_code(1);
+}
+
+#[test]
+fn install_scans_sha256_history() {
+    let repo = TestRepo::init(SHA256);
+    let binary = util::awsguard_bin();
+    let install = ["install", "--binary", binary.to_str().unwrap()];
+    repo.awsguard(&install).assert_code(0).assert_lacks("scanning the history");
+    repo.stage("README", "hello\n");
+    repo.commit_unchecked("first");
+    repo.awsguard(&install).assert_code(0).assert_contains("holds no AWS credential");
+    let key = fake().key_id("AKIA");
+    repo.stage("deploy/config.js", format!("module.exports = {{ id: '{key}' }};\n"));
+    repo.commit_unchecked("deploy config");
+    let leak = repo.head().unwrap();
+    let run = repo.awsguard(&install);
+    run.assert_code(1)
+        .assert_contains("ALREADY COMMITTED")
+        .assert_contains(&at_commit(&leak, "deploy/config.js:1:25: aws.access-key-id:"))
+        .assert_lacks(&key);
+}
+
+/// A client SHA-256 repository with awsguard's hooks, and a bare SHA-256 `origin` over
+/// `file://` holding a commit with a key, pushed before the hook existed.
+fn sha256_remote(repo: &TestRepo) -> (String, String) {
+    let remote = repo.root.parent().unwrap().join("remote.git");
+    let url = format!("file://{}", remote.display());
+    repo.git(&["init", "-q", "--bare", "--object-format=sha256", remote.to_str().unwrap()]);
+    repo.git(&["remote", "add", "origin", &url]);
+    let old = fake().key_id("AKIA");
+    repo.stage("old.txt", format!("{old}\n"));
+    repo.commit_unchecked("a key the remote already has");
+    repo.git(&["push", "-q", "--no-verify", "origin", "main"]);
+    (url, old)
+}
+
+#[test]
+fn pre_push_reads_sha256_commits() {
+    let repo = TestRepo::init_with_hook(SHA256);
+    let (url, old) = sha256_remote(&repo);
+    // A new branch sends only what origin/main does not reach.
+    repo.git(&["checkout", "-q", "-b", "feature"]);
+    repo.stage("clean.txt", "clean\n");
+    repo.commit_unchecked("clean");
+    repo.git_run(&["push", "-q", "origin", "feature"]).assert_code(0);
+    let new = fake().key_id("AKIA");
+    repo.stage("new.txt", format!("{new}\n"));
+    repo.commit_unchecked("a new key");
+    let leak = repo.head().unwrap();
+    let run = repo.git_run(&["push", "-q", "origin", "feature"]);
+    assert_ne!(run.code(), 0, "push went through\n{}", run.all());
+    run.assert_contains(&at_commit(&leak, "new.txt:1:1: aws.access-key-id:"))
+        .assert_lacks("old.txt")
+        .assert_lacks(&old)
+        .assert_lacks(&new);
+    // Pushed to by URL, the remotes with that URL say what it has.
+    let run = repo.git_run(&["push", "-q", &url, "feature:other"]);
+    assert_ne!(run.code(), 0, "push went through\n{}", run.all());
+    run.assert_contains("new.txt:1:1:").assert_lacks("old.txt");
+    repo.git(&["reset", "-q", "--hard", "HEAD~1"]);
+    repo.stage("more.txt", "more\n");
+    repo.commit_unchecked("clean again");
+    repo.git_run(&["push", "-q", "origin", "feature"]).assert_code(0);
+    repo.git_run(&["push", "-q", &url, "feature:other"]).assert_code(0);
+}
+
+/// Installs the repository's own `hooks/pre-receive` in `bare` as `name`.
+fn install_server_hook(bare: &std::path::Path, name: &str) {
+    let script =
+        std::fs::read_to_string(std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("hooks/pre-receive")).unwrap();
+    let recorded = format!("AWSGUARD_BIN='{}'", util::awsguard_bin().display());
+    let path = bare.join("hooks").join(name);
+    std::fs::write(&path, script.replacen("AWSGUARD_BIN=''", &recorded, 1)).unwrap();
+    let mut perms = std::fs::metadata(&path).unwrap().permissions();
+    std::os::unix::fs::PermissionsExt::set_mode(&mut perms, 0o755);
+    std::fs::set_permissions(&path, perms).unwrap();
+}
+
+#[test]
+fn pre_receive_reads_sha256_pushes() {
+    for hook in ["pre-receive", "update"] {
+        let repo = TestRepo::init(SHA256);
+        let (_, old) = sha256_remote(&repo);
+        let bare = repo.root.parent().unwrap().join("remote.git");
+        install_server_hook(&bare, hook);
+        let server_main = || repo.git(&["--git-dir", bare.to_str().unwrap(), "rev-parse", "main"]).trim().to_string();
+        // What the server already has is not this push's doing.
+        repo.stage("clean.txt", "clean\n");
+        repo.commit_unchecked("clean");
+        repo.git_run(&["push", "-q", "origin", "main"]).assert_code(0);
+        assert_eq!(server_main(), repo.head().unwrap(), "{hook}: the clean push landed");
+        let new = fake().key_id("AKIA");
+        repo.stage("deploy.sh", format!("export AWS_ACCESS_KEY_ID={new}\n"));
+        repo.commit_unchecked("a new key");
+        let leak = repo.head().unwrap();
+        repo.stage("later.txt", "later\n");
+        repo.commit_unchecked("a later clean commit");
+        let before = server_main();
+        let run = repo.git_run(&["push", "origin", "main"]);
+        assert_ne!(run.code(), 0, "{hook}: push accepted\n{}", run.all());
+        assert_eq!(server_main(), before, "{hook}: main moved on the server\n{}", run.all());
+        run.assert_contains(&format!("remote: {}", at_commit(&leak, "deploy.sh:1:26: aws.access-key-id:")))
+            .assert_contains("remote: awsguard: push blocked: 1 AWS credential")
+            .assert_lacks("old.txt")
+            .assert_lacks(&old)
+            .assert_lacks(&new);
+        // On a new branch too; rewritten, the push goes through.
+        let run = repo.git_run(&["push", "origin", "main:feature"]);
+        assert_ne!(run.code(), 0, "{hook}: push accepted\n{}", run.all());
+        run.assert_contains("remote: ").assert_contains("deploy.sh:1:26:");
+        repo.git(&["reset", "-q", "--hard", "HEAD~2"]);
+        repo.stage("deploy.sh", "export AWS_ACCESS_KEY_ID=$KEY\n");
+        repo.commit_unchecked("the key from the environment");
+        repo.git_run(&["push", "-q", "origin", "main"]).assert_code(0);
+        assert_eq!(server_main(), repo.head().unwrap(), "{hook}: the fixed push landed");
+    }
 }
 
 #[test]

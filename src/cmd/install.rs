@@ -21,6 +21,7 @@ use super::{Outcome, conclude};
 use crate::cli::{Args, Hook, InstallArgs};
 use crate::commits;
 use crate::config::{Config, RepoFile};
+use crate::plumbing::ranges::Mirror;
 use crate::report::Scope;
 use crate::{plumbing, repo};
 use files::{chained_path, is_ours, is_symlink, write_atomic};
@@ -75,28 +76,18 @@ pub fn install(args: &Args, install: &InstallArgs) -> Result<Outcome> {
         managers::advise_pre_commit_framework(top);
     }
     println!("awsguard: the hooks run {}", binary.display());
-    match repo {
-        Some(repo) => existing_history(args, &repo),
-        None => {
-            println!(
-                "awsguard: libgit2 cannot open this repository (SHA-256 objects, say): the pre-commit hook reads it \
-                 through git, but the history already committed was not scanned, and the pre-push hook and \
-                 `awsguard history` refuse it (exit 2)"
-            );
-            Ok(Outcome::Clean)
-        }
-    }
+    existing_history(args, repo)
 }
 
-/// The repository (when libgit2 can open it), its hooks directory and its work tree root.
-/// A repository only git can read (SHA-256) gets hooks all the same: the pre-commit check
-/// reads it through git.
-fn locate() -> Result<(Option<Repository>, PathBuf, Option<PathBuf>)> {
+/// The repository (or why libgit2 cannot open it), its hooks directory and its work tree
+/// root. A repository only git can read (SHA-256) gets hooks all the same: the hooks read
+/// it through git.
+fn locate() -> Result<(Result<Repository, repo::Unreadable>, PathBuf, Option<PathBuf>)> {
     match repo::open_repository_any() {
         Ok(repo) => {
             let dir = hooks_dir(&repo)?;
             let top = repo.workdir().map(Path::to_path_buf);
-            Ok((Some(repo), dir, top))
+            Ok((Ok(repo), dir, top))
         }
         Err(e) => {
             let unreadable = e.downcast::<repo::Unreadable>()?;
@@ -107,7 +98,7 @@ fn locate() -> Result<(Option<Repository>, PathBuf, Option<PathBuf>)> {
                 Some(path) => location.root.as_deref().unwrap_or(&location.git_dir).join(path),
                 None => location.common_dir.join("hooks"),
             };
-            Ok((None, dir, location.root))
+            Ok((Err(unreadable), dir, location.root))
         }
     }
 }
@@ -199,15 +190,30 @@ fn uninstall_scripts(dir: &Path, hooks: &[Hook]) -> Result<()> {
 }
 
 /// Scans the history already committed: the hook only stops new credentials, and a key
-/// committed before it was installed is still pushed with that history.
-fn existing_history(args: &Args, repo: &Repository) -> Result<Outcome> {
-    if repo::head_commit(repo)?.is_none() {
-        return Ok(Outcome::Clean);
-    }
-    println!("awsguard: scanning the history already committed (once, as `awsguard history` does)");
-    let range = commits::history(repo, "HEAD")?;
-    let config = Config::load(RepoFile::Committed(repo, range.tip), args)?;
-    let checked = commits::scan(repo, range.walk, &config)?;
+/// committed before it was installed is still pushed with that history. A repository
+/// libgit2 cannot open (SHA-256) is read through git, as `awsguard history` reads it.
+fn existing_history(args: &Args, repo: Result<Repository, repo::Unreadable>) -> Result<Outcome> {
+    let announce = || println!("awsguard: scanning the history already committed (once, as `awsguard history` does)");
+    let (config, checked) = match repo {
+        Ok(repo) => {
+            if repo::head_commit(&repo)?.is_none() {
+                return Ok(Outcome::Clean);
+            }
+            announce();
+            let range = commits::history(&repo, "HEAD")?;
+            let config = Config::load(RepoFile::Committed(&repo, range.tip), args)?;
+            let checked = commits::scan(&repo, range.walk, &config)?;
+            (config, checked)
+        }
+        Err(unreadable) => {
+            let mirror = Mirror::open(&unreadable)?;
+            if mirror.head()?.is_none() {
+                return Ok(Outcome::Clean);
+            }
+            announce();
+            mirror.scan(&mirror.history("HEAD")?, args)?
+        }
+    };
     if checked.findings.is_empty() {
         println!("awsguard: the history of HEAD holds no AWS credential");
         return Ok(Outcome::Clean);

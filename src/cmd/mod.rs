@@ -19,6 +19,7 @@ use crate::cli::{self, Args, Command};
 use crate::commits::{self, Update};
 use crate::config::{Config, REPO_FILE, RepoFile};
 use crate::findings::Checked;
+use crate::plumbing::ranges::Mirror;
 use crate::repo;
 use crate::report::{self, Format, Scope, Style};
 
@@ -98,7 +99,16 @@ pub fn scan_push(args: &Args, updates: &[Update]) -> Result<Outcome> {
 /// # Errors
 /// A revision that does not resolve, or a commit that cannot be read.
 pub fn scan_push_to(args: &Args, updates: &[Update], remote: Option<&str>) -> Result<Outcome> {
-    let repo = repo::open_repository_any()?;
+    let repo = match repo::open_repository_any() {
+        Ok(repo) => repo,
+        // SHA-256 and other repositories libgit2 cannot open: read through git.
+        Err(e) => {
+            let mirror = Mirror::open(&e.downcast::<repo::Unreadable>()?)?;
+            let Some(range) = mirror.pushed(updates, remote)? else { return Ok(Outcome::Clean) };
+            let (config, checked) = mirror.scan(&range, args)?;
+            return conclude(args, &config, &checked, Scope::Push);
+        }
+    };
     let Some(range) = commits::pushed(&repo, updates, remote)? else { return Ok(Outcome::Clean) };
     let config = Config::load(RepoFile::Committed(&repo, range.tip), args)?;
     let checked = commits::scan(&repo, range.walk, &config)?;

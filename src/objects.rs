@@ -139,11 +139,12 @@ impl Objects {
     /// When the object is missing, damaged, not a blob, or too large to hold in memory;
     /// the kind is kept so the message can say what to do.
     pub fn blob<'r>(&self, repo: &'r Repository, id: Oid) -> Result<Content<'r>, ReadError> {
-        Ok(self.blob_within(repo, id, usize::MAX)?.expect("no blob is larger than usize::MAX"))
+        Ok(self.blob_within(repo, id, usize::MAX, usize::MAX)?.expect("no blob is larger than usize::MAX"))
     }
 
     /// The blob `id` if it is at most `limit` bytes; `None` if it is larger: read it with
-    /// [`Objects::stream`] instead.
+    /// [`Objects::stream`] instead. A loose object's size comes free with its header; a
+    /// packed one's costs a lookup of its own, so `packed_limit` may be `usize::MAX`.
     ///
     /// # Errors
     /// As [`Objects::blob`].
@@ -152,6 +153,7 @@ impl Objects {
         repo: &'r Repository,
         id: Oid,
         limit: usize,
+        packed_limit: usize,
     ) -> Result<Option<Content<'r>>, ReadError> {
         for (dir, fan_out) in &self.loose {
             if !fan_out.may_hold(id) {
@@ -171,9 +173,9 @@ impl Objects {
             (_, git2::ErrorCode::NotFound) => ReadError::Missing(e),
             _ => ReadError::Git(e),
         };
-        if limit < usize::MAX {
+        if packed_limit < usize::MAX {
             let (size, kind) = repo.odb().and_then(|odb| odb.read_header(id)).map_err(git_error)?;
-            if kind == git2::ObjectType::Blob && size > limit {
+            if kind == git2::ObjectType::Blob && size > packed_limit {
                 return Ok(None);
             }
         }

@@ -109,6 +109,27 @@ impl Prefilter {
     }
 }
 
+/// `[u8]::make_ascii_lowercase`, eight bytes at a time: byte by byte (awsguard's code is
+/// built for size, so not vectorised) it took a third of the raw scan of a 50 MB line.
+fn ascii_lowercase(bytes: &mut [u8]) {
+    const LOW7: u64 = 0x7f7f_7f7f_7f7f_7f7f;
+    const HIGH: u64 = 0x8080_8080_8080_8080;
+    const fn each(b: u8) -> u64 {
+        0x0101_0101_0101_0101 * b as u64
+    }
+    let mut chunks = bytes.chunks_exact_mut(8);
+    for chunk in &mut chunks {
+        let word = u64::from_le_bytes((&*chunk).try_into().expect("chunks of eight"));
+        let low = word & LOW7;
+        // High bit of each byte: at least `A`, above `Z`; ASCII only.
+        let from_a = low + each(0x80 - b'A');
+        let past_z = low + each(0x80 - b'Z' - 1);
+        let upper = from_a & !past_z & !word & HIGH;
+        chunk.copy_from_slice(&(word | (upper >> 2)).to_le_bytes());
+    }
+    chunks.into_remainder().make_ascii_lowercase();
+}
+
 /// The merged, ordered keyword hits of both prefilters over one haystack, produced a chunk
 /// at a time so that memory stays small whatever the haystack's size.
 struct Hits<'s, 'h> {
@@ -142,7 +163,7 @@ impl Iterator for Hits<'_, '_> {
             let overlap_end = (end + scanner.folded.longest.saturating_sub(1)).min(self.haystack.len());
             self.folded.clear();
             self.folded.extend_from_slice(&self.haystack[start..overlap_end]);
-            self.folded.make_ascii_lowercase();
+            ascii_lowercase(&mut self.folded);
             scanner.folded.hits(&self.folded, 0, end - start, start, &mut self.pending);
             self.pending.sort_unstable_by_key(|&(at, _)| at);
         }

@@ -45,3 +45,33 @@ fn a_symlink_named_on_the_command_line_is_followed_and_a_dangling_one_is_an_erro
     let run = repo.awsguard(&["scan", "--format", "json"]);
     run.assert_code(1).assert_contains("real/config.ini").assert_lacks("\"link.ini\"");
 }
+
+#[test]
+fn git_decides_what_is_ignored_negations_across_files_tracked_files_and_nested_repositories() {
+    let repo = TestRepo::new();
+    let mut fake = fake();
+    let keys: Vec<String> = (0..5).map(|_| fake.key_id("AKIA")).collect();
+    // A `!pattern` in a deeper .gitignore re-includes what a shallower one ignores (git
+    // commits `conf/keep.tmp`; libgit2 would call it ignored).
+    repo.write(".gitignore", "*.tmp\nvendor/\n");
+    repo.write("conf/.gitignore", "!keep.tmp\n");
+    repo.write("conf/keep.tmp", format!("{}\n", keys[0]));
+    repo.write("conf/drop.tmp", format!("{}\n", keys[1]));
+    // A tracked file is recorded by git whatever the patterns say.
+    repo.write("tracked.tmp", format!("{}\n", keys[2]));
+    repo.git(&["add", "-f", "tracked.tmp"]);
+    // A nested repository: its own rules apply below it, the outer ones do not.
+    repo.write("nested/.gitignore", "*.log\n");
+    repo.git(&["init", "-q", "nested"]);
+    repo.write("nested/a.tmp", format!("{}\n", keys[3]));
+    repo.write("nested/b.log", format!("{}\n", keys[4]));
+    repo.write("vendor/c.txt", format!("{}\n", keys[4]));
+    let run = repo.awsguard(&["scan"]);
+    run.assert_code(1)
+        .assert_contains("conf/keep.tmp:1:")
+        .assert_contains("tracked.tmp:1:")
+        .assert_contains("nested/a.tmp:1:")
+        .assert_lacks("conf/drop.tmp")
+        .assert_lacks("nested/b.log")
+        .assert_lacks("vendor/c.txt");
+}

@@ -160,20 +160,34 @@ pub fn encode(bytes: &[u8]) -> Vec<u8> {
     out
 }
 
+/// Marks a byte that is no base64 character in [`VALUES`].
+const NOT_BASE64: u8 = 0xff;
+
+/// The six-bit value of each byte as a base64 character of either alphabet, or
+/// [`NOT_BASE64`]: a table, because the tokenizing loops over a labelled line (which in
+/// minified code is megabytes long) ask for every byte.
+static VALUES: [u8; 256] = {
+    let mut values = [NOT_BASE64; 256];
+    let mut i = 0;
+    while i < 64 {
+        values[ALPHABET[i] as usize] = i as u8;
+        i += 1;
+    }
+    values[b'-' as usize] = 62;
+    values[b'_' as usize] = 63;
+    values
+};
+
 /// The six-bit value of a base64 character of either alphabet.
+#[inline]
 fn value(b: u8) -> Option<u32> {
-    Some(match b {
-        b'A'..=b'Z' => b - b'A',
-        b'a'..=b'z' => b - b'a' + 26,
-        b'0'..=b'9' => b - b'0' + 52,
-        b'+' | b'-' => 62,
-        b'/' | b'_' => 63,
-        _ => return None,
-    } as u32)
+    let v = VALUES[usize::from(b)];
+    (v != NOT_BASE64).then_some(u32::from(v))
 }
 
+#[inline]
 pub fn is_char(b: u8) -> bool {
-    value(b).is_some()
+    VALUES[usize::from(b)] != NOT_BASE64
 }
 
 /// Decodes base64 characters, skipping line breaks and indentation; padding ends it.

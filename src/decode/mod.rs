@@ -266,6 +266,45 @@ const MIN_TOKEN: usize = 16;
 /// Longest such token: a labelled value is a credential, or a small file of them.
 const MAX_TOKEN: usize = 2 * base64::REACH;
 
+/// The next base64 token of `line` (characters, then any padding) at least [`MIN_TOKEN`]
+/// bytes long that starts at or after `from`, as a range; no token may run into `from`
+/// from before it. A labelled line of minified code is megabytes of short identifiers:
+/// since a token that long covers every [`MIN_TOKEN`]th byte, only those bytes are looked
+/// at until one could be part of a token, and then only the token around it.
+fn next_token(line: &[u8], mut from: usize) -> Option<(usize, usize)> {
+    while from + MIN_TOKEN <= line.len() {
+        let probe = from + MIN_TOKEN - 1;
+        let b = line[probe];
+        if !base64::is_char(b) && b != b'=' {
+            from = probe + 1;
+            continue;
+        }
+        // Back to the token's start: over padding (if the probe is in it), then characters.
+        let mut chars_end = probe + 1;
+        if b == b'=' {
+            chars_end = probe;
+            while chars_end > from && line[chars_end - 1] == b'=' {
+                chars_end -= 1;
+            }
+        }
+        let mut start = chars_end;
+        while start > from && base64::is_char(line[start - 1]) {
+            start -= 1;
+        }
+        // On to its end: characters (unless the probe was padding), then padding.
+        let mut end = if b == b'=' { probe } else { probe + 1 };
+        if b != b'=' {
+            end += line[end..].iter().take_while(|&&c| base64::is_char(c)).count();
+        }
+        end += line[end..].iter().take_while(|&&c| c == b'=').count();
+        if start < chars_end && end - start >= MIN_TOKEN {
+            return Some((start, end));
+        }
+        from = end;
+    }
+    None
+}
+
 /// The encoded spans of `bytes`, sorted and disjoint, decoded to `depth` layers.
 fn find(scanner: &Scanner, bytes: &[u8], lines: &[(usize, usize)], depth: usize, budget: &mut Budget) -> Vec<Found> {
     if depth == 0 || budget.exceeded() {
@@ -306,27 +345,18 @@ fn find(scanner: &Scanner, bytes: &[u8], lines: &[(usize, usize)], depth: usize,
     let mut covered = 0;
     for &(ls, le) in lines {
         let le = memchr::memchr(b'\n', &bytes[(le + 1).min(bytes.len())..]).map_or(bytes.len(), |i| le + 1 + i);
+        let line = &bytes[..le];
         let mut i = ls.max(covered);
-        while i < le {
-            if !base64::is_char(bytes[i]) {
-                i += 1;
-                continue;
-            }
-            let start = i;
-            while i < le && base64::is_char(bytes[i]) {
-                i += 1;
-            }
-            while i < le && bytes[i] == b'=' {
-                i += 1;
-            }
-            if !(MIN_TOKEN..=MAX_TOKEN).contains(&(i - start))
+        while let Some((start, end)) = next_token(line, i) {
+            i = end;
+            if end - start > MAX_TOKEN
                 || (start > 0 && bytes[start - 1] == b'\\')
-                || overlaps(&encoded_keywords, start, i)
+                || overlaps(&encoded_keywords, start, end)
             {
                 continue;
             }
-            if let Some((text, chain)) = base64_text(&bytes[start..i], true, budget) {
-                labelled.push(Found { src: start..i, chain, bytes: text, inner: Vec::new() });
+            if let Some((text, chain)) = base64_text(&bytes[start..end], true, budget) {
+                labelled.push(Found { src: start..end, chain, bytes: text, inner: Vec::new() });
             }
         }
         covered = covered.max(le);

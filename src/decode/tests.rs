@@ -199,3 +199,51 @@ fn adversarial_inputs_stay_within_the_budget() {
         assert!(scan_encoded(&SCANNER, &input, &lines, &[]).is_ok(), "{name}");
     }
 }
+
+#[test]
+fn next_token_finds_the_long_tokens_a_byte_by_byte_walk_finds() {
+    // Every token (characters, then padding) of a line, the plain way.
+    fn walk(line: &[u8]) -> Vec<(usize, usize)> {
+        let (mut out, mut i) = (Vec::new(), 0);
+        while i < line.len() {
+            if !base64::is_char(line[i]) {
+                i += 1;
+                continue;
+            }
+            let start = i;
+            while i < line.len() && base64::is_char(line[i]) {
+                i += 1;
+            }
+            while i < line.len() && line[i] == b'=' {
+                i += 1;
+            }
+            if i - start >= MIN_TOKEN {
+                out.push((start, i));
+            }
+        }
+        out
+    }
+    let mut state = 0x9e37_79b9_7f4a_7c15_u64;
+    let mut next = move |n: u64| {
+        state ^= state << 13;
+        state ^= state >> 7;
+        state ^= state << 17;
+        (state % n) as usize
+    };
+    for _ in 0..3000 {
+        let mut line = Vec::new();
+        while line.len() < 300 {
+            // Runs of one kind of byte, of lengths around MIN_TOKEN.
+            let byte = b"aZ0+-_=. \\"[next(10)];
+            let len = 1 + next(2 * MIN_TOKEN as u64);
+            line.extend(std::iter::repeat_n(byte, len));
+        }
+        let mut tokens = Vec::new();
+        let mut from = 0;
+        while let Some((start, end)) = next_token(&line, from) {
+            tokens.push((start, end));
+            from = end;
+        }
+        assert_eq!(tokens, walk(&line), "{}", String::from_utf8_lossy(&line));
+    }
+}

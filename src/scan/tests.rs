@@ -167,3 +167,13 @@ fn a_key_at_the_end_of_a_long_line_is_found() {
     text.push_str(&format!(" {key}"));
     assert_eq!(scan(&text).len(), 1);
 }
+
+#[test]
+fn ascii_lowercase_matches_std_for_every_byte_at_every_offset() {
+    let all: Vec<u8> = (0..=255u8).chain((0..=255u8).rev()).collect();
+    for skip in 0..9 {
+        let mut ours = all[skip..].to_vec();
+        super::ascii_lowercase(&mut ours);
+        assert_eq!(ours, all[skip..].to_ascii_lowercase());
+    }
+}

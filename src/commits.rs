@@ -226,6 +226,15 @@ pub fn scan(repo: &Repository, mut walk: Revwalk<'_>, config: &Config) -> Result
     walk.set_sorting(Sort::TOPOLOGICAL | Sort::REVERSE)?;
     let ids: Vec<Oid> = walk.collect::<Result<_, _>>().context("walking history")?;
     let scanner = Scanner::new(&RULES);
+    // Trees larger than 4 KiB are not cached by default: a busy directory's tree was read
+    // and parsed again for every commit that touches it. Caching them, with the cache
+    // capped at 64 MiB instead of 256: test262's history --all takes 7.0 s instead of
+    // 7.3 s, in 385 MiB instead of 440.
+    // SAFETY: process-wide libgit2 options, set before this scan's threads start.
+    unsafe {
+        let _ = git2::opts::set_cache_object_limit(git2::ObjectType::Tree, 1 << 20);
+        let _ = git2::opts::set_cache_max_size(64 << 20);
+    }
     let progress = Progress::new(ids.len());
     let clean = CleanBlobs::default();
     let threads = std::thread::available_parallelism().map_or(1, std::num::NonZero::get).min(ids.len() / 32).min(8);

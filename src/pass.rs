@@ -19,7 +19,7 @@ use crate::archive::{self, Budget, View, Walked};
 use crate::baseline::{Baseline, baseline};
 use crate::changes::{Change, Changes, path_of};
 use crate::config::Config;
-use crate::decode::{Encoding, looks_utf16, same_view, scan_encoded, utf16_view};
+use crate::decode::{Encoding, looks_utf16, same_view, scan_encoded, scan_encoded_with, utf16_view};
 use crate::findings::{Checked, Origin, Place, mark_pairs};
 use crate::lfs;
 use crate::objects::{Objects, ReadError};
@@ -139,9 +139,9 @@ impl<'a> Checker<'a> {
         for (view_index, view) in [Some(content), utf16.as_deref()].into_iter().flatten().enumerate() {
             matches.clear();
             lines.clear();
-            self.scanner.scan_with_lines(view, matches, &mut lines);
-            let encoded =
-                scan_encoded(self.scanner, view, &lines, matches).map_err(|e| decode_error(&change.path, &e))?;
+            let hits = self.scan_view(view, matches, &mut lines);
+            let encoded = scan_encoded_with(self.scanner, view, &lines, matches, hits)
+                .map_err(|e| decode_error(&change.path, &e))?;
             if matches.is_empty() && encoded.is_empty() {
                 continue;
             }
@@ -190,6 +190,26 @@ impl<'a> Checker<'a> {
         }
         mark_pairs(&mut checked.findings[first_finding..]);
         Ok(())
+    }
+
+    /// Scans a view for the rules' keywords; in a large file, when this pass has the cores
+    /// to itself (not a range of commits, which uses them all already), the search for
+    /// encoded keywords runs on another core meanwhile, and its hits are returned for the
+    /// decoding: on a 50 MB minified file they are a sixth of the time.
+    fn scan_view(&self, view: &[u8], matches: &mut Vec<Match>, lines: &mut Vec<(usize, usize)>) -> Option<Vec<usize>> {
+        if view.len() < PARALLEL_FROM || self.clean.is_some() {
+            self.scanner.scan_with_lines(view, matches, lines);
+            return None;
+        }
+        std::thread::scope(|s| {
+            let encoded = s.spawn(|| {
+                let mut hits = Vec::new();
+                self.scanner.fragment_hits(view, &mut hits);
+                hits
+            });
+            self.scanner.scan_with_lines(view, matches, lines);
+            encoded.join().ok()
+        })
     }
 
     /// A blob over [`windowed::BIG`], streamed and scanned a window at a time so that
@@ -416,6 +436,9 @@ impl Candidate {
         }
     }
 }
+
+/// From this size on, a blob's keyword searches run on two cores ([`Checker::scan_view`]).
+const PARALLEL_FROM: usize = 4 << 20;
 
 /// Why a blob could not be read, with what to do about it; `commit` is the commit being
 /// scanned, for history and push scans, whose blobs `git add` cannot bring back.

@@ -307,3 +307,21 @@ fn binary_blobs_with_key_and_secret_back_to_back_are_blocked() {
     repo.stage("notes.txt", format!("{secret}{id}us-east-1\n"));
     repo.assert_commits(&[]);
 }
+
+#[test]
+fn base64_in_a_large_minified_file_is_found_by_the_parallel_search() {
+    // Over 4 MiB, the encoded keywords are searched on another core while the rules'
+    // keywords are searched on this one: an unlabelled base64 credentials file still counts.
+    let repo = TestRepo::with_hook();
+    let mut fake = fake();
+    let (id, secret) = (fake.key_id("AKIA"), fake.secret());
+    let file = format!("[default]\naws_access_key_id = {id}\naws_secret_access_key = {secret}\n");
+    let mut js = String::from("(function(){");
+    while js.len() < 5 << 20 {
+        js.push_str("var a=b.c(d,e)+f[g];if(h){i.j=k;}");
+    }
+    js.push_str(&format!("window.cfg=\"{}\";}})();\n", b64(&file)));
+    repo.stage("dist/app.min.js", &js);
+    let run = repo.assert_blocked(&[], "dist/app.min.js:1:", &id);
+    run.assert_contains("aws.secret-access-key").assert_contains("base64-encoded").assert_lacks(&secret);
+}

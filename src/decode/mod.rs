@@ -137,7 +137,19 @@ pub fn decoded_view(
     lines: &[(usize, usize)],
     budget: &mut Budget,
 ) -> Option<Decoded> {
-    let found = find(scanner, haystack, lines, MAX_DEPTH, budget);
+    decoded_view_with(scanner, haystack, lines, None, budget)
+}
+
+/// [`decoded_view`], with the encoded keywords of `haystack` already found (`hits`, as
+/// [`Scanner::fragment_hits`] gives them) when a caller searched for them on another core.
+fn decoded_view_with(
+    scanner: &Scanner,
+    haystack: &[u8],
+    lines: &[(usize, usize)],
+    hits: Option<Vec<usize>>,
+    budget: &mut Budget,
+) -> Option<Decoded> {
+    let found = find(scanner, haystack, lines, hits, MAX_DEPTH, budget);
     if found.is_empty() {
         return None;
     }
@@ -210,7 +222,7 @@ fn context(haystack: &[u8], found: &Found) -> (usize, usize) {
 fn expand(scanner: &Scanner, bytes: Vec<u8>, depth: usize, budget: &mut Budget) -> (Vec<u8>, Vec<Span>) {
     let mut lines = Vec::new();
     scanner.candidate_lines(&bytes, &mut lines);
-    let found = find(scanner, &bytes, &lines, depth, budget);
+    let found = find(scanner, &bytes, &lines, None, depth, budget);
     if found.is_empty() {
         return (bytes, Vec::new());
     }
@@ -306,14 +318,24 @@ fn next_token(line: &[u8], mut from: usize) -> Option<(usize, usize)> {
 }
 
 /// The encoded spans of `bytes`, sorted and disjoint, decoded to `depth` layers.
-fn find(scanner: &Scanner, bytes: &[u8], lines: &[(usize, usize)], depth: usize, budget: &mut Budget) -> Vec<Found> {
+fn find(
+    scanner: &Scanner,
+    bytes: &[u8],
+    lines: &[(usize, usize)],
+    hits: Option<Vec<usize>>,
+    depth: usize,
+    budget: &mut Budget,
+) -> Vec<Found> {
     if depth == 0 || budget.exceeded() {
         return Vec::new();
     }
     // Base64 runs that hold an encoded keyword.
     let mut encoded_keywords: Vec<Found> = Vec::new();
-    let mut hits = Vec::new();
-    scanner.fragment_hits(bytes, &mut hits);
+    let hits = hits.unwrap_or_else(|| {
+        let mut hits = Vec::new();
+        scanner.fragment_hits(bytes, &mut hits);
+        hits
+    });
     let mut covered = 0;
     let mut next = 0;
     while let Some(&at) = hits.get(next) {
@@ -441,8 +463,22 @@ pub fn scan_encoded(
     lines: &[(usize, usize)],
     raw: &[Match],
 ) -> Result<Vec<Located>, String> {
+    scan_encoded_with(scanner, haystack, lines, raw, None)
+}
+
+/// [`scan_encoded`], with the encoded keywords already found (see [`decoded_view_with`]).
+///
+/// # Errors
+/// As [`scan_encoded`].
+pub fn scan_encoded_with(
+    scanner: &Scanner,
+    haystack: &[u8],
+    lines: &[(usize, usize)],
+    raw: &[Match],
+    hits: Option<Vec<usize>>,
+) -> Result<Vec<Located>, String> {
     let mut budget = Budget::for_len(haystack.len());
-    let decoded = decoded_view(scanner, haystack, lines, &mut budget);
+    let decoded = decoded_view_with(scanner, haystack, lines, hits, &mut budget);
     if budget.exceeded() {
         return Err(format!(
             "decoding its encoded text would take more than {} bytes, {}x its size",

@@ -52,6 +52,10 @@ impl Kind {
     }
 }
 
+fn one() -> usize {
+    1
+}
+
 /// A character class a rule can require in a value.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize)]
 #[serde(rename_all = "kebab-case")]
@@ -80,6 +84,8 @@ struct RuleSyntax {
     #[serde(default)]
     exact_keywords: bool,
     pattern: String,
+    #[serde(default = "one")]
+    lines: usize,
     context: Option<String>,
     #[serde(default)]
     context_lines: usize,
@@ -117,6 +123,9 @@ pub struct Rule {
     pub exact_keywords: bool,
     /// Index of the rule whose findings anchor this one (`near`), and the line window.
     pub near: Option<(usize, usize)>,
+    /// Lines the pattern runs on: the candidate line and those after it (a call whose
+    /// arguments are spread over lines).
+    pub lines: usize,
     /// Lines on either side of a value in which `context` must match...
     pub context_lines: usize,
     /// ...and at most this many bytes away, if the rule says so.
@@ -296,6 +305,9 @@ impl Ruleset {
                     Some((i, syntax.near_lines))
                 }
             };
+            if !(1..=8).contains(&syntax.lines) {
+                bail!("rule {}: lines = {} (the pattern's own lines) must be 1 to 8", syntax.id, syntax.lines);
+            }
             if syntax.references.is_empty() {
                 bail!("rule {}: no references (where the credential's format is documented)", syntax.id);
             }
@@ -318,6 +330,7 @@ impl Ruleset {
                 exact_keywords: syntax.exact_keywords,
                 near,
                 context_lines: syntax.context_lines,
+                lines: syntax.lines,
                 context_bytes: syntax.context_bytes,
                 whole_token: syntax.whole_token,
                 examples: syntax.examples.clone(),

@@ -53,6 +53,9 @@ pub struct Scanner {
     anchors: Vec<u64>,
     /// The rules' keywords as they read inside base64, for [`crate::decode`].
     fragments: Fragments,
+    /// Whether a rule's pattern spans lines (`lines`): two candidate lines may then reach
+    /// the same value.
+    multi_line: bool,
 }
 
 /// How much of the haystack is lower-cased at a time for the case-insensitive keywords.
@@ -182,7 +185,8 @@ impl Scanner {
             }
         }
         let (exact, folded) = (Prefilter::new(rules, true), Prefilter::new(rules, false));
-        Scanner { rules, exact, folded, anchors, fragments: Fragments::new(rules) }
+        let multi_line = rules.rules.iter().any(|r| r.lines > 1);
+        Scanner { rules, exact, folded, anchors, fragments: Fragments::new(rules), multi_line }
     }
 
     /// Where the rules' keywords appear base64-encoded in `haystack`.
@@ -248,6 +252,18 @@ impl Scanner {
             self.confirm(haystack, line_start, line_end, mask, out);
             lines.push((line_start, line_end));
         }
+        if self.multi_line && out.len() > first + 1 {
+            // A value reached from two candidate lines is one match.
+            out[first..].sort_by_key(|m| (m.start, m.rule));
+            let mut kept = first;
+            for i in first..out.len() {
+                if kept == first || (out[kept - 1].start, out[kept - 1].rule) != (out[i].start, out[i].rule) {
+                    out.swap(kept, i);
+                    kept += 1;
+                }
+            }
+            out.truncate(kept);
+        }
         if binary {
             self.binary_pairs(haystack, out);
         }
@@ -294,6 +310,11 @@ impl Scanner {
         while mask != 0 {
             let rule = mask.trailing_zeros() as usize;
             mask &= mask - 1;
+            let end = match self.rules.rules[rule].lines {
+                1 => end,
+                // The lines after the candidate line, within the window's bytes.
+                lines => window(haystack, end, end, lines - 1, WINDOW_BYTES).1,
+            };
             self.find(rule, haystack, start, end, out);
         }
     }

@@ -35,6 +35,7 @@ pub enum Kind {
     MwsAuthToken,
     AppsyncApiKey,
     CodeartifactToken,
+    SsoToken,
 }
 
 impl Kind {
@@ -48,6 +49,7 @@ impl Kind {
             Kind::MwsAuthToken => "mws-auth-token",
             Kind::AppsyncApiKey => "appsync-api-key",
             Kind::CodeartifactToken => "codeartifact-token",
+            Kind::SsoToken => "sso-token",
         }
     }
 }

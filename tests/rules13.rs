@@ -246,3 +246,30 @@ fn a_key_id_of_no_valid_account_says_so_and_prints_no_account() {
     repo.assert_blocked(&[], "config.ini:1:", "never printed").assert_lacks("encodes no valid AWS account");
     repo.awsguard(&["--show-secrets=always"]).assert_code(1).assert_contains(&format!("AWS account {account:012}"));
 }
+
+#[test]
+fn a_committed_sso_token_cache_is_blocked() {
+    // `aws sso login` caches an access token, a refresh token (valid up to 90 days) and the
+    // OIDC client registration under ~/.aws/sso/cache: a copy committed by mistake
+    // (dotfiles, a devcontainer) can mint credentials for every account the user reaches.
+    let mut fake = fake();
+    let b64 = |fake: &mut awsguard::fake::Fake, n| {
+        fake.chars(b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/", n)
+    };
+    let (access, refresh) =
+        (format!("aoa{}:{}", b64(&mut fake, 400), b64(&mut fake, 96)), format!("aor{}", b64(&mut fake, 300)));
+    let cache = format!(
+        "{{\"startUrl\": \"https://d-9067abcdef.awsapps.com/start\", \"region\": \"us-east-1\", \
+         \"accessToken\": \"{access}\", \"expiresAt\": \"2026-11-30T12:00:00Z\", \
+         \"clientId\": \"{}\", \"refreshToken\": \"{refresh}\"}}\n",
+        b64(&mut fake, 22)
+    );
+    let repo = TestRepo::with_hook();
+    repo.stage(".aws/sso/cache/0a1b2c.json", &cache);
+    let run = repo.assert_blocked(&[], ".aws/sso/cache/0a1b2c.json:1:", &access);
+    run.assert_contains("aws.sso-token").assert_lacks(&refresh);
+    // The same field names in another service's OAuth response are not an AWS token.
+    let repo = TestRepo::with_hook();
+    repo.stage("oauth.json", format!("{{\"accessToken\": \"{}\", \"expiresIn\": 3599}}\n", b64(&mut fake, 200)));
+    repo.assert_commits(&[]);
+}

@@ -26,7 +26,7 @@ use crate::objects::{Objects, ReadError};
 use crate::prescan::suspects;
 use crate::report::escape;
 use crate::scan::{Match, Scanner, is_binary};
-use crate::windowed::{self, Windows};
+use crate::windowed::{self, Window, Windows};
 
 /// Scans changes in a repository.
 pub struct Checker<'a> {
@@ -245,7 +245,7 @@ impl<'a> Checker<'a> {
             let (bytes, own) = (window.bytes, &window.own);
             for m in matches.iter().filter(|m| own.contains(&m.start)) {
                 let value = m.value(bytes).into_owned();
-                found.push(Candidate::new(bytes, window.lines_before, m.rule, value, m, Vec::new()));
+                found.push(Candidate::new(&window, m.rule, value, m, Vec::new()));
             }
             for f in encoded.iter().filter(|f| own.contains(&(f.line_start + f.column as usize - 1))) {
                 let at = Match {
@@ -257,7 +257,7 @@ impl<'a> Checker<'a> {
                     line_start: f.line_start,
                     line_end: f.line_end,
                 };
-                found.push(Candidate::new(bytes, window.lines_before, f.rule, f.value.clone(), &at, f.chain.clone()));
+                found.push(Candidate::new(&window, f.rule, f.value.clone(), &at, f.chain.clone()));
             }
         }
         if found.is_empty() {
@@ -411,14 +411,8 @@ struct Candidate {
 const LINE_KEPT: usize = 64 << 10;
 
 impl Candidate {
-    fn new(
-        bytes: &[u8],
-        lines_before: u32,
-        rule: usize,
-        value: Vec<u8>,
-        m: &Match,
-        encoding: Vec<Encoding>,
-    ) -> Candidate {
+    fn new(window: &Window<'_>, rule: usize, value: Vec<u8>, m: &Match, encoding: Vec<Encoding>) -> Candidate {
+        let bytes = window.bytes;
         let (mut start, mut end) = (m.line_start, m.line_end);
         if end - start > LINE_KEPT {
             let at = m.line_start + m.column as usize - 1;
@@ -426,11 +420,13 @@ impl Candidate {
             end = (start + LINE_KEPT).min(end);
         }
         let text = &bytes[start..end];
+        // A column on the window's first line counts the part of the line before it.
+        let before = if m.line == 1 { u32::try_from(window.columns_before).unwrap_or(u32::MAX) } else { 0 };
         Candidate {
             rule,
             value,
-            line: lines_before + m.line,
-            column: m.column,
+            line: window.lines_before + m.line,
+            column: m.column.saturating_add(before),
             line_text: text.strip_suffix(b"\r").unwrap_or(text).to_vec(),
             encoding,
         }

@@ -30,6 +30,8 @@ pub struct Window<'a> {
     pub own: Range<usize>,
     /// How many lines precede `bytes` in the blob (add to a 1-based line in `bytes`).
     pub lines_before: u32,
+    /// How many bytes of its line precede `bytes` (add to a column on its first line).
+    pub columns_before: u64,
     /// Whether this is the first window (it starts at the blob's first byte).
     pub first: bool,
     /// Whether this is the last window (it ends at the blob's last byte).
@@ -45,6 +47,9 @@ pub struct Windows<R> {
     own_start: usize,
     /// Lines before `own_start` in the blob.
     lines_before_own: u32,
+    /// The blob's offset of `buf[0]`, and of the start of the line holding it.
+    base: u64,
+    line_start_of_base: u64,
     eof: bool,
     started: bool,
     done: bool,
@@ -52,7 +57,17 @@ pub struct Windows<R> {
 
 impl<R: Read> Windows<R> {
     pub fn new(reader: R) -> Windows<R> {
-        Windows { reader, buf: Vec::new(), own_start: 0, lines_before_own: 0, eof: false, started: false, done: false }
+        Windows {
+            reader,
+            buf: Vec::new(),
+            own_start: 0,
+            lines_before_own: 0,
+            base: 0,
+            line_start_of_base: 0,
+            eof: false,
+            started: false,
+            done: false,
+        }
     }
 
     /// The next window, `None` after the last.
@@ -65,6 +80,10 @@ impl<R: Read> Windows<R> {
         }
         // Keep only the context before the next window's own part.
         let keep_from = self.own_start.saturating_sub(CONTEXT);
+        if let Some(i) = memchr::memrchr(b'\n', &self.buf[..keep_from]) {
+            self.line_start_of_base = self.base + i as u64 + 1;
+        }
+        self.base += keep_from as u64;
         self.buf.drain(..keep_from);
         self.own_start -= keep_from;
         self.fill(self.own_start + OWN + CONTEXT)?;
@@ -79,6 +98,9 @@ impl<R: Read> Windows<R> {
         let last = end == self.buf.len() && self.eof;
         let scan = start.saturating_sub(CONTEXT)..(end + CONTEXT).min(self.buf.len());
         let lines_before = self.lines_before_own - count_lines(&self.buf[scan.start..start]);
+        let line_start = memchr::memrchr(b'\n', &self.buf[..scan.start])
+            .map_or(self.line_start_of_base, |i| self.base + i as u64 + 1);
+        let columns_before = self.base + scan.start as u64 - line_start;
         self.lines_before_own += count_lines(&self.buf[start..end]);
         self.own_start = end;
         self.done = last;
@@ -88,6 +110,7 @@ impl<R: Read> Windows<R> {
             bytes: &self.buf[scan.clone()],
             own: start - scan.start..end - scan.start,
             lines_before,
+            columns_before,
             first,
             last,
         }))
@@ -148,6 +171,8 @@ mod tests {
             assert_eq!(own, &blob[at..at + own.len()]);
             let scan_start = at - w.own.start;
             assert_eq!(w.lines_before, count_lines(&blob[..scan_start]));
+            let line_start = memchr::memrchr(b'\n', &blob[..scan_start]).map_or(0, |i| i + 1);
+            assert_eq!(w.columns_before, (scan_start - line_start) as u64);
             if !w.last && own.contains(&b'\n') {
                 assert_eq!(own.last(), Some(&b'\n'), "cut at a line break");
             }

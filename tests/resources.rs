@@ -351,3 +351,40 @@ fn a_large_archive_is_walked_from_a_mapped_file() {
     assert_eq!(usage.code, Some(1), "{}", usage.stderr);
     assert!(usage.stdout.contains("big.tar!dump/app.log:2:7: aws.access-key-id"), "{}", usage.stdout);
 }
+
+#[cfg(unix)]
+#[test]
+fn keys_across_window_boundaries_in_one_long_line_are_found_once() {
+    // 70 MiB of minified code on one line: windows are cut inside the line, every 8 MiB.
+    // A key ID straddling each cut, one just before and one just after, each found once.
+    let repo = TestRepo::new();
+    let mut fake = fake();
+    let mut line = Vec::with_capacity(71 << 20);
+    let mut planted = Vec::new();
+    let cuts = [8usize << 20, 16 << 20, 24 << 20];
+    for cut in cuts {
+        for at in [cut - 10, cut - 100, cut + 3] {
+            while line.len() < at {
+                line.extend_from_slice(b"a=b(c);");
+            }
+            let id = fake.key_id("AKIA");
+            // Reported at its byte column in the whole line, not in a window of it.
+            planted.push((id.clone(), line.len() + 4));
+            line.extend_from_slice(format!("k=\"{id}\";").as_bytes());
+        }
+    }
+    while line.len() < 70 << 20 {
+        line.extend_from_slice(b"a=b(c);");
+    }
+    line.push(b'\n');
+    std::fs::write(repo.root.join("bundle.min.js"), &line).unwrap();
+    repo.add(&["bundle.min.js"]);
+    let usage = measure(repo.command(awsguard_bin()), 300);
+    assert_eq!(usage.code, Some(1), "{}", usage.stderr);
+    for (id, column) in &planted {
+        let shown = format!("AKIA...{}", &id[16..]);
+        assert_eq!(usage.stdout.matches(&shown).count(), 1, "{shown} reported once: {}", usage.stdout);
+        let at = format!("bundle.min.js:1:{column}: aws.access-key-id: {shown}");
+        assert!(usage.stdout.contains(&at), "{at} not in {}", usage.stdout);
+    }
+}

@@ -38,7 +38,11 @@ pub(super) fn walk(
                 let (mut stream, after) = rest.split_at(end);
                 rest = after;
                 let mut out = Bounded { out: &mut content, left: allowance };
-                lzma_rs::xz_decompress(&mut stream, &mut out).map_err(io::Error::other)
+                if stream.get(7) == Some(&XZ_CHECK_SHA256) {
+                    xz_sha256_blocks(stream, &mut out)
+                } else {
+                    lzma_rs::xz_decompress(&mut stream, &mut out).map_err(io::Error::other)
+                }
             }
         };
         let over = content.len() as u64 >= w.allowance();
@@ -84,6 +88,57 @@ fn xz_stream_end(bytes: &[u8]) -> Option<usize> {
         crc.update(&footer[4..10]);
         footer[8..10] == *flags && crc.sum().to_le_bytes() == footer[..4]
     })
+}
+
+/// The check type of an xz stream whose blocks end in a SHA-256 (`xz --check=sha256`),
+/// which lzma-rs does not read.
+const XZ_CHECK_SHA256: u8 = 0x0a;
+
+/// The blocks of an xz stream with SHA-256 checks, decompressed one by one with lzma-rs's
+/// LZMA2 decoder (the only filter chain accepted: a BCJ or delta filter is refused). The
+/// checks themselves are skipped: the content is scanned, not verified.
+fn xz_sha256_blocks(stream: &[u8], out: &mut impl Write) -> io::Result<()> {
+    let bad = |what: &str| io::Error::other(format!("xz: {what}"));
+    let mut at = 12;
+    loop {
+        let size_byte = *stream.get(at).ok_or_else(|| bad("truncated"))?;
+        if size_byte == 0 {
+            return Ok(()); // the index: no more blocks
+        }
+        let header =
+            stream.get(at..at + (usize::from(size_byte) + 1) * 4).ok_or_else(|| bad("truncated block header"))?;
+        let flags = header[1];
+        if flags & 0x03 != 0 {
+            return Err(bad("a filter chain other than LZMA2 alone is not supported"));
+        }
+        let mut i = 2;
+        let mut varint = || -> io::Result<u64> {
+            let mut value = 0u64;
+            for shift in (0..63).step_by(7) {
+                let b = *header.get(i).ok_or_else(|| bad("malformed block header"))?;
+                i += 1;
+                value |= u64::from(b & 0x7f) << shift;
+                if b & 0x80 == 0 {
+                    return Ok(value);
+                }
+            }
+            Err(bad("malformed block header"))
+        };
+        for present in [flags & 0x40 != 0, flags & 0x80 != 0] {
+            if present {
+                varint()?;
+            }
+        }
+        if varint()? != 0x21 {
+            return Err(bad("a filter other than LZMA2 is not supported"));
+        }
+        let data = at + header.len();
+        let mut input = io::Cursor::new(stream.get(data..).ok_or_else(|| bad("truncated"))?);
+        lzma_rs::lzma2_decompress(&mut input, out).map_err(io::Error::other)?;
+        let end = data + usize::try_from(input.position()).map_err(|_| bad("too large"))?;
+        // Padding to a multiple of four from the block's start, then the 32-byte check.
+        at = end + (4 - (end - at) % 4) % 4 + 32;
+    }
 }
 
 fn kind_name(kind: Format) -> &'static str {

@@ -183,3 +183,72 @@ fn containers_nested_past_the_hard_bound_are_a_problem_even_tars() {
     }
     assert!(matches!(members(&tar, Limits::default()), Err(Problem::Bound(m)) if m.contains("more than 32 deep")));
 }
+
+/// An xz stream as `xz --check=sha256` writes it: one LZMA2 block whose check is the
+/// SHA-256 of its content, built by hand (lzma-rs writes only CRC64 checks).
+fn xz_sha256(content: &[u8]) -> Vec<u8> {
+    use sha2::Digest;
+    let crc32 = |bytes: &[u8]| {
+        let mut crc = flate2::Crc::new();
+        crc.update(bytes);
+        crc.sum().to_le_bytes()
+    };
+    let varint = |mut n: u64, out: &mut Vec<u8>| loop {
+        let b = (n & 0x7f) as u8;
+        n >>= 7;
+        if n == 0 {
+            out.push(b);
+            break;
+        }
+        out.push(b | 0x80);
+    };
+    let flags = [0x00, 0x0a];
+    let mut xz = b"\xfd7zXZ\x00".to_vec();
+    xz.extend_from_slice(&flags);
+    xz.extend_from_slice(&crc32(&flags));
+    // Block header: size, flags (one filter, no sizes), LZMA2 with a 1 MiB dictionary.
+    let mut header = vec![0x02, 0x00, 0x21, 0x01, 0x08, 0x00, 0x00, 0x00];
+    let crc = crc32(&header);
+    header.extend_from_slice(&crc);
+    let mut data = Vec::new();
+    lzma_rs::lzma2_compress(&mut &content[..], &mut data).unwrap();
+    let block_start = xz.len();
+    xz.extend_from_slice(&header);
+    xz.extend_from_slice(&data);
+    let unpadded = (xz.len() - block_start + 32) as u64;
+    while (xz.len() - block_start) % 4 != 0 {
+        xz.push(0);
+    }
+    xz.extend_from_slice(&sha2::Sha256::digest(content));
+    let mut index = vec![0x00];
+    varint(1, &mut index);
+    varint(unpadded, &mut index);
+    varint(content.len() as u64, &mut index);
+    while index.len() % 4 != 0 {
+        index.push(0);
+    }
+    let crc = crc32(&index);
+    index.extend_from_slice(&crc);
+    xz.extend_from_slice(&index);
+    let mut footer = (u32::try_from(index.len() / 4 - 1).unwrap()).to_le_bytes().to_vec();
+    footer.extend_from_slice(&flags);
+    xz.extend_from_slice(&crc32(&footer));
+    xz.extend_from_slice(&footer);
+    xz.extend_from_slice(b"YZ");
+    xz
+}
+
+#[test]
+fn xz_with_sha256_checks_is_read() {
+    let tar = tar_of(&[("etc/app.env", b"K=V\n")]);
+    let xz = xz_sha256(&tar);
+    assert_eq!(format(&xz), Some(Format::Xz));
+    assert_eq!(members(&xz, Limits::default()).unwrap(), vec![("etc/app.env".to_string(), b"K=V\n".to_vec())]);
+    // Two streams back to back are one content, as with CRC64 checks.
+    let two = [xz_sha256(b"one\n"), xz_sha256(b"two\n")].concat();
+    assert_eq!(members(&two, Limits::default()).unwrap(), vec![("(xz content)".to_string(), b"one\ntwo\n".to_vec())]);
+    // A filter chain lzma-rs cannot run (x86 BCJ before LZMA2) is unreadable: fail closed.
+    let mut bcj = xz_sha256(b"text\n");
+    bcj[13] = 0x01;
+    assert!(matches!(members(&bcj, Limits::default()), Err(Problem::Unreadable(_))));
+}

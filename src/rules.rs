@@ -22,7 +22,7 @@ use values::{distinct, is_placeholder};
 
 /// The built-in ruleset.
 pub static RULES: Lazy<Ruleset> =
-    Lazy::new(|| Ruleset::parse(include_str!("rules/aws.toml")).expect("built-in rules load"));
+    Lazy::new(|| Ruleset::parse(include_str!(concat!(env!("OUT_DIR"), "/aws.toml"))).expect("built-in rules load"));
 
 /// What kind of credential a rule finds.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize)]
@@ -393,6 +393,21 @@ pub const PLACEHOLDER_FILTER: &str = "placeholders (every rule): a value contain
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_embedded_rules_are_the_file_without_its_comment_lines() {
+        let full = Ruleset::parse(include_str!("rules/aws.toml")).unwrap();
+        assert_eq!(full.rules.len(), RULES.rules.len());
+        for (a, b) in full.rules.iter().zip(&RULES.rules) {
+            assert_eq!(a.id, b.id);
+            assert_eq!(compact_regex(a.pattern_source()), compact_regex(b.pattern_source()), "{}", a.id);
+            assert_eq!(a.context_src.as_deref().map(compact_regex), b.context_src.as_deref().map(compact_regex));
+            assert_eq!(
+                (&a.examples, &a.negative_examples, &a.keywords),
+                (&b.examples, &b.negative_examples, &b.keywords)
+            );
+        }
+    }
 
     #[test]
     fn rules_load_and_every_pattern_compiles() {

@@ -46,7 +46,7 @@ impl Checked {
     pub fn record(&mut self, scanner: &Scanner, allowlist: &Allowlist, place: &Place<'_>, m: &Match) {
         let at =
             Origin { line: m.line, column: m.column, line_text: &place.view[m.line_start..m.line_end], chain: &[] };
-        self.decide(scanner, allowlist, place, m.rule, &m.value(place.view), &at);
+        self.record_at(scanner, allowlist, place, m.rule, &m.value(place.view), &at);
     }
 
     /// Records a match found in a decoded view at the encoded span it came from; the
@@ -70,20 +70,7 @@ impl Checked {
             line_text: &place.view[found.line_start..found.line_end],
             chain: &found.chain,
         };
-        self.decide(scanner, allowlist, place, found.rule, &found.value, &at);
-    }
-
-    /// Records a value found where no view is kept (a window of a blob streamed through).
-    pub fn record_at(
-        &mut self,
-        scanner: &Scanner,
-        allowlist: &Allowlist,
-        place: &Place<'_>,
-        rule: usize,
-        value: &[u8],
-        at: &Origin<'_>,
-    ) {
-        self.decide(scanner, allowlist, place, rule, value, at);
+        self.record_at(scanner, allowlist, place, found.rule, &found.value, &at);
     }
 
     /// The (line, value) of the findings from index `from` on, for [`Checked::record_decoded`].
@@ -91,7 +78,10 @@ impl Checked {
         self.findings[from..].iter().map(|f| (f.line, f.value.clone())).collect()
     }
 
-    fn decide(
+    /// Records `value`, found by `rule` at `at`, unless the allowlist lets it through: the
+    /// one place every finding passes, raw, decoded, or from a window of a streamed blob
+    /// (whose view is gone: `at` carries the line).
+    pub fn record_at(
         &mut self,
         scanner: &Scanner,
         allowlist: &Allowlist,

@@ -467,63 +467,17 @@ pub fn staged(unreadable: &Unreadable, scanner: &Scanner, files: &[OsString]) ->
     }
 
     let mut copier = Copier { batch: Batch::start(&git)?, repo: &repo, copied: HashMap::new() };
-    let empty = copier.write("", b"")?;
-    let (mut matches, mut lines) = (Vec::new(), Vec::new());
-    // Each changed file, with its record when it may hold a finding.
-    let mut listed: Vec<(Change, Option<&Raw>)> = Vec::new();
-    let mut deleted = Vec::new();
-    for r in &raw {
-        let (old_scannable, new_scannable) = (is_scannable(r.old_mode), is_scannable(r.new_mode));
-        if r.old == r.new || !(old_scannable || new_scannable) {
-            continue; // a mode-only change adds nothing; submodules are other repositories
-        }
-        if !new_scannable {
-            deleted.push(r);
-            continue;
-        }
-        let content = copier.batch.blob(&r.new)?.with_context(|| {
-            format!(
-                "reading {} (blob {}): the index names an object git cannot find; `git fsck` tells more",
-                escape(&r.path),
-                r.new
-            )
-        })?;
-        let suspect = may_hold(scanner, &content, &mut matches, &mut lines);
-        let new = if suspect { copier.write(&r.new, &content)? } else { empty };
-        listed.push((Change { path: r.path.clone(), old: None, new }, suspect.then_some(r)));
-    }
-    for (change, r) in &mut listed {
-        if let Some(r) = r.filter(|r| is_scannable(r.old_mode)) {
-            change.old = Some(copier.copy_existing(&r.old, &r.path)?);
-        }
-    }
-    let is_added = |(change, r): &(Change, Option<&Raw>)| r.is_some() && change.old.is_none();
-    // An exact copy of a file HEAD has adds nothing, whatever it holds.
-    if let Some(head) = head.as_deref().filter(|_| listed.iter().any(is_added)) {
-        let held: HashSet<String> =
-            files_of(&git, head)?.into_values().filter(|(mode, _)| is_scannable(*mode)).map(|(_, id)| id).collect();
-        listed.retain(|entry| !(is_added(entry) && entry.1.is_some_and(|r| held.contains(&r.new))));
-    }
-    // A new file may be a renamed deleted one: the pass compares them.
-    let mut deleted_blobs = Vec::new();
-    if listed.iter().any(is_added) {
-        for r in deleted.iter().filter(|r| is_scannable(r.old_mode)) {
-            deleted_blobs.push((r.path.clone(), copier.copy_existing(&r.old, &r.path)?));
-        }
-    }
-
-    let mut merge_heads = Vec::new();
     let merge_head = std::fs::read(git_dir.join("MERGE_HEAD")).unwrap_or_default();
-    for id in String::from_utf8_lossy(&merge_head).split_whitespace() {
-        let theirs = files_of(&git, id).with_context(|| format!("reading MERGE_HEAD commit {id}"))?;
-        let mut files = Vec::new();
-        for r in listed.iter().filter_map(|(_, r)| *r) {
-            if let Some((mode, blob)) = theirs.get(&r.path).filter(|(mode, _)| is_scannable(*mode)) {
-                files.push((r.path.clone(), copier.copy_existing(blob, &r.path)?, *mode));
-            }
-        }
-        merge_heads.push(copier.commit(&files, "MERGE_HEAD")?);
-    }
+    let merge_heads: Vec<String> = String::from_utf8_lossy(&merge_head).split_whitespace().map(String::from).collect();
+    let missing = |r: &Raw| {
+        format!(
+            "reading {} (blob {}): the index names an object git cannot find; `git fsck` tells more",
+            escape(&r.path),
+            r.new
+        )
+    };
+    let Copied { changes, deleted: deleted_blobs, merge_commits: merge_heads } =
+        copy_changes(&git, &mut copier, scanner, &raw, head.as_deref(), &merge_heads, &missing)?;
 
     // The allowlist as staged, and as HEAD has it (for the notice of what a commit widens).
     let mut entries = Vec::new();
@@ -536,7 +490,6 @@ pub fn staged(unreadable: &Unreadable, scanner: &Scanner, files: &[OsString]) ->
         let commit = copier.commit(&[(REPO_FILE.as_bytes().to_vec(), id, 0o100644)], "HEAD")?;
         repo.set_head_detached(commit).context("writing the temporary repository's HEAD")?;
     }
-    let changes: Vec<Change> = listed.into_iter().map(|(change, _)| change).collect();
     if !files.is_empty() {
         named_entries(&git, &mut copier, &root, files, &changes, &mut entries)?;
     }
@@ -549,6 +502,84 @@ pub fn staged(unreadable: &Unreadable, scanner: &Scanner, files: &[OsString]) ->
         merge_heads,
         scratch: Some(scratch),
     })
+}
+
+/// What the pass needs of one diff, copied into the temporary repository.
+struct Copied {
+    /// The changed files; a modified or renamed one with the version it replaces.
+    changes: Vec<Change>,
+    /// Deleted files a new one may be a rename of (the pass compares them).
+    deleted: Vec<(Vec<u8>, Oid)>,
+    /// Each of a merge's other parents, as a commit of its versions of the changed files.
+    merge_commits: Vec<Oid>,
+}
+
+/// Copies what the pass needs of the diff `raw` (against `base`, the parent or HEAD; none
+/// for a first commit) into the temporary repository. A file that cannot hold a finding is
+/// copied as the empty blob; an exact copy of a file `base` holds adds nothing and is
+/// dropped. `others` are a merge's other parents. `missing` words the error for a blob git
+/// cannot find.
+fn copy_changes(
+    git: &Git,
+    copier: &mut Copier<'_>,
+    scanner: &Scanner,
+    raw: &[Raw],
+    base: Option<&str>,
+    others: &[String],
+    missing: &dyn Fn(&Raw) -> String,
+) -> Result<Copied> {
+    let empty = copier.write("", b"")?;
+    let (mut matches, mut lines) = (Vec::new(), Vec::new());
+    // Each changed file, with its record when it may hold a finding.
+    let mut listed: Vec<(Change, Option<&Raw>)> = Vec::new();
+    let mut deleted = Vec::new();
+    for r in raw {
+        let (old_scannable, new_scannable) = (is_scannable(r.old_mode), is_scannable(r.new_mode));
+        if r.old == r.new || !(old_scannable || new_scannable) {
+            continue; // an exact rename or a mode change adds nothing; submodules are not files
+        }
+        if !new_scannable {
+            deleted.push(r);
+            continue;
+        }
+        let content = copier.batch.blob(&r.new)?.with_context(|| missing(r))?;
+        let suspect = may_hold(scanner, &content, &mut matches, &mut lines);
+        let new = if suspect { copier.write(&r.new, &content)? } else { empty };
+        listed.push((Change { path: r.path.clone(), old: None, new }, suspect.then_some(r)));
+    }
+    // A modified or renamed file is compared with the version it replaces.
+    for (change, r) in &mut listed {
+        if let Some(r) = r.filter(|r| is_scannable(r.old_mode)) {
+            change.old = Some(copier.copy_existing(&r.old, r.source.as_deref().unwrap_or(&r.path))?);
+        }
+    }
+    let is_added = |(change, r): &(Change, Option<&Raw>)| r.is_some() && change.old.is_none();
+    // An exact copy of a file the base has adds nothing, whatever it holds.
+    if let Some(base) = base.filter(|_| listed.iter().any(is_added)) {
+        let held: HashSet<String> =
+            files_of(git, base)?.into_values().filter(|(mode, _)| is_scannable(*mode)).map(|(_, id)| id).collect();
+        listed.retain(|entry| !(is_added(entry) && entry.1.is_some_and(|r| held.contains(&r.new))));
+    }
+    // A new file may be a renamed deleted one git did not pair: the pass compares them.
+    let mut deleted_blobs = Vec::new();
+    if listed.iter().any(is_added) {
+        for r in deleted.iter().filter(|r| is_scannable(r.old_mode)) {
+            deleted_blobs.push((r.path.clone(), copier.copy_existing(&r.old, &r.path)?));
+        }
+    }
+    let mut merge_commits = Vec::new();
+    for other in others {
+        let theirs = files_of(git, other).with_context(|| format!("reading the merged commit {other}"))?;
+        let mut files = Vec::new();
+        for r in listed.iter().filter_map(|(_, r)| *r) {
+            if let Some((mode, blob)) = theirs.get(&r.path).filter(|(mode, _)| is_scannable(*mode)) {
+                files.push((r.path.clone(), copier.copy_existing(blob, &r.path)?, *mode));
+            }
+        }
+        merge_commits.push(copier.commit(&files, other)?);
+    }
+    let changes = listed.into_iter().map(|(change, _)| change).collect();
+    Ok(Copied { changes, deleted: deleted_blobs, merge_commits })
 }
 
 /// Adds to `entries` the staged entry of each named file without a staged change, for the

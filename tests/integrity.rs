@@ -40,6 +40,15 @@ fn allow_killed_mid_write_leaves_the_old_allowlist() {
         std::thread::sleep(std::time::Duration::from_micros(i * 7_919 % 20_000));
         let _ = child.kill();
         let _ = child.wait();
+        // A `git` that awsguard started outlives it (SIGKILL reaches awsguard alone) and
+        // releases the index lock when it is done: wait for that, as a user would.
+        let lock = repo.root.join(".git/index.lock");
+        for _ in 0..500 {
+            if !lock.exists() {
+                break;
+            }
+            std::thread::sleep(std::time::Duration::from_millis(10));
+        }
         let now = std::fs::read_to_string(repo.root.join(".awsguard.toml")).unwrap();
         assert!(now == old || now == new, "torn allowlist:\n{now}");
         std::fs::write(repo.root.join(".awsguard.toml"), &old).unwrap();

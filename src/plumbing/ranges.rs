@@ -15,17 +15,16 @@ use std::collections::{HashMap, HashSet};
 use std::io::BufRead;
 
 use anyhow::{Context, Result, anyhow, bail};
-use git2::{Oid, Repository};
+use git2::Repository;
 
-use super::{Batch, Copier, Git, Location, Raw, Scratch, files_of, is_scannable, link_lfs_store, locate, parse_raw};
+use super::{Batch, Copied, Copier, Git, Location, Raw, Scratch, copy_changes, link_lfs_store, locate, parse_raw};
 use super::{failure, head_with, rev_parse, run};
-use crate::changes::{Change, Changes};
+use crate::changes::Changes;
 use crate::cli::Args;
 use crate::commits::Update;
 use crate::config::{Config, REPO_FILE, RepoFile};
 use crate::findings::Checked;
 use crate::pass::Checker;
-use crate::prescan::may_hold;
 use crate::repo::Unreadable;
 use crate::report::escape;
 use crate::rules::RULES;
@@ -298,10 +297,9 @@ impl Mirror {
         let config = Config::load(RepoFile::Committed(&self.repo, tip), args)?;
         let empty_tree =
             String::from_utf8_lossy(&self.git.output(&["hash-object", "-t", "tree", "--stdin"])?).trim().to_string();
-        let empty_blob = copier.write("", b"")?;
         let mut checked = Checked::default();
         for (id, parents) in &range.commits {
-            let commit = Commit { id, parents, empty_tree: &empty_tree, empty_blob };
+            let commit = Commit { id, parents, empty_tree: &empty_tree };
             checked.absorb(self.scan_commit(&mut copier, &scanner, &config, &commit)?);
         }
         Ok((config, checked))
@@ -316,79 +314,27 @@ impl Mirror {
         config: &Config,
         commit: &Commit<'_>,
     ) -> Result<Checked> {
-        let Commit { id, parents, empty_tree, empty_blob: empty } = *commit;
+        let Commit { id, parents, empty_tree } = *commit;
         let base = parents.first().map_or(empty_tree, String::as_str);
         let raw = parse_raw(&self.git.output(&["diff-tree", "-r", "-z", "--raw", "--no-abbrev", "-M", base, id])?)?;
-        let (mut matches, mut lines) = (Vec::new(), Vec::new());
-        // Each changed file, with its record when it may hold a finding.
-        let mut listed: Vec<(Change, Option<&Raw>)> = Vec::new();
-        let mut deleted = Vec::new();
-        for r in &raw {
-            let (old_scannable, new_scannable) = (is_scannable(r.old_mode), is_scannable(r.new_mode));
-            if r.old == r.new || !(old_scannable || new_scannable) {
-                continue; // an exact rename or a mode change adds nothing; submodules are not files
-            }
-            if !new_scannable {
-                deleted.push(r);
-                continue;
-            }
-            let content = copier.batch.blob(&r.new)?.with_context(|| {
-                format!(
-                    "reading {} (blob {}) of commit {id}: git cannot find it; `git fsck` tells more",
-                    escape(&r.path),
-                    r.new
-                )
-            })?;
-            let suspect = may_hold(scanner, &content, &mut matches, &mut lines);
-            let new = if suspect { copier.write(&r.new, &content)? } else { empty };
-            listed.push((Change { path: r.path.clone(), old: None, new }, suspect.then_some(r)));
-        }
-        // A modified or renamed file is compared with the version it replaces.
-        for (change, r) in &mut listed {
-            if let Some(r) = r.filter(|r| is_scannable(r.old_mode)) {
-                change.old = Some(copier.copy_existing(&r.old, r.source.as_deref().unwrap_or(&r.path))?);
-            }
-        }
-        let is_added = |(change, r): &(Change, Option<&Raw>)| r.is_some() && change.old.is_none();
-        // An exact copy of a file the parent has adds nothing, whatever it holds.
-        if let Some(parent) = parents.first().filter(|_| listed.iter().any(is_added)) {
-            let held: HashSet<String> = files_of(&self.git, parent)?
-                .into_values()
-                .filter(|(mode, _)| is_scannable(*mode))
-                .map(|(_, blob)| blob)
-                .collect();
-            listed.retain(|entry| !(is_added(entry) && entry.1.is_some_and(|r| held.contains(&r.new))));
-        }
-        // A new file may be a renamed deleted one git did not pair: the pass compares them.
-        let mut deleted_blobs = Vec::new();
-        if listed.iter().any(is_added) {
-            for r in deleted.iter().filter(|r| is_scannable(r.old_mode)) {
-                deleted_blobs.push((r.path.clone(), copier.copy_existing(&r.old, &r.path)?));
-            }
-        }
-        // A merge's other parents, holding their versions of the files that may hold one.
-        let mut merge_commits = Vec::new();
-        if listed.iter().any(|(_, r)| r.is_some()) {
-            for parent in parents.iter().skip(1) {
-                let theirs = files_of(&self.git, parent).with_context(|| format!("reading commit {parent}"))?;
-                let mut files = Vec::new();
-                for r in listed.iter().filter_map(|(_, r)| *r) {
-                    if let Some((mode, blob)) = theirs.get(&r.path).filter(|(mode, _)| is_scannable(*mode)) {
-                        files.push((r.path.clone(), copier.copy_existing(blob, &r.path)?, *mode));
-                    }
-                }
-                merge_commits.push(copier.commit(&files, parent)?);
-            }
-        }
+        let missing = |r: &Raw| {
+            format!(
+                "reading {} (blob {}) of commit {id}: git cannot find it; `git fsck` tells more",
+                escape(&r.path),
+                r.new
+            )
+        };
+        let others = parents.get(1..).unwrap_or_default();
+        let Copied { changes, deleted, merge_commits } =
+            copy_changes(&self.git, copier, scanner, &raw, parents.first().map(String::as_str), others, &missing)?;
 
         let mut checker = Checker::new(&self.repo, scanner, config);
         checker.commit = Some(id.to_string());
         for merged in merge_commits {
             checker.merge_trees.push(self.repo.find_commit(merged)?.tree()?);
         }
-        let files: Vec<Change> = listed.into_iter().map(|(change, _)| change).collect();
         let mut checked = Checked::default();
-        checker.check(&mut Changes::listed(files, deleted_blobs), &mut checked)?;
+        checker.check(&mut Changes::listed(changes, deleted), &mut checked)?;
         Ok(checked)
     }
 }
@@ -400,9 +346,6 @@ struct Commit<'a> {
     parents: &'a [String],
     /// The empty tree's ID in this repository's format: a root commit's parent.
     empty_tree: &'a str,
-    /// The empty blob in the temporary repository: what a file that cannot hold a finding
-    /// is copied as.
-    empty_blob: Oid,
 }
 
 #[cfg(test)]

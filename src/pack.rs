@@ -1,0 +1,641 @@
+//! Packed blobs read directly, without libgit2.
+//!
+//! libgit2 shares one reader per pack file among all the repositories of a process, behind
+//! a mutex: the threads of a history scan spent half their switches waiting for it. Each
+//! [`Packs`] here maps the `pack-*.idx` (version 2) and `.pack` files itself and belongs to
+//! one thread, so nothing is shared and nothing is locked. An id is found in an index
+//! (fan-out table, binary search, large offsets), its entry's header gives its type and
+//! size, the entry is inflated by libdeflate into a buffer of exactly that size (which also
+//! checks the stream's Adler-32), and deltas (`OFS_DELTA`, `REF_DELTA`) are applied in git's
+//! format. Bases recently rebuilt are kept in a small cache: a history scan reads many
+//! versions of a file, each a delta against the same few bases.
+//!
+//! Every blob is checked against its id (SHA-1 of `blob <size>\0<content>`, as libgit2
+//! does) before it is handed out. Anything this reader does not know or does not trust (an
+//! id in no index, an index of another version, a base in another object directory, a
+//! damaged entry, an object that is not a blob, a wrong hash) is left to libgit2, which
+//! reads it or words the error: a wrong byte here would be a missed credential.
+//!
+//! Layouts: git's `Documentation/gitformat-pack.txt`.
+
+use std::cell::{OnceCell, RefCell};
+use std::collections::HashMap;
+use std::fs::File;
+use std::path::{Path, PathBuf};
+use std::rc::Rc;
+
+use libdeflater::Decompressor;
+use sha1::{Digest, Sha1};
+
+use crate::objects::Buffer;
+
+/// Bytes of rebuilt bases kept per reader. git's own cache (`core.deltaBaseCacheLimit`)
+/// is 96 MiB for a whole process.
+const CACHE_LIMIT: usize = 32 << 20;
+
+/// Object types in a pack entry's header.
+const BLOB: u8 = 3;
+const OFS_DELTA: u8 = 6;
+const REF_DELTA: u8 = 7;
+
+/// A delta chain longer than this is taken for a loop (git's default depth is 50, and
+/// `--depth` is capped at 4095).
+const MAX_CHAIN: usize = 10_000;
+
+/// What [`Packs::blob`] found.
+pub enum Packed {
+    /// The blob, checked against its id.
+    Read(Rc<Buffer>),
+    /// A blob larger than the limit: not read.
+    Larger,
+    /// Not in these packs, not a blob, or not readable here: ask libgit2.
+    NotHere,
+}
+
+/// The packs of some object directories, read by one thread.
+pub struct Packs {
+    dirs: Vec<PathBuf>,
+    /// Opened at the first lookup: a commit of a few loose objects never needs them.
+    packs: OnceCell<Vec<Pack>>,
+    bases: RefCell<Bases>,
+    inflater: RefCell<Decompressor>,
+}
+
+impl Packs {
+    /// A reader of the packs under `dirs` (object directories: `dirs[i]/pack/*.idx`) as
+    /// they are at the first lookup.
+    pub fn new(dirs: Vec<PathBuf>) -> Packs {
+        Packs {
+            dirs,
+            packs: OnceCell::new(),
+            bases: RefCell::new(Bases::default()),
+            inflater: RefCell::new(Decompressor::new()),
+        }
+    }
+
+    fn packs(&self) -> &[Pack] {
+        self.packs.get_or_init(|| {
+            let mut packs = Vec::new();
+            for dir in &self.dirs {
+                let Ok(entries) = std::fs::read_dir(dir.join("pack")) else { continue };
+                let mut found: Vec<PathBuf> =
+                    entries.flatten().map(|e| e.path()).filter(|p| p.extension().is_some_and(|e| e == "idx")).collect();
+                found.sort();
+                packs.extend(found.iter().filter_map(|idx| Pack::open(idx)));
+            }
+            packs
+        })
+    }
+
+    /// The blob `id` if it is in these packs and at most `limit` bytes.
+    pub fn blob(&self, id: &[u8], limit: usize) -> Packed {
+        let Ok(id) = <&[u8; 20]>::try_from(id) else { return Packed::NotHere };
+        let Some((pack, offset)) = self.find(id) else { return Packed::NotHere };
+        match self.read(pack, offset, limit) {
+            Some(Read::Blob(blob)) if hash_matches(id, &blob) => Packed::Read(blob),
+            Some(Read::Larger) => Packed::Larger,
+            _ => Packed::NotHere,
+        }
+    }
+
+    /// Which pack holds `id`, and where.
+    fn find(&self, id: &[u8; 20]) -> Option<(usize, u64)> {
+        self.packs().iter().enumerate().find_map(|(i, pack)| Some((i, pack.find(id)?)))
+    }
+
+    /// The blob at `offset` in pack `pack`, its deltas applied; `None` when it is not a
+    /// blob or anything about it is wrong.
+    fn read(&self, pack: usize, offset: u64, limit: usize) -> Option<Read> {
+        let packs = self.packs();
+        // The deltas from the object asked for down to a base: a full object or a cached one.
+        let mut chain: Vec<(usize, Entry)> = Vec::new();
+        let (mut at_pack, mut at) = (pack, offset);
+        let (base, cached) = loop {
+            if let Some(cached) = self.bases.borrow_mut().get((at_pack, at)) {
+                break (cached, true);
+            }
+            let entry = packs[at_pack].entry(at)?;
+            match entry.kind {
+                BLOB => {
+                    if chain.is_empty() && entry.size > limit {
+                        return Some(Read::Larger);
+                    }
+                    break (Rc::new(self.inflate(&packs[at_pack], &entry)?), false);
+                }
+                OFS_DELTA | REF_DELTA => {
+                    let next = match entry.base {
+                        Base::Offset(base) => (at_pack, base),
+                        // A base in another pack is read there; in none, libgit2 reads it all.
+                        Base::Id(id) => self.find(&id)?,
+                        Base::None => return None,
+                    };
+                    chain.push((at_pack, entry));
+                    if chain.len() > MAX_CHAIN {
+                        return None;
+                    }
+                    (at_pack, at) = next;
+                }
+                // A commit, tree or tag, or a type that does not exist.
+                _ => return None,
+            }
+        };
+        if chain.is_empty() {
+            if base.len() > limit {
+                return Some(Read::Larger);
+            }
+            return Some(Read::Blob(base));
+        }
+        // `chain` runs from the object asked for down to the delta nearest the base. That
+        // first delta is inflated first: its header says how large the blob is.
+        let (top_pack, top) = chain.remove(0);
+        let top_delta = self.inflate(&packs[top_pack], &top)?;
+        let (_, result_size) = delta_sizes(&top_delta)?;
+        if result_size > limit {
+            return Some(Read::Larger);
+        }
+        if !cached {
+            self.bases.borrow_mut().insert((at_pack, at), Rc::clone(&base));
+        }
+        let mut base = base;
+        while let Some((p, entry)) = chain.pop() {
+            let delta = self.inflate(&packs[p], &entry)?;
+            base = Rc::new(apply_delta(&base, &delta)?);
+            self.bases.borrow_mut().insert((p, entry.offset), Rc::clone(&base));
+        }
+        Some(Read::Blob(Rc::new(apply_delta(&base, &top_delta)?)))
+    }
+
+    /// An entry's data inflated: exactly `entry.size` bytes, or `None`.
+    fn inflate(&self, pack: &Pack, entry: &Entry) -> Option<Buffer> {
+        let mut out = Buffer::zeroed(entry.size)?;
+        let data = pack.data.get(entry.data..pack.data.len() - 20)?;
+        // libdeflate stops at the end of the zlib stream (the next entry follows it) and
+        // checks its Adler-32; more output than the buffer holds is an error.
+        match self.inflater.borrow_mut().zlib_decompress(data, &mut out) {
+            Ok(n) if n == entry.size => Some(out),
+            _ => None,
+        }
+    }
+}
+
+/// What [`Packs::read`] found.
+enum Read {
+    Blob(Rc<Buffer>),
+    Larger,
+}
+
+/// Whether `content` is the blob `id` names.
+fn hash_matches(id: &[u8; 20], content: &[u8]) -> bool {
+    let mut hasher = Sha1::new();
+    hasher.update(format!("blob {}\0", content.len()).as_bytes());
+    hasher.update(content);
+    hasher.finalize()[..] == id[..]
+}
+
+/// One pack and its index, mapped.
+struct Pack {
+    idx: memmap2::Mmap,
+    data: memmap2::Mmap,
+    /// How many objects it holds.
+    count: usize,
+}
+
+/// Where the tables of a version 2 index start.
+const FAN_OUT: usize = 8;
+const NAMES: usize = FAN_OUT + 256 * 4;
+
+impl Pack {
+    /// The pack whose index is `idx`, if both files are there, of versions this reader
+    /// knows, and agree with each other.
+    fn open(idx_path: &Path) -> Option<Pack> {
+        let map = |path: &Path| {
+            let file = File::open(path).ok()?;
+            // SAFETY: git writes a pack and its index to temporary files and renames them
+            // into place, and never writes them again; a repack deletes them, which leaves
+            // a mapping intact.
+            unsafe { memmap2::Mmap::map(&file) }.ok()
+        };
+        let idx = map(idx_path)?;
+        let data = map(&idx_path.with_extension("pack"))?;
+        if idx.get(..8)? != b"\xfftOc\0\0\0\x02" {
+            return None;
+        }
+        let count = be32(&idx, NAMES - 4)? as usize;
+        // Names, CRCs and offsets, then large offsets, then two checksums.
+        let tables = NAMES.checked_add(count.checked_mul(28)?)?;
+        let large = idx.len().checked_sub(tables + 40)?;
+        if large % 8 != 0 {
+            return None;
+        }
+        let mut previous = 0;
+        for i in 0..256 {
+            let n = be32(&idx, FAN_OUT + 4 * i)?;
+            if n < previous {
+                return None;
+            }
+            previous = n;
+        }
+        let version = be32(&data, 4)?;
+        let agree = data.get(..4)? == b"PACK"
+            && (version == 2 || version == 3)
+            && be32(&data, 8)? as usize == count
+            && data.len() >= 32
+            && data[data.len() - 20..] == idx[idx.len() - 40..idx.len() - 20];
+        agree.then_some(Pack { idx, data, count })
+    }
+
+    /// Where `id`'s entry starts, if this pack holds it.
+    fn find(&self, id: &[u8; 20]) -> Option<u64> {
+        let first = usize::from(id[0]);
+        let mut lo = if first == 0 { 0 } else { be32(&self.idx, FAN_OUT + 4 * (first - 1))? as usize };
+        let mut hi = be32(&self.idx, FAN_OUT + 4 * first)? as usize;
+        while lo < hi {
+            let mid = lo + (hi - lo) / 2;
+            let name = self.idx.get(NAMES + 20 * mid..NAMES + 20 * mid + 20)?;
+            match name.cmp(&id[..]) {
+                std::cmp::Ordering::Less => lo = mid + 1,
+                std::cmp::Ordering::Greater => hi = mid,
+                std::cmp::Ordering::Equal => return self.offset(mid),
+            }
+        }
+        None
+    }
+
+    /// The offset of the `i`th object of the index.
+    fn offset(&self, i: usize) -> Option<u64> {
+        let offsets = NAMES + 24 * self.count;
+        let small = be32(&self.idx, offsets + 4 * i)?;
+        if small & 0x8000_0000 == 0 {
+            return Some(u64::from(small));
+        }
+        let at = offsets + 4 * self.count + 8 * (small & 0x7fff_ffff) as usize;
+        let bytes = self.idx.get(at..at + 8)?;
+        // Large offsets end where the checksums start.
+        if at + 8 > self.idx.len() - 40 {
+            return None;
+        }
+        Some(u64::from_be_bytes(bytes.try_into().ok()?))
+    }
+
+    /// The header of the entry at `offset`.
+    fn entry(&self, offset: u64) -> Option<Entry> {
+        let end = self.data.len() - 20;
+        let start = usize::try_from(offset).ok().filter(|&s| s >= 12 && s < end)?;
+        let byte = |i: usize| self.data.get(..end)?.get(i).copied();
+        let mut at = start;
+        let mut c = byte(at)?;
+        at += 1;
+        let kind = (c >> 4) & 7;
+        let mut size = u64::from(c & 0x0f);
+        let mut shift = 4;
+        while c & 0x80 != 0 {
+            c = byte(at)?;
+            at += 1;
+            if shift > 57 {
+                return None;
+            }
+            size |= u64::from(c & 0x7f) << shift;
+            shift += 7;
+        }
+        let base = match kind {
+            OFS_DELTA => {
+                c = byte(at)?;
+                at += 1;
+                let mut back = u64::from(c & 0x7f);
+                while c & 0x80 != 0 {
+                    c = byte(at)?;
+                    at += 1;
+                    back = back.checked_add(1)?;
+                    if back >> 57 != 0 {
+                        return None;
+                    }
+                    back = (back << 7) | u64::from(c & 0x7f);
+                }
+                // A base lies before its delta.
+                Base::Offset(offset.checked_sub(back).filter(|&b| b >= 12 && back > 0)?)
+            }
+            REF_DELTA => {
+                let id = self.data.get(at..at + 20).filter(|_| at + 20 <= end)?;
+                at += 20;
+                Base::Id(id.try_into().ok()?)
+            }
+            _ => Base::None,
+        };
+        Some(Entry { offset, kind, size: usize::try_from(size).ok()?, data: at, base })
+    }
+}
+
+fn be32(bytes: &[u8], at: usize) -> Option<u32> {
+    Some(u32::from_be_bytes(bytes.get(at..at + 4)?.try_into().ok()?))
+}
+
+/// A pack entry's header.
+struct Entry {
+    offset: u64,
+    kind: u8,
+    /// The size of the object, or of the delta for a delta.
+    size: usize,
+    /// Where its zlib stream starts.
+    data: usize,
+    base: Base,
+}
+
+/// What a delta applies to.
+enum Base {
+    None,
+    Offset(u64),
+    Id([u8; 20]),
+}
+
+/// A delta's two sizes (of its base and of its result) and where its instructions start.
+fn delta_sizes(delta: &[u8]) -> Option<(usize, usize)> {
+    let mut at = 0;
+    let base = varint(delta, &mut at)?;
+    let result = varint(delta, &mut at)?;
+    Some((base, result))
+}
+
+/// A little-endian base-128 number at `*at`, as a delta's sizes are written.
+fn varint(bytes: &[u8], at: &mut usize) -> Option<usize> {
+    let mut value: u64 = 0;
+    let mut shift = 0;
+    loop {
+        let c = *bytes.get(*at)?;
+        *at += 1;
+        if shift > 57 {
+            return None;
+        }
+        value |= u64::from(c & 0x7f) << shift;
+        shift += 7;
+        if c & 0x80 == 0 {
+            return usize::try_from(value).ok();
+        }
+    }
+}
+
+/// `delta` applied to `base`: copies from the base and inserted bytes, exactly as many as
+/// the delta says; `None` when any instruction or size disagrees.
+fn apply_delta(base: &[u8], delta: &[u8]) -> Option<Buffer> {
+    let mut at = 0;
+    let base_size = varint(delta, &mut at)?;
+    let result_size = varint(delta, &mut at)?;
+    if base_size != base.len() {
+        return None;
+    }
+    let mut out = Vec::new();
+    out.try_reserve_exact(result_size).ok()?;
+    while at < delta.len() {
+        let cmd = delta[at];
+        at += 1;
+        if cmd & 0x80 != 0 {
+            let mut offset = 0usize;
+            let mut size = 0usize;
+            for i in 0..4 {
+                if cmd & (1 << i) != 0 {
+                    offset |= usize::from(*delta.get(at)?) << (8 * i);
+                    at += 1;
+                }
+            }
+            for i in 0..3 {
+                if cmd & (0x10 << i) != 0 {
+                    size |= usize::from(*delta.get(at)?) << (8 * i);
+                    at += 1;
+                }
+            }
+            if size == 0 {
+                size = 0x10000;
+            }
+            let copied = base.get(offset..offset.checked_add(size)?)?;
+            if out.len() + size > result_size {
+                return None;
+            }
+            out.extend_from_slice(copied);
+        } else if cmd != 0 {
+            let n = usize::from(cmd);
+            let inserted = delta.get(at..at + n)?;
+            if out.len() + n > result_size {
+                return None;
+            }
+            out.extend_from_slice(inserted);
+            at += n;
+        } else {
+            // Reserved.
+            return None;
+        }
+    }
+    (out.len() == result_size).then_some(Buffer::Heap(out))
+}
+
+/// Bases rebuilt recently, by pack and offset, least recently used dropped first.
+#[derive(Default)]
+struct Bases {
+    entries: HashMap<(usize, u64), (Rc<Buffer>, u64)>,
+    bytes: usize,
+    clock: u64,
+}
+
+impl Bases {
+    fn get(&mut self, key: (usize, u64)) -> Option<Rc<Buffer>> {
+        self.clock += 1;
+        let (base, used) = self.entries.get_mut(&key)?;
+        *used = self.clock;
+        Some(Rc::clone(base))
+    }
+
+    fn insert(&mut self, key: (usize, u64), base: Rc<Buffer>) {
+        // One base may take a quarter of the cache at most.
+        if base.len() > CACHE_LIMIT / 4 {
+            return;
+        }
+        self.clock += 1;
+        self.bytes += base.len();
+        if let Some((old, _)) = self.entries.insert(key, (base, self.clock)) {
+            self.bytes -= old.len();
+        }
+        if self.bytes > CACHE_LIMIT {
+            // Down to three quarters at once: a sort per eviction, not per insertion.
+            let mut by_use: Vec<(u64, (usize, u64))> = self.entries.iter().map(|(k, (_, u))| (*u, *k)).collect();
+            by_use.sort_unstable();
+            for (_, key) in by_use {
+                if self.bytes <= CACHE_LIMIT / 4 * 3 {
+                    break;
+                }
+                if let Some((old, _)) = self.entries.remove(&key) {
+                    self.bytes -= old.len();
+                }
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::objects::{Content, Objects};
+    use git2::{Oid, Repository};
+    use std::io::Write;
+    use std::process::{Command, Stdio};
+
+    /// git with no user or system configuration, in `dir`.
+    fn git(dir: &Path, args: &[&str]) -> String {
+        let out = Command::new("git")
+            .env_clear()
+            .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+            .env("HOME", dir)
+            .env("GIT_CONFIG_NOSYSTEM", "1")
+            .current_dir(dir)
+            .args(args)
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "git {args:?}: {}", String::from_utf8_lossy(&out.stderr));
+        String::from_utf8(out.stdout).unwrap()
+    }
+
+    /// A repository whose files change a little in each of many commits (so that a repack
+    /// makes long delta chains), written by `git fast-import` in one go.
+    fn edited_history(dir: &Path, seed: u64) {
+        git(dir, &["init", "-q", "--bare", "-b", "main"]);
+        let mut rng = fastrand::Rng::with_seed(seed);
+        let mut text: Vec<String> = (0..400).map(|i| format!("line {i}: {}\n", rng.u64(..))).collect();
+        // Random bytes, larger than a delta's 64 KiB copy unit and its 16 MiB offsets' low part.
+        let mut binary: Vec<u8> = (0..300_000).map(|_| rng.u8(..)).collect();
+        let mut stream = Vec::new();
+        for commit in 0..120 {
+            for _ in 0..rng.usize(1..6) {
+                let at = rng.usize(..text.len());
+                match rng.u8(..3) {
+                    0 => text[at] = format!("changed {commit}: {}\n", rng.u64(..)),
+                    1 => text.insert(at, format!("inserted {commit}: {}\n", rng.u64(..))),
+                    _ if text.len() > 10 => drop(text.remove(at)),
+                    _ => {}
+                }
+            }
+            if commit % 7 == 0 {
+                let at = rng.usize(..binary.len() - 100);
+                binary[at..at + 50].iter_mut().for_each(|b| *b = rng.u8(..));
+                binary.extend((0..rng.usize(..5000)).map(|_| rng.u8(..)));
+            }
+            let small = format!("v{}\n", commit % 13);
+            let files: [(&str, Vec<u8>); 5] = [
+                ("text.txt", text.concat().into_bytes()),
+                ("dir/binary.bin", binary.clone()),
+                ("dir/small", small.into_bytes()),
+                ("empty", Vec::new()),
+                ("reversed.txt", text.iter().rev().map(String::as_str).collect::<String>().into_bytes()),
+            ];
+            let message = format!("commit {commit}");
+            write!(
+                stream,
+                "commit refs/heads/main\ncommitter T <t@example.invalid> {} +0000\n",
+                1_700_000_000 + commit
+            )
+            .unwrap();
+            write!(stream, "data {}\n{message}\n", message.len()).unwrap();
+            for (path, content) in files {
+                write!(stream, "M 100644 inline {path}\ndata {}\n", content.len()).unwrap();
+                stream.extend_from_slice(&content);
+                stream.push(b'\n');
+            }
+        }
+        let mut child = Command::new("git")
+            .env_clear()
+            .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+            .env("HOME", dir)
+            .env("GIT_CONFIG_NOSYSTEM", "1")
+            .current_dir(dir)
+            .args(["fast-import", "--quiet"])
+            .stdin(Stdio::piped())
+            .spawn()
+            .unwrap();
+        child.stdin.take().unwrap().write_all(&stream).unwrap();
+        assert!(child.wait().unwrap().success());
+    }
+
+    /// Every blob of the repository, as `git cat-file` lists them.
+    fn blobs(dir: &Path) -> Vec<(Oid, usize)> {
+        git(dir, &["cat-file", "--batch-all-objects", "--batch-check"])
+            .lines()
+            .filter_map(|line| {
+                let mut fields = line.split(' ');
+                let (id, kind, size) = (fields.next()?, fields.next()?, fields.next()?);
+                (kind == "blob").then(|| (Oid::from_str(id).unwrap(), size.parse().unwrap()))
+            })
+            .collect()
+    }
+
+    /// How many blobs are stored as each entry type.
+    fn entry_kinds(packs: &Packs, blobs: &[(Oid, usize)]) -> [usize; 8] {
+        let mut kinds = [0; 8];
+        for (id, _) in blobs {
+            let (pack, offset) = packs.find(id.as_bytes().try_into().unwrap()).expect("packed");
+            kinds[usize::from(packs.packs()[pack].entry(offset).unwrap().kind)] += 1;
+        }
+        kinds
+    }
+
+    /// Reads every blob through the pack reader, in order, in reverse and again with a warm
+    /// cache, and checks each against libgit2's bytes.
+    fn every_blob_reads_as_libgit2_reads_it(dir: &Path) -> [usize; 8] {
+        let repo = Repository::open_bare(dir).unwrap();
+        let blobs = blobs(dir);
+        assert!(blobs.len() > 250, "{} blobs", blobs.len());
+        let objects = Objects::new(&repo);
+        let mut order: Vec<&(Oid, usize)> = blobs.iter().collect();
+        for round in 0..3 {
+            if round == 1 {
+                order.reverse();
+            }
+            for &&(id, size) in &order {
+                let read = objects.blob(&repo, id).unwrap();
+                assert!(matches!(read, Content::Packed(_)), "{id} read by the pack reader");
+                let expected = repo.find_blob(id).unwrap();
+                assert_eq!(read.len(), size, "{id}");
+                assert!(*read == *expected.content(), "{id}: different bytes");
+            }
+        }
+        // A cold reader too, and sizes at the limit: larger blobs are left to the caller.
+        let objects = Objects::new(&repo);
+        for &(id, size) in &blobs {
+            assert!(objects.blob_within(&repo, id, size).unwrap().is_some_and(|c| c.len() == size));
+            if size > 0 {
+                assert!(objects.blob_within(&repo, id, size - 1).unwrap().is_none(), "{id} is over the limit");
+            }
+        }
+        entry_kinds(&Packs::new(vec![dir.join("objects")]), &blobs)
+    }
+
+    #[test]
+    fn deltas_of_every_kind_read_as_libgit2_reads_them() {
+        let dir = tempfile::tempdir().unwrap();
+        let dir = dir.path();
+        edited_history(dir, 7);
+        // fast-import's own pack: deltas against the previous version of each file.
+        let kinds = every_blob_reads_as_libgit2_reads_it(dir);
+        assert!(kinds[usize::from(OFS_DELTA)] > 100, "{kinds:?}");
+
+        git(dir, &["repack", "-a", "-d", "-f", "-q", "--depth=50", "--window=250"]);
+        let kinds = every_blob_reads_as_libgit2_reads_it(dir);
+        assert!(kinds[usize::from(OFS_DELTA)] > 200 && kinds[usize::from(REF_DELTA)] == 0, "{kinds:?}");
+        let depths = git(dir, &["verify-pack", "-v", &format!("{}", pack_idx(dir).display())]);
+        assert!(depths.contains("chain length = 30"), "long chains: {depths}");
+
+        git(
+            dir,
+            &["-c", "repack.useDeltaBaseOffset=false", "repack", "-a", "-d", "-f", "-q", "--depth=50", "--window=250"],
+        );
+        let kinds = every_blob_reads_as_libgit2_reads_it(dir);
+        assert!(kinds[usize::from(REF_DELTA)] > 200 && kinds[usize::from(OFS_DELTA)] == 0, "{kinds:?}");
+
+        git(dir, &["gc", "-q", "--aggressive"]);
+        every_blob_reads_as_libgit2_reads_it(dir);
+    }
+
+    fn pack_idx(dir: &Path) -> PathBuf {
+        let packs = dir.join("objects/pack");
+        std::fs::read_dir(packs)
+            .unwrap()
+            .map(|e| e.unwrap().path())
+            .find(|p| p.extension().is_some_and(|e| e == "idx"))
+            .unwrap()
+    }
+}

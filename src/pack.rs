@@ -111,7 +111,7 @@ impl Packs {
         let mut chain: Vec<(usize, Entry)> = Vec::new();
         let (mut at_pack, mut at) = (pack, offset);
         let (base, cached) = loop {
-            if let Some(cached) = self.bases.borrow_mut().get((at_pack, at)) {
+            if let Some(cached) = self.bases.borrow_mut().get(key(at_pack, at)) {
                 break (cached, true);
             }
             let entry = packs[at_pack].entry(at)?;
@@ -154,13 +154,13 @@ impl Packs {
             return Some(Read::Larger);
         }
         if !cached {
-            self.bases.borrow_mut().insert((at_pack, at), Rc::clone(&base));
+            self.bases.borrow_mut().insert(key(at_pack, at), Rc::clone(&base));
         }
         let mut base = base;
         while let Some((p, entry)) = chain.pop() {
             let delta = self.inflate(&packs[p], &entry)?;
             base = Rc::new(apply_delta(&base, &delta)?);
-            self.bases.borrow_mut().insert((p, entry.offset), Rc::clone(&base));
+            self.bases.borrow_mut().insert(key(p, entry.offset), Rc::clone(&base));
         }
         Some(Read::Blob(Rc::new(apply_delta(&base, &top_delta)?)))
     }
@@ -426,23 +426,30 @@ fn apply_delta(base: &[u8], delta: &[u8]) -> Option<Buffer> {
     (out.len() == result_size).then_some(Buffer::Heap(out))
 }
 
-/// Bases rebuilt recently, by pack and offset, least recently used dropped first.
+/// Bases rebuilt recently, by pack and offset (see [`key`]), the least recently used
+/// dropped first.
 #[derive(Default)]
 struct Bases {
-    entries: HashMap<(usize, u64), (Rc<Buffer>, u64)>,
+    entries: HashMap<u64, (Rc<Buffer>, u64)>,
     bytes: usize,
     clock: u64,
 }
 
+/// A cache key: the pack's number in the top 16 bits, the offset below (a pack of 256 TiB
+/// is beyond git).
+fn key(pack: usize, offset: u64) -> u64 {
+    (pack as u64) << 48 | offset
+}
+
 impl Bases {
-    fn get(&mut self, key: (usize, u64)) -> Option<Rc<Buffer>> {
+    fn get(&mut self, key: u64) -> Option<Rc<Buffer>> {
         self.clock += 1;
         let (base, used) = self.entries.get_mut(&key)?;
         *used = self.clock;
         Some(Rc::clone(base))
     }
 
-    fn insert(&mut self, key: (usize, u64), base: Rc<Buffer>) {
+    fn insert(&mut self, key: u64, base: Rc<Buffer>) {
         // One base may take a quarter of the cache at most.
         if base.len() > CACHE_LIMIT / 4 {
             return;
@@ -452,18 +459,23 @@ impl Bases {
         if let Some((old, _)) = self.entries.insert(key, (base, self.clock)) {
             self.bytes -= old.len();
         }
-        if self.bytes > CACHE_LIMIT {
-            // Down to three quarters at once: a sort per eviction, not per insertion.
-            let mut by_use: Vec<(u64, (usize, u64))> = self.entries.iter().map(|(k, (_, u))| (*u, *k)).collect();
-            by_use.sort_unstable();
-            for (_, key) in by_use {
-                if self.bytes <= CACHE_LIMIT / 4 * 3 {
-                    break;
+        // Down to three quarters at once, dropping the older half of what is left (by last
+        // use) each round: no sort, and rare.
+        if self.bytes <= CACHE_LIMIT {
+            return;
+        }
+        while self.bytes > CACHE_LIMIT / 4 * 3 {
+            let oldest = self.entries.values().map(|(_, used)| *used).min().unwrap_or(self.clock);
+            let cut = oldest + (self.clock - oldest) / 2 + 1;
+            let mut bytes = self.bytes;
+            self.entries.retain(|_, (base, used)| {
+                let keep = *used >= cut;
+                if !keep {
+                    bytes -= base.len();
                 }
-                if let Some((old, _)) = self.entries.remove(&key) {
-                    self.bytes -= old.len();
-                }
-            }
+                keep
+            });
+            self.bytes = bytes;
         }
     }
 }
@@ -628,6 +640,114 @@ mod tests {
 
         git(dir, &["gc", "-q", "--aggressive"]);
         every_blob_reads_as_libgit2_reads_it(dir);
+    }
+
+    #[test]
+    fn what_the_packs_do_not_hold_is_left_to_libgit2() {
+        let dir = tempfile::tempdir().unwrap();
+        let (origin, borrower) = (dir.path().join("origin"), dir.path().join("borrower"));
+        std::fs::create_dir_all(&origin).unwrap();
+        std::fs::create_dir_all(&borrower).unwrap();
+        edited_history(&origin, 3);
+        git(&origin, &["repack", "-a", "-d", "-q"]);
+        // A repository borrowing the other's objects through objects/info/alternates.
+        git(&borrower, &["init", "-q", "--bare"]);
+        let alternates = format!("{}\n", origin.join("objects").display());
+        std::fs::write(borrower.join("objects/info/alternates"), alternates).unwrap();
+        let repo = Repository::open_bare(&borrower).unwrap();
+        let objects = Objects::new(&repo);
+        let (id, size) = blobs(&origin)[0];
+        let read = objects.blob(&repo, id).unwrap();
+        assert!(matches!(read, Content::Git(_)) && read.len() == size);
+        // Missing, or not a blob: libgit2's errors, as before.
+        let repo = Repository::open_bare(&origin).unwrap();
+        let objects = Objects::new(&repo);
+        let missing = Oid::from_str("0123456789012345678901234567890123456789").unwrap();
+        assert!(matches!(objects.blob(&repo, missing), Err(crate::objects::ReadError::Missing(_))));
+        let tree = repo.head().unwrap().peel_to_tree().unwrap().id();
+        assert!(objects.blob(&repo, tree).is_err());
+        let packs = Packs::new(vec![origin.join("objects")]);
+        assert!(matches!(packs.blob(tree.as_bytes(), usize::MAX), Packed::NotHere));
+        assert!(matches!(packs.blob(id.as_bytes(), usize::MAX), Packed::Read(_)));
+    }
+
+    #[test]
+    fn a_damaged_entry_is_an_error_never_other_bytes() {
+        let dir = tempfile::tempdir().unwrap();
+        let dir = dir.path();
+        edited_history(dir, 5);
+        // Stored, not compressed: the blob's bytes stand in the pack as they are.
+        git(dir, &["-c", "pack.compression=0", "repack", "-a", "-d", "-f", "-q"]);
+        let pack_path = pack_idx(dir).with_extension("pack");
+        let pristine = std::fs::read(&pack_path).unwrap();
+        let blobs = blobs(dir);
+        let packs = Packs::new(vec![dir.join("objects")]);
+        let entry = |id: &Oid| {
+            let (pack, offset) = packs.find(id.as_bytes().try_into().unwrap()).unwrap();
+            packs.packs()[pack].entry(offset).unwrap()
+        };
+        let whole = blobs.iter().find(|(id, size)| *size > 1000 && entry(id).kind == BLOB).expect("a whole blob").0;
+        let delta = blobs.iter().find(|(id, size)| *size > 1000 && entry(id).kind == OFS_DELTA).expect("a delta").0;
+        let (whole_data, delta_data) = (entry(&whole).data, entry(&delta).data);
+        drop(packs);
+        let damaged = |change: &dyn Fn(&mut Vec<u8>)| {
+            let mut bytes = pristine.clone();
+            change(&mut bytes);
+            std::fs::remove_file(&pack_path).unwrap();
+            std::fs::write(&pack_path, &bytes).unwrap();
+            let repo = Repository::open_bare(dir).unwrap();
+            let objects = Objects::new(&repo);
+            (objects.blob(&repo, whole).map(|c| c.to_vec()).ok(), objects.blob(&repo, delta).map(|c| c.to_vec()).ok())
+        };
+        // A byte of the blob itself (past the zlib and stored-block headers), then of the delta.
+        let (read, _) = damaged(&|bytes| bytes[whole_data + 100] ^= 0x20);
+        assert!(read.is_none(), "a damaged blob read as {:?}", read.map(|r| r.len()));
+        let (_, read) = damaged(&|bytes| bytes[delta_data + 10] ^= 0x20);
+        assert!(read.is_none(), "a damaged delta read as {:?}", read.map(|r| r.len()));
+        // The blob changed and its Adler-32 made to match: only the hash tells.
+        let (read, _) = damaged(&|bytes| {
+            // zlib header (2), stored block header (5), then the content.
+            let content = whole_data + 7;
+            let len = u16::from_le_bytes([bytes[whole_data + 3], bytes[whole_data + 4]]) as usize;
+            bytes[content + 100] ^= 0x20;
+            let adler = adler32(&bytes[content..content + len]);
+            bytes[content + len..content + len + 4].copy_from_slice(&adler.to_be_bytes());
+        });
+        assert!(read.is_none(), "a blob with a matching Adler-32 but other bytes read as {:?}", read.map(|r| r.len()));
+        // It inflates, and only its hash refuses it.
+        let packs = Packs::new(vec![dir.join("objects")]);
+        let (pack, offset) = packs.find(whole.as_bytes().try_into().unwrap()).unwrap();
+        assert!(matches!(packs.read(pack, offset, usize::MAX), Some(Read::Blob(_))));
+        assert!(matches!(packs.blob(whole.as_bytes(), usize::MAX), Packed::NotHere));
+        drop(packs);
+        // The pack as it was reads again.
+        let (read_whole, read_delta) = damaged(&|_| {});
+        assert!(read_whole.is_some() && read_delta.is_some());
+    }
+
+    fn adler32(bytes: &[u8]) -> u32 {
+        let (mut a, mut b) = (1u32, 0u32);
+        for &byte in bytes {
+            a = (a + u32::from(byte)) % 65521;
+            b = (b + a) % 65521;
+        }
+        b << 16 | a
+    }
+
+    #[test]
+    fn the_cache_of_bases_stays_bounded_and_keeps_the_recent_ones() {
+        let mut bases = Bases::default();
+        let base = || Rc::new(Buffer::Heap(vec![0; 1 << 20]));
+        for i in 0..200 {
+            bases.insert(key(0, i), base());
+            bases.get(key(0, 0));
+            assert!(bases.bytes <= CACHE_LIMIT);
+            assert_eq!(bases.bytes, bases.entries.len() << 20);
+        }
+        assert!(bases.get(key(0, 199)).is_some() && bases.get(key(0, 0)).is_some());
+        assert!(bases.get(key(0, 1)).is_none());
+        bases.insert(key(1, 0), Rc::new(Buffer::Heap(vec![0; CACHE_LIMIT])));
+        assert!(bases.get(key(1, 0)).is_none(), "too large to keep");
     }
 
     fn pack_idx(dir: &Path) -> PathBuf {

@@ -251,6 +251,8 @@ pub fn scan(repo: &Repository, mut walk: Revwalk<'_>, config: &Config) -> Result
         // back in history order, so the report and the first error are the same as one
         // thread's.
         let git_dir = repo.path();
+        // The packs are mapped once for all threads; each thread reads them on its own.
+        let packs = Objects::new(repo).packs();
         let next = AtomicUsize::new(0);
         let results: Vec<Mutex<Option<Result<Checked>>>> = ids.iter().map(|_| Mutex::new(None)).collect();
         std::thread::scope(|s| {
@@ -266,8 +268,8 @@ pub fn scan(repo: &Repository, mut walk: Revwalk<'_>, config: &Config) -> Result
                             return;
                         }
                     };
-                    // Each thread reads its own packs: nothing shared, nothing locked.
-                    let objects = Objects::new(&handle);
+                    // Each thread its own reader: nothing written is shared, nothing locked.
+                    let objects = Objects::sharing(&handle, &packs);
                     loop {
                         let i = next.fetch_add(1, Ordering::Relaxed);
                         let Some(id) = ids.get(i) else { return };

@@ -20,7 +20,7 @@ use flate2::{Decompress, FlushDecompress};
 use git2::{Blob, Oid, Repository};
 use libdeflater::{DecompressionError, Decompressor};
 
-use crate::pack::{Packed, Packs};
+use crate::pack::{Packed, Packs, SharedPacks};
 
 /// A blob's bytes, read by whichever reader could.
 pub enum Content<'r> {
@@ -142,6 +142,18 @@ impl Objects {
         dirs.extend(alternate_directories());
         let packs = Packs::new(dirs.clone());
         Objects { loose: dirs.into_iter().map(|dir| (FanOut::of(&dir), dir)).map(|(f, d)| (d, f)).collect(), packs }
+    }
+
+    /// A reader like [`Objects::new`] that reads the packs another has opened (see
+    /// [`Objects::packs`]): for the threads of one scan, each with its own reader.
+    pub fn sharing(repo: &Repository, packs: &SharedPacks) -> Objects {
+        let objects = Objects::new(repo);
+        Objects { packs: Packs::sharing(packs), ..objects }
+    }
+
+    /// The packs this reader reads, opened, for [`Objects::sharing`].
+    pub fn packs(&self) -> SharedPacks {
+        self.packs.share()
     }
 
     /// The blob `id`.

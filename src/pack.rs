@@ -23,6 +23,7 @@ use std::collections::HashMap;
 use std::fs::File;
 use std::path::{Path, PathBuf};
 use std::rc::Rc;
+use std::sync::Arc;
 
 use libdeflater::Decompressor;
 use sha1::{Digest, Sha1};
@@ -55,8 +56,10 @@ pub enum Packed {
 /// The packs of some object directories, read by one thread.
 pub struct Packs {
     dirs: Vec<PathBuf>,
-    /// Opened at the first lookup: a commit of a few loose objects never needs them.
-    packs: OnceCell<Vec<Pack>>,
+    /// Opened at the first lookup: a commit of a few loose objects never needs them. The
+    /// mappings may be shared with other threads' readers (they are only read): mapped once,
+    /// a pack's pages count once in the process's memory.
+    packs: OnceCell<Arc<[Pack]>>,
     bases: RefCell<Bases>,
     inflater: RefCell<Decompressor>,
 }
@@ -73,6 +76,21 @@ impl Packs {
         }
     }
 
+    /// A reader of the packs `shared` has opened, with a cache of its own, for another
+    /// thread.
+    pub fn sharing(shared: &SharedPacks) -> Packs {
+        let packs = Packs::new(Vec::new());
+        let _ = packs.packs.set(Arc::clone(&shared.0));
+        packs
+    }
+
+    /// The packs this reader has opened (opening them now if it has not yet), for
+    /// [`Packs::sharing`].
+    pub fn share(&self) -> SharedPacks {
+        self.packs();
+        SharedPacks(Arc::clone(self.packs.get().expect("opened above")))
+    }
+
     fn packs(&self) -> &[Pack] {
         self.packs.get_or_init(|| {
             let mut packs = Vec::new();
@@ -83,7 +101,7 @@ impl Packs {
                 found.sort();
                 packs.extend(found.iter().filter_map(|idx| Pack::open(idx)));
             }
-            packs
+            packs.into()
         })
     }
 
@@ -177,6 +195,10 @@ impl Packs {
         }
     }
 }
+
+/// Opened packs, to be read by the readers of several threads.
+#[derive(Clone)]
+pub struct SharedPacks(Arc<[Pack]>);
 
 /// What [`Packs::read`] found.
 enum Read {

@@ -660,6 +660,25 @@ mod tests {
         let kinds = every_blob_reads_as_libgit2_reads_it(dir);
         assert!(kinds[usize::from(REF_DELTA)] > 200 && kinds[usize::from(OFS_DELTA)] == 0, "{kinds:?}");
 
+        // The same pack indexed with 64-bit offsets for every object past its first 4 KiB
+        // (git's option for its own tests), as a pack over 2 GiB is.
+        let (idx, pack) = (pack_idx(dir), pack_idx(dir).with_extension("pack"));
+        let small_idx = std::fs::metadata(&idx).unwrap().len();
+        std::fs::remove_file(&idx).unwrap();
+        let _ = std::fs::remove_file(idx.with_extension("rev"));
+        git(dir, &["index-pack", "--index-version=2,4096", "-o", idx.to_str().unwrap(), pack.to_str().unwrap()]);
+        assert!(std::fs::metadata(&idx).unwrap().len() > small_idx + 8 * 200, "large offsets written");
+        every_blob_reads_as_libgit2_reads_it(dir);
+        // An index of version 1 is left to libgit2.
+        std::fs::remove_file(&idx).unwrap();
+        git(dir, &["index-pack", "--index-version=1", "-o", idx.to_str().unwrap(), pack.to_str().unwrap()]);
+        let repo = Repository::open_bare(dir).unwrap();
+        let objects = Objects::new(&repo);
+        for (id, size) in blobs(dir) {
+            let read = objects.blob(&repo, id).unwrap();
+            assert!(matches!(read, Content::Git(_)) && read.len() == size, "{id} read by libgit2");
+        }
+
         git(dir, &["gc", "-q", "--aggressive"]);
         every_blob_reads_as_libgit2_reads_it(dir);
     }

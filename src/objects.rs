@@ -103,12 +103,13 @@ impl std::ops::DerefMut for Buffer {
 pub struct Objects {
     /// Where loose objects are looked for first, in git's order: the object directory
     /// (`GIT_OBJECT_DIRECTORY`, the push quarantine during pre-receive, else the
-    /// repository's), then `GIT_ALTERNATE_OBJECT_DIRECTORIES`. Whatever is not found there
-    /// (packs, `objects/info/alternates`) libgit2 reads. Each with the fan-out directories
+    /// repository's), then `GIT_ALTERNATE_OBJECT_DIRECTORIES`. Whatever is neither there
+    /// nor in their packs (`objects/info/alternates`, say) libgit2 reads. Each with the fan-out directories
     /// (`objects/ab/`) it had when the reader was made: a history scan of a packed
     /// repository would otherwise try to open one missing file per blob.
     loose: Vec<(PathBuf, FanOut)>,
-    /// The packs of the same directories, read by this reader alone.
+    /// The packs of the same directories, read by this reader alone (their read-only
+    /// mappings may be shared with other readers).
     packs: Packs,
 }
 

@@ -166,6 +166,11 @@ impl Packs {
         // `chain` runs from the object asked for down to the delta nearest the base. That
         // first delta is inflated first: its header says how large the blob is.
         let (top_pack, top) = chain.remove(0);
+        // A delta larger than the limit is not inflated to learn its blob's size (it may be
+        // gigabytes of inserted bytes): libgit2 reads that from its header.
+        if top.size > limit {
+            return None;
+        }
         let top_delta = self.inflate(&packs[top_pack], &top)?;
         let (_, result_size) = delta_sizes(&top_delta)?;
         if result_size > limit {
@@ -717,8 +722,9 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let dir = dir.path();
         edited_history(dir, 5);
-        // Stored, not compressed: the blob's bytes stand in the pack as they are.
-        git(dir, &["-c", "pack.compression=0", "repack", "-a", "-d", "-f", "-q"]);
+        // Stored, not compressed: the blob's bytes stand in the pack as they are (one stored
+        // block for a blob under 64 KiB).
+        git(dir, &["-c", "pack.compression=0", "repack", "-a", "-d", "-F", "-q"]);
         let pack_path = pack_idx(dir).with_extension("pack");
         let pristine = std::fs::read(&pack_path).unwrap();
         let blobs = blobs(dir);
@@ -727,7 +733,11 @@ mod tests {
             let (pack, offset) = packs.find(id.as_bytes().try_into().unwrap()).unwrap();
             packs.packs()[pack].entry(offset).unwrap()
         };
-        let whole = blobs.iter().find(|(id, size)| *size > 1000 && entry(id).kind == BLOB).expect("a whole blob").0;
+        let whole = blobs
+            .iter()
+            .find(|(id, size)| (1000..60_000).contains(size) && entry(id).kind == BLOB)
+            .expect("a whole blob")
+            .0;
         let delta = blobs.iter().find(|(id, size)| *size > 1000 && entry(id).kind == OFS_DELTA).expect("a delta").0;
         let (whole_data, delta_data) = (entry(&whole).data, entry(&delta).data);
         drop(packs);
@@ -747,12 +757,21 @@ mod tests {
         assert!(read.is_none(), "a damaged delta read as {:?}", read.map(|r| r.len()));
         // The blob changed and its Adler-32 made to match: only the hash tells.
         let (read, _) = damaged(&|bytes| {
-            // zlib header (2), stored block header (5), then the content.
-            let content = whole_data + 7;
-            let len = u16::from_le_bytes([bytes[whole_data + 3], bytes[whole_data + 4]]) as usize;
-            bytes[content + 100] ^= 0x20;
-            let adler = adler32(&bytes[content..content + len]);
-            bytes[content + len..content + len + 4].copy_from_slice(&adler.to_be_bytes());
+            // The zlib header (2 bytes), stored blocks (a byte saying whether it is the last,
+            // the length twice, the bytes), then the Adler-32 of the content.
+            bytes[whole_data + 7 + 100] ^= 0x20;
+            let (mut at, mut content) = (whole_data + 2, Vec::new());
+            loop {
+                let last = bytes[at] & 1 == 1;
+                assert_eq!(bytes[at] & 6, 0, "a stored block");
+                let len = usize::from(u16::from_le_bytes([bytes[at + 1], bytes[at + 2]]));
+                content.extend_from_slice(&bytes[at + 5..at + 5 + len]);
+                at += 5 + len;
+                if last {
+                    break;
+                }
+            }
+            bytes[at..at + 4].copy_from_slice(&adler32(&content).to_be_bytes());
         });
         assert!(read.is_none(), "a blob with a matching Adler-32 but other bytes read as {:?}", read.map(|r| r.len()));
         // It inflates, and only its hash refuses it.

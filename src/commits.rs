@@ -12,6 +12,7 @@ use git2::{Oid, Repository, Revwalk, Sort};
 use crate::changes::Changes;
 use crate::config::Config;
 use crate::findings::Checked;
+use crate::objects::Objects;
 use crate::pass::{Checker, CleanBlobs};
 use crate::rules::RULES;
 use crate::scan::Scanner;
@@ -240,8 +241,9 @@ pub fn scan(repo: &Repository, mut walk: Revwalk<'_>, config: &Config) -> Result
     let threads = std::thread::available_parallelism().map_or(1, std::num::NonZero::get).min(ids.len() / 32).min(8);
     let mut checked = Checked::default();
     if threads < 2 {
+        let objects = Objects::new(repo);
         for id in &ids {
-            checked.absorb(scan_commit(repo, &scanner, config, &clean, *id)?);
+            checked.absorb(scan_commit(repo, &objects, &scanner, config, &clean, *id)?);
             progress.step();
         }
     } else {
@@ -249,6 +251,8 @@ pub fn scan(repo: &Repository, mut walk: Revwalk<'_>, config: &Config) -> Result
         // back in history order, so the report and the first error are the same as one
         // thread's.
         let git_dir = repo.path();
+        // The packs are mapped once for all threads; each thread reads them on its own.
+        let packs = Objects::new(repo).packs();
         let next = AtomicUsize::new(0);
         let results: Vec<Mutex<Option<Result<Checked>>>> = ids.iter().map(|_| Mutex::new(None)).collect();
         std::thread::scope(|s| {
@@ -264,10 +268,12 @@ pub fn scan(repo: &Repository, mut walk: Revwalk<'_>, config: &Config) -> Result
                             return;
                         }
                     };
+                    // Each thread its own reader: nothing written is shared, nothing locked.
+                    let objects = Objects::sharing(&handle, &packs);
                     loop {
                         let i = next.fetch_add(1, Ordering::Relaxed);
                         let Some(id) = ids.get(i) else { return };
-                        let result = scan_commit(&handle, &scanner, config, &clean, *id);
+                        let result = scan_commit(&handle, &objects, &scanner, config, &clean, *id);
                         let failed = result.is_err();
                         *results[i].lock().expect("no thread panics holding it") = Some(result);
                         progress.step();
@@ -294,14 +300,21 @@ pub fn scan(repo: &Repository, mut walk: Revwalk<'_>, config: &Config) -> Result
 
 /// What one commit adds against its first parent; for a merge, lines its other parents
 /// already had are not new.
-fn scan_commit(repo: &Repository, scanner: &Scanner, config: &Config, clean: &CleanBlobs, id: Oid) -> Result<Checked> {
+fn scan_commit(
+    repo: &Repository,
+    objects: &Objects,
+    scanner: &Scanner,
+    config: &Config,
+    clean: &CleanBlobs,
+    id: Oid,
+) -> Result<Checked> {
     let commit = repo.find_commit(id).with_context(|| format!("reading commit {id}"))?;
     let tree = commit.tree().with_context(|| format!("reading the tree of {id}"))?;
     let mut changes = match commit.parent_count() {
         0 => Changes::all_of(repo, &tree)?,
         _ => Changes::between(repo, &commit.parent(0)?.tree()?, &tree)?,
     };
-    let mut checker = Checker::new(repo, scanner, config);
+    let mut checker = Checker::new(repo, scanner, config, objects);
     checker.commit = Some(id.to_string());
     checker.clean = Some(clean);
     for parent in commit.parents().skip(1) {

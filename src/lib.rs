@@ -28,6 +28,7 @@ pub mod fsutil;
 pub mod index_file;
 pub mod lfs;
 pub mod objects;
+pub mod pack;
 pub mod pass;
 pub mod plumbing;
 pub mod prescan;

@@ -4,18 +4,23 @@
 //! here directly: the file is read (mapped, when large), its header inflated to learn the
 //! size, and the whole stream inflated in one call by libdeflate into a buffer of that
 //! size. On a 50 MB file that is a third faster than streaming zlib-rs, and twice as fast
-//! as libgit2 with the system zlib. Loose objects are looked for where git looks, the push
-//! quarantine of a pre-receive hook included. Everything else (packed objects, alternates
-//! files, objects that are not blobs) goes through libgit2, which also words the errors.
+//! as libgit2 with the system zlib. Packed blobs are read directly too, by [`pack`](crate::pack),
+//! each reader on its own (libgit2 locks a pack for all threads). Objects are looked for
+//! where git looks, the push quarantine of a pre-receive hook included. Everything else
+//! (`objects/info/alternates`, objects that are not blobs, anything the pack reader does
+//! not trust) goes through libgit2, which also words the errors.
 
 use std::fs::File;
 use std::io::Read;
 use std::ops::Range;
 use std::path::{Path, PathBuf};
+use std::rc::Rc;
 
 use flate2::{Decompress, FlushDecompress};
 use git2::{Blob, Oid, Repository};
 use libdeflater::{DecompressionError, Decompressor};
+
+use crate::pack::{Packed, Packs, SharedPacks};
 
 /// A blob's bytes, read by whichever reader could.
 pub enum Content<'r> {
@@ -24,6 +29,8 @@ pub enum Content<'r> {
         object: Buffer,
         content: Range<usize>,
     },
+    /// A packed blob, its deltas applied: shared with the reader's cache of bases.
+    Packed(Rc<Buffer>),
     Git(Blob<'r>),
     /// A blob too large to hold, written to an unlinked file and mapped: only the pages
     /// read count against memory, and the kernel may drop them again.
@@ -36,6 +43,7 @@ impl std::ops::Deref for Content<'_> {
     fn deref(&self) -> &[u8] {
         match self {
             Content::Loose { object, content } => &object[content.clone()],
+            Content::Packed(buffer) => buffer,
             Content::Git(blob) => blob.content(),
             Content::Spilled(map) => map,
         }
@@ -55,7 +63,7 @@ pub enum Buffer {
 const MAP_FROM: usize = 4 << 20;
 
 impl Buffer {
-    fn zeroed(len: usize) -> Option<Buffer> {
+    pub(crate) fn zeroed(len: usize) -> Option<Buffer> {
         if len >= MAP_FROM {
             let map = memmap2::MmapMut::map_anon(len).ok()?;
             // Only advice (and only Linux has it): without huge pages the mapping still
@@ -95,11 +103,14 @@ impl std::ops::DerefMut for Buffer {
 pub struct Objects {
     /// Where loose objects are looked for first, in git's order: the object directory
     /// (`GIT_OBJECT_DIRECTORY`, the push quarantine during pre-receive, else the
-    /// repository's), then `GIT_ALTERNATE_OBJECT_DIRECTORIES`. Whatever is not found there
-    /// (packs, `objects/info/alternates`) libgit2 reads. Each with the fan-out directories
+    /// repository's), then `GIT_ALTERNATE_OBJECT_DIRECTORIES`. Whatever is neither there
+    /// nor in their packs (`objects/info/alternates`, say) libgit2 reads. Each with the fan-out directories
     /// (`objects/ab/`) it had when the reader was made: a history scan of a packed
     /// repository would otherwise try to open one missing file per blob.
     loose: Vec<(PathBuf, FanOut)>,
+    /// The packs of the same directories, read by this reader alone (their read-only
+    /// mappings may be shared with other readers).
+    packs: Packs,
 }
 
 /// Which of the 256 fan-out directories `objects/00/` to `objects/ff/` exist.
@@ -130,7 +141,20 @@ impl Objects {
         let mut dirs = vec![primary];
         dirs.extend(quarantine_directory());
         dirs.extend(alternate_directories());
-        Objects { loose: dirs.into_iter().map(|dir| (FanOut::of(&dir), dir)).map(|(f, d)| (d, f)).collect() }
+        let packs = Packs::new(dirs.clone());
+        Objects { loose: dirs.into_iter().map(|dir| (FanOut::of(&dir), dir)).map(|(f, d)| (d, f)).collect(), packs }
+    }
+
+    /// A reader like [`Objects::new`] that reads the packs another has opened (see
+    /// [`Objects::packs`]): for the threads of one scan, each with its own reader.
+    pub fn sharing(repo: &Repository, packs: &SharedPacks) -> Objects {
+        let objects = Objects::new(repo);
+        Objects { packs: Packs::sharing(packs), ..objects }
+    }
+
+    /// The packs this reader reads, opened, for [`Objects::sharing`].
+    pub fn packs(&self) -> SharedPacks {
+        self.packs.share()
     }
 
     /// The blob `id`.
@@ -139,12 +163,12 @@ impl Objects {
     /// When the object is missing, damaged, not a blob, or too large to hold in memory;
     /// the kind is kept so the message can say what to do.
     pub fn blob<'r>(&self, repo: &'r Repository, id: Oid) -> Result<Content<'r>, ReadError> {
-        Ok(self.blob_within(repo, id, usize::MAX, usize::MAX)?.expect("no blob is larger than usize::MAX"))
+        Ok(self.blob_within(repo, id, usize::MAX)?.expect("no blob is larger than usize::MAX"))
     }
 
     /// The blob `id` if it is at most `limit` bytes; `None` if it is larger: read it with
-    /// [`Objects::stream`] instead. A loose object's size comes free with its header; a
-    /// packed one's costs a lookup of its own, so `packed_limit` may be `usize::MAX`.
+    /// [`Objects::stream`] instead. A loose or packed object's size comes free with its
+    /// header; only one left to libgit2 costs a lookup of its own.
     ///
     /// # Errors
     /// As [`Objects::blob`].
@@ -153,7 +177,6 @@ impl Objects {
         repo: &'r Repository,
         id: Oid,
         limit: usize,
-        packed_limit: usize,
     ) -> Result<Option<Content<'r>>, ReadError> {
         for (dir, fan_out) in &self.loose {
             if !fan_out.may_hold(id) {
@@ -166,6 +189,11 @@ impl Objects {
                 Loose::NotHere => {}
             }
         }
+        match self.packs.blob(id.as_bytes(), limit) {
+            Packed::Read(blob) => return Ok(Some(Content::Packed(blob))),
+            Packed::Larger => return Ok(None),
+            Packed::NotHere => {}
+        }
         let git_error = |e: git2::Error| match (e.class(), e.code()) {
             (git2::ErrorClass::NoMemory, _) => ReadError::OutOfMemory {
                 size: repo.odb().and_then(|odb| odb.read_header(id)).ok().map(|(size, _)| size),
@@ -173,9 +201,9 @@ impl Objects {
             (_, git2::ErrorCode::NotFound) => ReadError::Missing(e),
             _ => ReadError::Git(e),
         };
-        if packed_limit < usize::MAX {
+        if limit < usize::MAX {
             let (size, kind) = repo.odb().and_then(|odb| odb.read_header(id)).map_err(git_error)?;
-            if kind == git2::ObjectType::Blob && size > packed_limit {
+            if kind == git2::ObjectType::Blob && size > limit {
                 return Ok(None);
             }
         }

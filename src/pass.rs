@@ -41,7 +41,9 @@ pub struct Checker<'a> {
     pub budget: RefCell<Budget>,
     /// Blobs known to hold no match, shared by the passes over a range of commits.
     pub clean: Option<&'a CleanBlobs>,
-    objects: Objects,
+    /// The blob reader: one per thread, kept across the commits of a range so that its
+    /// packs stay open and its cache of delta bases warm.
+    objects: &'a Objects,
 }
 
 /// Blobs found to hold no match at all (raw, decoded or as UTF-16): wherever they appear
@@ -62,10 +64,10 @@ impl CleanBlobs {
 }
 
 impl<'a> Checker<'a> {
-    /// A checker with no merge parents and no commit.
-    pub fn new(repo: &'a Repository, scanner: &'a Scanner, config: &'a Config) -> Checker<'a> {
+    /// A checker with no merge parents and no commit, reading blobs with `objects` (made
+    /// for `repo`).
+    pub fn new(repo: &'a Repository, scanner: &'a Scanner, config: &'a Config, objects: &'a Objects) -> Checker<'a> {
         let budget = RefCell::new(Budget::new(config.archives.limits));
-        let objects = Objects::new(repo);
         Checker { repo, scanner, config, merge_trees: Vec::new(), commit: None, budget, clean: None, objects }
     }
 
@@ -91,10 +93,6 @@ impl<'a> Checker<'a> {
                 }
             }
         }
-        // A range of commits reads packed blobs whole: learning a packed blob's size first
-        // cost a history scan an eighth of its time, and a blob too large to hold is rare
-        // there, while a staged one is packed by `git add` itself (core.bigFileThreshold).
-        let packed_limit = if self.clean.is_some() { usize::MAX } else { windowed::BIG };
         for i in suspects {
             let change = changes.files[i].clone();
             // The very blob a merge's other parent has at this path: none of its lines is new.
@@ -102,11 +100,7 @@ impl<'a> Checker<'a> {
                 continue;
             }
             let read_error = |e| read_error(&change, e, self.commit.as_deref());
-            let blob = match self
-                .objects
-                .blob_within(self.repo, change.new, windowed::BIG, packed_limit)
-                .map_err(read_error)?
-            {
+            let blob = match self.objects.blob_within(self.repo, change.new, windowed::BIG).map_err(read_error)? {
                 Some(blob) => blob,
                 None if self.check_big(&change, changes, checked)? => continue,
                 None => self.objects.spill(self.repo, change.new).map_err(read_error)?,
@@ -147,7 +141,7 @@ impl<'a> Checker<'a> {
             }
             clean = false;
             if base.is_none() {
-                base = Some(baseline(self.repo, &self.objects, change, Some(content), changes)?);
+                base = Some(baseline(self.repo, self.objects, change, Some(content), changes)?);
             }
             let added = match base.as_ref().expect("set above") {
                 Baseline::Unchanged => return Ok(()),
@@ -266,7 +260,7 @@ impl<'a> Checker<'a> {
         // Lines already there: in the old version, or in a merge's other parent.
         let mut held = HashSet::new();
         let wanted: HashSet<&[u8]> = found.iter().map(|c| c.line_text.as_slice()).collect();
-        match baseline(self.repo, &self.objects, change, None, changes)? {
+        match baseline(self.repo, self.objects, change, None, changes)? {
             Baseline::Unchanged => return Ok(true),
             Baseline::None => {}
             Baseline::Blob(old) => self.lines_held(old, &wanted, &mut held)?,
@@ -302,7 +296,7 @@ impl<'a> Checker<'a> {
                 held.insert(line.to_vec());
             }
         };
-        if let Some(content) = self.objects.blob_within(self.repo, id, windowed::BIG, windowed::BIG).ok().flatten() {
+        if let Some(content) = self.objects.blob_within(self.repo, id, windowed::BIG).ok().flatten() {
             content.split(|&b| b == b'\n').for_each(&mut keep);
             return Ok(());
         }
@@ -351,7 +345,7 @@ impl<'a> Checker<'a> {
         checked: &mut Checked,
     ) -> Result<Walked> {
         if change.old.is_none()
-            && matches!(baseline(self.repo, &self.objects, change, Some(content), changes)?, Baseline::Unchanged)
+            && matches!(baseline(self.repo, self.objects, change, Some(content), changes)?, Baseline::Unchanged)
         {
             return Ok(Walked::Archive);
         }

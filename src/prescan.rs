@@ -45,7 +45,7 @@ pub fn suspects(repo: &Repository, scanner: &Scanner, files: &[Change]) -> Vec<u
                     let i = next.fetch_add(1, Ordering::Relaxed);
                     let Some(change) = files.get(i) else { return };
                     // Unreadable or too large to hold: the full pass reads it its own way.
-                    let Ok(Some(content)) = objects.blob_within(&repo, change.new, windowed::BIG, windowed::BIG) else {
+                    let Ok(Some(content)) = objects.blob_within(&repo, change.new, windowed::BIG) else {
                         continue;
                     };
                     suspect[i].store(may_hold(scanner, &content, &mut matches, &mut lines), Ordering::Relaxed);

@@ -10,6 +10,7 @@ use crate::changes::Changes;
 use crate::cli::Args;
 use crate::config::{Config, RepoFile};
 use crate::findings::Checked;
+use crate::objects::Objects;
 use crate::pass::Checker;
 use crate::report::escape;
 use crate::rules::RULES;
@@ -29,7 +30,8 @@ pub fn run(args: &Args) -> Result<Outcome> {
     let mut changes = Changes::all_of_index(&index);
     let scanner = Scanner::new(&RULES);
     let mut checked = Checked::default();
-    Checker::new(&repo, &scanner, &config).check(&mut changes, &mut checked)?;
+    let objects = Objects::new(&repo);
+    Checker::new(&repo, &scanner, &config, &objects).check(&mut changes, &mut checked)?;
 
     let mut out = std::io::stdout().lock();
     if allowlist.entries.is_empty() {

@@ -15,6 +15,7 @@ use crate::commits;
 use crate::config::{Config, RepoFile};
 use crate::findings::{Checked, Place};
 use crate::index_file::IndexFile;
+use crate::objects::Objects;
 use crate::pass::{Checker, check_whole};
 use crate::report::Scope;
 use crate::rules::RULES;
@@ -49,7 +50,8 @@ pub fn run(args: &Args, files: &[OsString]) -> Result<Outcome> {
     let mut whole = Changes::default();
     let unindexed =
         if files.is_empty() { Vec::new() } else { only_named(&repo, &index, files, &mut changes, &mut whole.files)? };
-    let mut checker = Checker::new(&repo, &scanner, &config);
+    let objects = Objects::new(&repo);
+    let mut checker = Checker::new(&repo, &scanner, &config, &objects);
     for id in merge_heads {
         let commit = repo.find_commit(id).with_context(|| format!("reading MERGE_HEAD commit {id}"))?;
         checker.merge_trees.push(commit.tree().context("reading the tree of MERGE_HEAD")?);

@@ -24,6 +24,7 @@ use crate::cli::Args;
 use crate::commits::Update;
 use crate::config::{Config, REPO_FILE, RepoFile};
 use crate::findings::Checked;
+use crate::objects::Objects;
 use crate::pass::Checker;
 use crate::repo::Unreadable;
 use crate::report::escape;
@@ -328,7 +329,9 @@ impl Mirror {
         let Copied { changes, deleted, merge_commits } =
             copy_changes(&self.git, copier, scanner, &raw, parents.first().map(String::as_str), others, &missing)?;
 
-        let mut checker = Checker::new(&self.repo, scanner, config);
+        // A reader of its own: the copier has just written this commit's blobs.
+        let objects = Objects::new(&self.repo);
+        let mut checker = Checker::new(&self.repo, scanner, config, &objects);
         checker.commit = Some(id.to_string());
         for merged in merge_commits {
             checker.merge_trees.push(self.repo.find_commit(merged)?.tree()?);

@@ -7,6 +7,15 @@ use util::{TestRepo, awsguard_bin, fake, repo_with_staged_key};
 
 // ---------------------------------------------------------------- bounded resources
 
+/// Runs this file's tests one at a time. A child's peak RSS counts the test process's own
+/// pages at the moment it is forked (`fork` shares them, and the kernel carries the
+/// high-water mark across `exec`): a test building a 330 MB zip in one thread would inflate
+/// the peak measured in another.
+fn serial() -> std::sync::MutexGuard<'static, ()> {
+    static SERIAL: std::sync::Mutex<()> = std::sync::Mutex::new(());
+    SERIAL.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+}
+
 /// What a child used, as the kernel counted it (`wait4`): exit code, peak RSS, CPU time.
 struct Usage {
     code: Option<i32>,
@@ -61,6 +70,7 @@ fn measure(mut cmd: std::process::Command, cpu_limit: u64) -> Usage {
 #[cfg(unix)]
 #[test]
 fn a_merge_bringing_many_key_lines_reads_the_parent_once_per_file() {
+    let _serial = serial();
     let repo = TestRepo::with_hook();
     repo.stage("a.txt", "a\n");
     repo.commit_unchecked("base");
@@ -88,6 +98,7 @@ fn a_merge_bringing_many_key_lines_reads_the_parent_once_per_file() {
 #[cfg(unix)]
 #[test]
 fn a_huge_allowlist_loads_in_linear_time() {
+    let _serial = serial();
     let (repo, key) = repo_with_staged_key(&mut fake());
     // 9 MiB of fingerprint entries, then one that names the staged key (by its line).
     let mut text = String::new();
@@ -122,6 +133,7 @@ fn a_huge_allowlist_loads_in_linear_time() {
 #[cfg(unix)]
 #[test]
 fn regex_entries_are_bounded_each_and_in_total() {
+    let _serial = serial();
     let (repo, _) = repo_with_staged_key(&mut fake());
     let policy = repo.home.join("policy.toml");
     let entries = |n: usize| -> String {
@@ -162,6 +174,7 @@ fn regex_entries_are_bounded_each_and_in_total() {
 
 #[test]
 fn default_output_leaves_too_much_of_a_key_id_unknown_to_rebuild_it() {
+    let _serial = serial();
     // The account ID is 40 of the 80 bits after the prefix; with it, the last four
     // characters and a 64-bit fingerprint, the rest was found by brute force in a second.
     let mut fake = fake();
@@ -210,6 +223,7 @@ fn write_log(path: &std::path::Path, total: usize, mut plant: impl FnMut(usize, 
 #[cfg(unix)]
 #[test]
 fn a_gigabyte_staged_file_is_scanned_in_bounded_memory() {
+    let _serial = serial();
     const GIB: usize = 1 << 30;
     let repo = TestRepo::new();
     let mut fake = fake();
@@ -285,6 +299,7 @@ fn zip_of_empty_entries(count: u32) -> Vec<u8> {
 #[cfg(unix)]
 #[test]
 fn a_zip_of_three_million_entries_is_refused_in_bounded_memory() {
+    let _serial = serial();
     let repo = TestRepo::new();
     let zip = zip_of_empty_entries(3_000_000);
     assert!(zip.len() > 300 << 20, "the archive alone is larger than the memory bound");
@@ -305,6 +320,7 @@ fn a_zip_of_three_million_entries_is_refused_in_bounded_memory() {
 #[cfg(unix)]
 #[test]
 fn a_large_file_edited_counts_only_the_lines_the_edit_adds() {
+    let _serial = serial();
     let repo = TestRepo::new();
     let mut fake = fake();
     let size = 70 << 20;
@@ -334,6 +350,7 @@ fn a_large_file_edited_counts_only_the_lines_the_edit_adds() {
 #[cfg(unix)]
 #[test]
 fn a_large_archive_is_walked_from_a_mapped_file() {
+    let _serial = serial();
     let repo = TestRepo::new();
     let mut fake = fake();
     let id = fake.key_id("AKIA");
@@ -355,6 +372,7 @@ fn a_large_archive_is_walked_from_a_mapped_file() {
 #[cfg(unix)]
 #[test]
 fn keys_across_window_boundaries_in_one_long_line_are_found_once() {
+    let _serial = serial();
     // 70 MiB of minified code on one line: windows are cut inside the line, every 8 MiB.
     // A key ID straddling each cut, one just before and one just after, each found once.
     let repo = TestRepo::new();

@@ -314,32 +314,45 @@ pub fn write_blocked_help(out: &mut dyn Write, findings: &[Finding], style: &Sty
             fingerprints.push((fp, f));
         }
     }
-    write_allow_advice(out, &fingerprints, awsguard_on_path())
+    write_allow_advice(out, &fingerprints, awsguard_command())
 }
 
-/// Whether `awsguard` can be run by name: not so when the pre-commit framework installed it
-/// in its own environment, or a hook names the binary by path.
-fn awsguard_on_path() -> bool {
+/// How the user runs `awsguard` by name: `awsguard`, or `npx awsguard` when the one on the
+/// hook's PATH is an npm package's (husky and npm scripts put `node_modules/.bin` on PATH,
+/// the user's shell does not); `None` when it cannot be run by name (the pre-commit
+/// framework installed it in its own environment, or a hook names the binary by path).
+fn awsguard_command() -> Option<&'static str> {
     let name = format!("awsguard{}", std::env::consts::EXE_SUFFIX);
-    std::env::var_os("PATH").is_some_and(|path| std::env::split_paths(&path).any(|dir| dir.join(&name).is_file()))
+    let path = std::env::var_os("PATH")?;
+    let dir = std::env::split_paths(&path).find(|dir| dir.join(&name).is_file())?;
+    Some(command_in(&dir))
+}
+
+/// The command that runs the `awsguard` found in `dir`.
+fn command_in(dir: &std::path::Path) -> &'static str {
+    if dir.ends_with("node_modules/.bin") { "npx awsguard" } else { "awsguard" }
 }
 
 /// How to allow each fingerprint on purpose: the `awsguard allow` command when it can be run
-/// by name, otherwise the `.awsguard.toml` entries to paste (with an empty reason, which the
-/// hook refuses until one is written).
-fn write_allow_advice(out: &mut dyn Write, fingerprints: &[(String, &Finding)], on_path: bool) -> io::Result<()> {
+/// by name (`command`), otherwise the `.awsguard.toml` entries to paste (with an empty
+/// reason, which the hook refuses until one is written).
+fn write_allow_advice(
+    out: &mut dyn Write,
+    fingerprints: &[(String, &Finding)],
+    command: Option<&str>,
+) -> io::Result<()> {
     let shown = &fingerprints[..fingerprints.len().min(MAX_ALLOW_LINES)];
-    if on_path {
+    if let Some(awsguard) = command {
         writeln!(
             out,
             "  If a finding is a deliberate exception (revoked key in a write-up, test fixture), allow it on purpose:"
         )?;
         for (fp, f) in shown {
-            writeln!(out, "    awsguard allow {fp} --reason \"...\"    # {}:{}", location(f), f.line)?;
+            writeln!(out, "    {awsguard} allow {fp} --reason \"...\"    # {}:{}", location(f), f.line)?;
         }
         if shown.len() > 1 {
             let all: Vec<&str> = shown.iter().map(|(fp, _)| fp.as_str()).collect();
-            writeln!(out, "    (several at once: awsguard allow {} --reason \"...\")", all.join(" "))?;
+            writeln!(out, "    (several at once: {awsguard} allow {} --reason \"...\")", all.join(" "))?;
         }
     } else {
         writeln!(
@@ -370,6 +383,13 @@ pub use machine::{write_json, write_sarif};
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn an_npm_install_is_run_with_npx() {
+        assert_eq!(command_in(std::path::Path::new("/p/app/node_modules/.bin")), "npx awsguard");
+        assert_eq!(command_in(std::path::Path::new("/home/u/.local/bin")), "awsguard");
+        assert_eq!(command_in(std::path::Path::new("/p/node_modules/awsguard/bin")), "awsguard");
+    }
 
     #[test]
     fn redaction_keeps_four_and_four() {

@@ -385,3 +385,21 @@ fn a_staged_change_that_widens_the_allowlist_is_announced() {
         .assert_contains("newly allows [archives] max_ratio changes from 1000 to 5000")
         .assert_contains("newly allows .awsguard.toml:11: [archives] unscanned \"vendor/sdk.zip\"");
 }
+
+#[cfg(unix)]
+#[test]
+fn an_npm_installed_awsguard_is_named_with_npx_in_the_advice() {
+    // husky and npm scripts run hooks with node_modules/.bin on PATH; the user's shell does
+    // not have it, so the advice must say `npx awsguard allow`.
+    let repo = TestRepo::with_hook();
+    let key = fake().key_id("AKIA");
+    repo.stage("fixture.json", format!("{{\"id\": \"{key}\"}}\n"));
+    let bin = repo.root.join("node_modules/.bin");
+    std::fs::create_dir_all(&bin).unwrap();
+    std::os::unix::fs::symlink(util::awsguard_bin(), bin.join("awsguard")).unwrap();
+    let mut cmd = repo.command("git");
+    cmd.env("PATH", util::path_with(&bin)).args(["commit", "-q", "-m", "x"]);
+    let blocked =
+        util::Run { what: "git commit (awsguard in node_modules/.bin)".into(), output: cmd.output().unwrap() };
+    blocked.assert_code(1).assert_contains(&format!("npx awsguard allow {} --reason", fingerprint(&key)));
+}

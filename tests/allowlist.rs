@@ -272,10 +272,15 @@ fn user_and_command_line_configs_are_merged() {
 
 /// `git commit` through the hook with awsguard on PATH, as after `install.sh` or `cargo install`.
 fn commit_with_awsguard_on_path(repo: &TestRepo) -> util::Run {
+    commit_with_on_path(repo, util::awsguard_bin().parent().unwrap())
+}
+
+/// `git commit` through the hook with `dir` (holding an awsguard) first on PATH.
+fn commit_with_on_path(repo: &TestRepo, dir: &std::path::Path) -> util::Run {
     let mut cmd = repo.command("git");
-    cmd.env("PATH", util::path_with(util::awsguard_bin().parent().unwrap())).args(["commit", "-q", "-m", "x"]);
+    cmd.env("PATH", util::path_with(dir)).args(["commit", "-q", "-m", "x"]);
     let output = cmd.output().unwrap();
-    util::Run { what: "git commit (awsguard on PATH)".into(), output }
+    util::Run { what: format!("git commit (awsguard in {} on PATH)", dir.display()), output }
 }
 
 #[test]
@@ -397,9 +402,6 @@ fn an_npm_installed_awsguard_is_named_with_npx_in_the_advice() {
     let bin = repo.root.join("node_modules/.bin");
     std::fs::create_dir_all(&bin).unwrap();
     std::os::unix::fs::symlink(util::awsguard_bin(), bin.join("awsguard")).unwrap();
-    let mut cmd = repo.command("git");
-    cmd.env("PATH", util::path_with(&bin)).args(["commit", "-q", "-m", "x"]);
-    let blocked =
-        util::Run { what: "git commit (awsguard in node_modules/.bin)".into(), output: cmd.output().unwrap() };
+    let blocked = commit_with_on_path(&repo, &bin);
     blocked.assert_code(1).assert_contains(&format!("npx awsguard allow {} --reason", fingerprint(&key)));
 }

@@ -85,14 +85,6 @@ impl<'a> Checker<'a> {
             Some(_) => (0..changes.files.len()).collect(),
             None => suspects(self.repo, self.scanner, &changes.files),
         };
-        if let Some(clean) = self.clean {
-            let mut suspect = suspects.iter().peekable();
-            for (i, change) in changes.files.iter().enumerate() {
-                if suspect.next_if_eq(&&i).is_none() {
-                    clean.insert(change.new);
-                }
-            }
-        }
         for i in suspects {
             let change = changes.files[i].clone();
             // The very blob a merge's other parent has at this path: none of its lines is new.
@@ -275,10 +267,10 @@ impl<'a> Checker<'a> {
         let place = Place { path: &change.path, view: &[], commit: self.commit.as_deref() };
         let mut seen = HashSet::new();
         for c in found.iter().filter(|c| !held.contains(c.line_text.as_slice())) {
-            if !c.encoding.is_empty() && !seen.insert((c.line, c.value.clone())) {
+            // A decoded value already reported on its line (raw, or by an overlapping span).
+            if !seen.insert((c.line, c.value.clone())) && !c.encoding.is_empty() {
                 continue;
             }
-            seen.insert((c.line, c.value.clone()));
             let at = Origin { line: c.line, column: c.column, line_text: &c.line_text, chain: &c.encoding };
             checked.record_at(self.scanner, &self.config.allowlist, &place, c.rule, &c.value, &at);
         }
@@ -335,8 +327,8 @@ impl<'a> Checker<'a> {
 
     /// Scans every member of an archive whole, and its raw bytes: there are no lines to
     /// diff inside one. An archive the change only renames or copies adds nothing (nor one
-    /// a merge's other parent already had: [`Checker::check`] skips it). Bytes that only looked like an archive
-    /// (`NotArchive`) are left to the line scan.
+    /// a merge's other parent already had: [`Checker::check`] skips it). Bytes that only
+    /// looked like an archive (`NotArchive`) are left to the line scan.
     fn check_archive(
         &self,
         change: &Change,

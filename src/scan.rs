@@ -254,15 +254,10 @@ impl Scanner {
         }
         if self.multi_line && out.len() > first + 1 {
             // A value reached from two candidate lines is one match.
-            out[first..].sort_by_key(|m| (m.start, m.rule));
-            let mut kept = first;
-            for i in first..out.len() {
-                if kept == first || (out[kept - 1].start, out[kept - 1].rule) != (out[i].start, out[i].rule) {
-                    out.swap(kept, i);
-                    kept += 1;
-                }
-            }
-            out.truncate(kept);
+            let mut found = out.split_off(first);
+            found.sort_by_key(|m| (m.start, m.rule));
+            found.dedup_by_key(|m| (m.start, m.rule));
+            out.append(&mut found);
         }
         if binary {
             self.binary_pairs(haystack, out);

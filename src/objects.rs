@@ -237,11 +237,9 @@ impl Objects {
                     Err(e) => return Err(damaged(e.to_string())),
                 }
             }
-            let size = head
-                .strip_prefix(b"blob ")
-                .and_then(|s| std::str::from_utf8(s).ok()?.parse::<u64>().ok())
-                .ok_or_else(|| damaged("a malformed header, or not a blob".into()))?;
-            return Ok(Box::new(Exact { inner: inflated, left: size, child: None }));
+            let size =
+                blob_size(&head).map_err(|what| damaged(what.into()))?.ok_or_else(|| damaged("not a blob".into()))?;
+            return Ok(Box::new(Exact { inner: inflated, left: size as u64, child: None }));
         }
         let (size, _) = repo.odb().and_then(|odb| odb.read_header(id)).map_err(|e| match e.code() {
             git2::ErrorCode::NotFound => ReadError::Missing(e),
@@ -491,6 +489,13 @@ pub enum Unreadable {
     Larger,
 }
 
+/// The size a loose object's header (`<type> <size>`, without its NUL) declares; `None`
+/// for an object that is not a blob.
+fn blob_size(header: &[u8]) -> Result<Option<usize>, &'static str> {
+    let Some(size) = header.strip_prefix(b"blob ") else { return Ok(None) };
+    std::str::from_utf8(size).ok().and_then(|s| s.parse().ok()).map(Some).ok_or("a malformed header")
+}
+
 /// A loose object's bytes (a zlib stream of `<type> <size>\0<content>`) inflated, and where
 /// in them the content is; `None` when the object is not a blob.
 ///
@@ -508,9 +513,7 @@ pub fn inflate_loose(compressed: &[u8], limit: usize) -> Result<Option<(Buffer, 
         .decompress_vec(compressed, &mut head, FlushDecompress::None)
         .map_err(|e| damaged(&e.to_string()))?;
     let nul = memchr::memchr(0, &head).ok_or_else(|| damaged("no header"))?;
-    let Some(size) = head[..nul].strip_prefix(b"blob ") else { return Ok(None) };
-    let size: usize =
-        std::str::from_utf8(size).ok().and_then(|s| s.parse().ok()).ok_or_else(|| damaged("a malformed header"))?;
+    let Some(size) = blob_size(&head[..nul]).map_err(damaged)? else { return Ok(None) };
     if size > limit {
         return Err(Unreadable::Larger);
     }

@@ -138,7 +138,7 @@ fn additions<'i>(index: &'i IndexFile, entries: &'i [IndexEntry]) -> impl Iterat
     entries.iter().filter(|e| is_scannable(e.mode)).map(|e| Change {
         path: index.path(e).to_vec(),
         old: None,
-        new: e.id,
+        new: e.id(),
     })
 }
 
@@ -333,18 +333,18 @@ impl<'i> IndexWalk<'_, 'i> {
                             let e = &rest[0];
                             rest = &rest[1..];
                             let path = index.path(e);
-                            push_tree_entry(&mut tree, e.mode, name, e.id);
+                            push_tree_entry(&mut tree, e.mode, name, e.id());
                             match o {
-                                Some(o) if o.id() == e.id => {} // unchanged; a mode-only change adds nothing
+                                Some(o) if o.id() == e.id() => {} // unchanged; a mode-only change adds nothing
                                 Some(o) if is_scannable(entry_mode(&o)) && is_scannable(e.mode) => {
-                                    out.files.push(Change { path: path.to_vec(), old: Some(o.id()), new: e.id });
+                                    out.files.push(Change { path: path.to_vec(), old: Some(o.id()), new: e.id() });
                                 }
                                 _ => {
                                     if let Some(o) = o {
                                         deleted(&o, dir, out);
                                     }
                                     if is_scannable(e.mode) {
-                                        out.files.push(Change { path: path.to_vec(), old: None, new: e.id });
+                                        out.files.push(Change { path: path.to_vec(), old: None, new: e.id() });
                                     }
                                 }
                             }

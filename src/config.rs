@@ -118,7 +118,7 @@ fn repo_source(repo_file: RepoFile<'_>) -> Result<Option<Source>> {
     let (repo, id) = match repo_file {
         RepoFile::None | RepoFile::Committed(_, None) => return Ok(None),
         RepoFile::Staged(repo, index) => match index.get(REPO_FILE.as_bytes()) {
-            Some(entry) => (repo, entry.id),
+            Some(entry) => (repo, entry.id()),
             None => return Ok(None),
         },
         RepoFile::Committed(repo, Some(tip)) => {

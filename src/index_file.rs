@@ -4,13 +4,17 @@
 //! libgit2 reads the index too, but in a 100k-file repository that costs more than the
 //! rest of a small commit's check: it re-hashes the file with collision-detecting SHA-1,
 //! validates and hashes every path, and copies every entry. Git itself does none of that
-//! on a normal read. This reader parses versions 2 to 4 in one pass, keeps the paths in
-//! one buffer, and checks the trailing checksum with hardware SHA-1 on a second thread.
-//! An index it does not understand (a mandatory extension such as a split or sparse
-//! index, an unknown version) is reported as [`Unsupported`] so the caller can ask git.
+//! on a normal read. This reader parses versions 2 to 4 in one pass and leaves the paths
+//! where the mapped file has them (version 4 compresses them, so those are copied out).
+//! The trailing checksum is verified with hardware SHA-1 on a second thread while the
+//! caller goes on ([`Checksum`]): on a small commit the hash of the whole file is the
+//! longest single step, and nothing else waits for it. An index it does not understand (a
+//! mandatory extension such as a split or sparse index, an unknown version) is reported as
+//! [`Unsupported`] so the caller can ask git.
 
 use std::io::Write as _;
-use std::ops::Range;
+use std::sync::Arc;
+use std::thread::JoinHandle;
 
 use anyhow::{Context, Result, bail, ensure};
 use git2::Oid;
@@ -19,9 +23,75 @@ use sha1::{Digest, Sha1};
 /// One stage-0 entry that the commit will contain.
 #[derive(Clone, Debug)]
 pub struct IndexEntry {
-    path: Range<usize>,
+    /// Where the path is in [`IndexFile::paths`].
+    start: u32,
+    len: u32,
     pub mode: u32,
-    pub id: Oid,
+    /// The object ID's bytes, made an [`Oid`] only for the entries a check looks at.
+    id: [u8; 20],
+}
+
+impl IndexEntry {
+    /// The staged blob (or gitlink commit).
+    pub fn id(&self) -> Oid {
+        Oid::from_bytes(&self.id).expect("20 bytes")
+    }
+}
+
+/// An index file's bytes: mapped from disk, or in memory (entries git listed, tests).
+#[derive(Debug)]
+pub enum Bytes {
+    Mapped(memmap2::Mmap),
+    Owned(Vec<u8>),
+}
+
+impl Default for Bytes {
+    fn default() -> Bytes {
+        Bytes::Owned(Vec::new())
+    }
+}
+
+impl std::ops::Deref for Bytes {
+    type Target = [u8];
+    fn deref(&self) -> &[u8] {
+        match self {
+            Bytes::Mapped(map) => map,
+            Bytes::Owned(vec) => vec,
+        }
+    }
+}
+
+/// The index file's checksum, being verified on its own thread. Whatever was read from the
+/// index must not be acted on before [`Checksum::verify`] says the file is whole.
+#[must_use = "a damaged index is only detected by verifying its checksum"]
+pub struct Checksum(Option<JoinHandle<bool>>);
+
+impl Checksum {
+    /// Starts hashing `data`, an index file whole (trailer included). An all-zero trailer
+    /// means `index.skipHash`: git wrote no checksum, so there is none to verify.
+    fn start(data: Arc<Bytes>) -> Checksum {
+        if data[data.len() - 20..].iter().all(|&b| b == 0) {
+            return Checksum(None);
+        }
+        Checksum(Some(std::thread::spawn(move || {
+            let (body, trailer) = data.split_at(data.len() - 20);
+            Sha1::digest(body)[..] == trailer[..]
+        })))
+    }
+
+    /// Nothing to verify: the entries did not come from an index file.
+    pub fn none() -> Checksum {
+        Checksum(None)
+    }
+
+    /// Waits for the hash.
+    ///
+    /// # Errors
+    /// [`ChecksumMismatch`] when the file's bytes do not match its checksum.
+    pub fn verify(self) -> Result<(), ChecksumMismatch> {
+        let whole = self.0.is_none_or(|thread| thread.join().unwrap_or(false));
+        if whole { Ok(()) } else { Err(ChecksumMismatch) }
+    }
 }
 
 /// A directory of the cache-tree: the tree ID git will write for it, when still valid.
@@ -50,7 +120,8 @@ impl CacheTree {
 /// The entries of an index, in git's order (bytewise by path).
 #[derive(Debug, Default)]
 pub struct IndexFile {
-    paths: Vec<u8>,
+    /// The bytes the entries' paths are in: the index file itself, or paths copied out.
+    paths: Arc<Bytes>,
     entries: Vec<IndexEntry>,
     /// Paths with entries at stages 1 to 3: an unresolved merge conflict.
     pub conflicts: Vec<Vec<u8>>,
@@ -106,43 +177,56 @@ impl IndexFile {
     /// Parses an index file's bytes and verifies its checksum.
     ///
     /// # Errors
-    /// [`Unsupported`] for an index to be read by git instead; [`ChecksumMismatch`] for a
-    /// damaged one; any other error means the file is corrupt or truncated, or this reader
-    /// is wrong.
+    /// As [`IndexFile::read`], and [`ChecksumMismatch`] for a damaged file.
     pub fn parse(data: &[u8]) -> Result<IndexFile> {
+        let (index, checksum) = IndexFile::read(Arc::new(Bytes::Owned(data.to_vec())))?;
+        checksum.verify()?;
+        Ok(index)
+    }
+
+    /// Parses an index file's bytes, its checksum still being verified: the caller must
+    /// [`Checksum::verify`] it before acting on anything read.
+    ///
+    /// # Errors
+    /// [`Unsupported`] for an index to be read by git instead; [`ChecksumMismatch`] for a
+    /// damaged one that does not parse; any other error means the file is corrupt or
+    /// truncated, or this reader is wrong.
+    pub fn read(data: Arc<Bytes>) -> Result<(IndexFile, Checksum)> {
         ensure!(data.len() >= 12 + 20, "the file is too short to be an index");
-        let (body, trailer) = data.split_at(data.len() - 20);
-        std::thread::scope(|s| {
-            // The checksum (all zeros when `index.skipHash` is set) is checked alongside
-            // the parse: hardware SHA-1 over 8 MB takes a few milliseconds.
-            let checksum = s.spawn(|| trailer.iter().all(|&b| b == 0) || Sha1::digest(body)[..] == trailer[..]);
-            let parsed = parse_body(body);
-            if !checksum.join().unwrap_or(false) {
-                return Err(ChecksumMismatch.into());
-            }
-            parsed
-        })
+        ensure!(u32::try_from(data.len()).is_ok(), "the file is larger than 4 GiB");
+        let checksum = Checksum::start(Arc::clone(&data));
+        match parse_body(data) {
+            Ok(index) => Ok((index, checksum)),
+            // Damage explains a parse error best: say so when the checksum shows it.
+            Err(e) => Err(checksum.verify().map_or_else(Into::into, |()| e)),
+        }
     }
 
     /// Builds an index from entries listed elsewhere (`git ls-files --stage`), in order.
     pub fn from_entries(list: impl IntoIterator<Item = (Vec<u8>, u32, Oid, u16)>) -> IndexFile {
+        let mut paths = Vec::new();
         let mut index = IndexFile::default();
         for (path, mode, id, stage) in list {
-            index.push(&path, mode, id, stage, 0);
+            let start = paths.len();
+            paths.extend_from_slice(&path);
+            index.push(&paths, start, mode, id.as_bytes(), stage, 0);
         }
+        index.paths = Arc::new(Bytes::Owned(paths));
         index
     }
 
-    fn push(&mut self, path: &[u8], mode: u32, id: Oid, stage: u16, extended: u16) {
+    /// Records the entry whose path is `paths[start..]`.
+    fn push(&mut self, paths: &[u8], start: usize, mode: u32, id: &[u8], stage: u16, extended: u16) {
+        let path = &paths[start..];
         if stage != 0 {
             if self.conflicts.last().is_none_or(|p| p != path) {
                 self.conflicts.push(path.to_vec());
             }
         } else if extended & INTENT_TO_ADD == 0 {
-            // An intent-to-add entry (`git add -N`) is not part of the commit.
-            let start = self.paths.len();
-            self.paths.extend_from_slice(path);
-            self.entries.push(IndexEntry { path: start..self.paths.len(), mode, id });
+            // An intent-to-add entry (`git add -N`) is not part of the commit. Offsets fit in
+            // 32 bits: [`IndexFile::read`] refuses larger files, and listed paths are smaller.
+            let (start, len) = (start as u32, path.len() as u32);
+            self.entries.push(IndexEntry { start, len, mode, id: id.try_into().expect("20 bytes") });
         }
     }
 
@@ -153,7 +237,7 @@ impl IndexFile {
 
     /// The path of an entry of this index.
     pub fn path(&self, entry: &IndexEntry) -> &[u8] {
-        &self.paths[entry.path.clone()]
+        &self.paths[entry.start as usize..][..entry.len as usize]
     }
 
     /// The stage-0 entry at `path`.
@@ -162,7 +246,8 @@ impl IndexFile {
     }
 }
 
-fn parse_body(body: &[u8]) -> Result<IndexFile> {
+fn parse_body(data: Arc<Bytes>) -> Result<IndexFile> {
+    let body = &data[..data.len() - 20];
     let mut r = Reader { data: body, pos: 0 };
     let signature = r.take(4)?;
     if signature != b"DIRC" {
@@ -173,18 +258,16 @@ fn parse_body(body: &[u8]) -> Result<IndexFile> {
         return Err(Unsupported(format!("index version {version}")).into());
     }
     let count = r.u32()? as usize;
-    let mut index = IndexFile {
-        paths: Vec::with_capacity(body.len() / 2),
-        entries: Vec::with_capacity(count.min(body.len() / 62)),
-        ..IndexFile::default()
-    };
-    let mut previous: Vec<u8> = Vec::new();
+    let mut index = IndexFile { entries: Vec::with_capacity(count.min(body.len() / 62)), ..IndexFile::default() };
+    // Version 4 paths are rebuilt here; earlier versions' are used where they are.
+    let mut rebuilt: Vec<u8> = Vec::new();
+    let mut previous = 0..0;
     for _ in 0..count {
         let start = r.pos;
         r.take(24)?; // ctime, mtime, dev, ino: stat data for the work tree
         let mode = r.u32()?;
         r.take(12)?; // uid, gid, size
-        let id = Oid::from_bytes(r.take(20)?).context("malformed object ID")?;
+        let id = r.take(20)?;
         let flags = r.u16()?;
         let extended = if flags & EXTENDED != 0 {
             ensure!(version >= 3, "an extended entry in a version {version} index");
@@ -192,23 +275,26 @@ fn parse_body(body: &[u8]) -> Result<IndexFile> {
         } else {
             0
         };
+        let stage = (flags & STAGE) >> 12;
         if version == 4 {
             // The path is the previous one minus `strip` bytes, plus a NUL-terminated suffix.
             let strip = r.varint()?;
             ensure!(strip <= previous.len(), "a path prefix longer than the previous path");
-            previous.truncate(previous.len() - strip);
-            previous.extend_from_slice(r.until_nul()?);
+            let here = rebuilt.len();
+            rebuilt.extend_from_within(previous.start..previous.end - strip);
+            rebuilt.extend_from_slice(r.until_nul()?);
+            previous = here..rebuilt.len();
+            index.push(&rebuilt, here, mode, id, stage, extended);
         } else {
             let length = usize::from(flags & NAME_LENGTH);
+            let here = r.pos;
             let path = if length < usize::from(NAME_LENGTH) { r.take(length)? } else { r.until_nul_peek()? };
-            previous.clear();
-            previous.extend_from_slice(path);
+            index.push(&body[..here + path.len()], here, mode, id, stage, extended);
             // Entries are padded with 1 to 8 NULs to a multiple of 8 bytes.
             let end = start + (r.pos - start + 8) / 8 * 8;
             ensure!(end <= body.len(), "an entry runs past the end of the file");
             r.pos = end;
         }
-        index.push(&previous, mode, id, (flags & STAGE) >> 12, extended);
     }
     while r.pos < body.len() {
         let signature = r.take(4)?;
@@ -225,6 +311,7 @@ fn parse_body(body: &[u8]) -> Result<IndexFile> {
             _ => {} // optional extensions: resolve-undo, untracked cache, offset tables, ...
         }
     }
+    index.paths = if version == 4 { Arc::new(Bytes::Owned(rebuilt)) } else { data };
     // The walk against HEAD relies on git's order; git itself refuses an index out of it.
     let sorted = index.entries.windows(2).all(|w| index.path(&w[0]) < index.path(&w[1]));
     ensure!(sorted, "its entries are out of order");
@@ -276,7 +363,7 @@ fn tree_of(
                 path.truncate(saved);
                 (name, 0o40000, id, len)
             }
-            None => (tail, first.mode, first.id, 1),
+            None => (tail, first.mode, first.id(), 1),
         };
         push_tree_entry(&mut tree, mode, name, id);
         rest = &rest[len..];
@@ -349,6 +436,7 @@ struct Reader<'a> {
 }
 
 impl<'a> Reader<'a> {
+    #[inline(always)] // the entry loop's every field: at opt-level z it would be a call
     fn take(&mut self, n: usize) -> Result<&'a [u8]> {
         let end = self.pos.checked_add(n).filter(|&end| end <= self.data.len()).context("unexpected end of file")?;
         let bytes = &self.data[self.pos..end];
@@ -356,10 +444,12 @@ impl<'a> Reader<'a> {
         Ok(bytes)
     }
 
+    #[inline(always)] // the entry loop's every field: at opt-level z it would be a call
     fn u32(&mut self) -> Result<u32> {
         Ok(u32::from_be_bytes(self.take(4)?.try_into().expect("4 bytes")))
     }
 
+    #[inline(always)] // the entry loop's every field: at opt-level z it would be a call
     fn u16(&mut self) -> Result<u16> {
         Ok(u16::from_be_bytes(self.take(2)?.try_into().expect("2 bytes")))
     }
@@ -462,7 +552,7 @@ mod tests {
         let ours: Vec<String> = index
             .entries()
             .iter()
-            .map(|e| format!("{:o} {} 0\t{}", e.mode, e.id, String::from_utf8_lossy(index.path(e))))
+            .map(|e| format!("{:o} {} 0\t{}", e.mode, e.id(), String::from_utf8_lossy(index.path(e))))
             .collect();
         let out = git_command(root).args(["ls-files", "--stage"]).output().unwrap();
         let theirs: Vec<String> = String::from_utf8(out.stdout)

@@ -500,6 +500,7 @@ pub fn staged(unreadable: &Unreadable, scanner: &Scanner, files: &[OsString]) ->
         index: IndexFile::from_entries(entries),
         changes: Changes::listed(changes, deleted_blobs),
         merge_heads,
+        checksum: crate::staged::IndexChecksum::none(),
         scratch: Some(scratch),
     })
 }

@@ -7,6 +7,7 @@
 
 use std::env;
 use std::path::{Component, Path, PathBuf};
+use std::sync::Arc;
 
 use std::process::{Command, Stdio};
 
@@ -14,7 +15,7 @@ use anyhow::{Context, Result, anyhow, bail};
 use git2::{Oid, Repository};
 
 use crate::changes::Changes;
-use crate::index_file::{CacheTreeMismatch, ChecksumMismatch, IndexFile, Unsupported};
+use crate::index_file::{Bytes, CacheTreeMismatch, Checksum, ChecksumMismatch, IndexFile, Unsupported};
 use crate::plumbing::Scratch;
 
 /// What a commit records, ready for the pass.
@@ -26,6 +27,8 @@ pub struct Staged {
     pub changes: Changes,
     /// The other parents of a merge in progress (`MERGE_HEAD`).
     pub merge_heads: Vec<Oid>,
+    /// To verify before anything read from the index is acted on.
+    pub checksum: IndexChecksum,
     /// When git read the repository: the temporary repository `repo` is, removed when
     /// this is dropped (after `repo`, declared before it).
     pub scratch: Option<Scratch>,
@@ -38,21 +41,62 @@ impl Staged {
     /// As [`open_index`] and [`staged_changes`], or when `MERGE_HEAD` cannot be read.
     pub fn read(mut repo: Repository) -> Result<Staged> {
         let merge_heads = crate::repo::merge_heads(&mut repo)?;
-        let index = open_index(&repo)?;
-        let changes = staged_changes(&repo, &index)?;
-        Ok(Staged { repo, index, changes, merge_heads, scratch: None })
+        let (index, checksum) = read_index(&repo)?;
+        let changes = match staged_changes(&repo, &index) {
+            Ok(changes) => changes,
+            Err(e) => {
+                // A damaged index explains the failure best, when it is damaged.
+                checksum.verify()?;
+                return Err(e);
+            }
+        };
+        Ok(Staged { repo, index, changes, merge_heads, checksum, scratch: None })
     }
 }
 
 /// The index the commit will be made from: `GIT_INDEX_FILE` when git set it, otherwise the
-/// repository's own index file.
+/// repository's own index file. Its checksum is verified before it returns.
+///
+/// # Errors
+/// As [`read_index`], and when the index's checksum does not match.
+pub fn open_index(repo: &Repository) -> Result<IndexFile> {
+    let (index, checksum) = read_index(repo)?;
+    checksum.verify()?;
+    Ok(index)
+}
+
+/// The index file's checksum, still being verified: nothing read from the index may be
+/// acted on before [`IndexChecksum::verify`].
+#[must_use = "a damaged index is only detected by verifying its checksum"]
+pub struct IndexChecksum {
+    checksum: Checksum,
+    path: PathBuf,
+}
+
+impl IndexChecksum {
+    /// Nothing to verify: git listed the entries.
+    pub fn none() -> IndexChecksum {
+        IndexChecksum { checksum: Checksum::none(), path: PathBuf::new() }
+    }
+
+    /// Waits for the checksum.
+    ///
+    /// # Errors
+    /// When it does not match: the index is damaged, and the message says how to rebuild it.
+    pub fn verify(self) -> Result<()> {
+        self.checksum.verify().map_err(|e| corrupt(&self.path, &e.into()))
+    }
+}
+
+/// [`open_index`] with the checksum left to verify, on a second thread, while the caller
+/// goes on with the entries.
 ///
 /// The file is always opened by path: libgit2's `open_from_env` takes an empty
 /// `GIT_INDEX_FILE` as an empty index, which would pass every commit unscanned.
 ///
 /// # Errors
 /// When `GIT_INDEX_FILE` names a missing file, or the index is corrupt or unreadable.
-pub fn open_index(repo: &Repository) -> Result<IndexFile> {
+pub fn read_index(repo: &Repository) -> Result<(IndexFile, IndexChecksum)> {
     let (path, required) = match env::var_os("GIT_INDEX_FILE").filter(|v| !v.is_empty()) {
         Some(path) => (absolute(Path::new(&path))?, true),
         None => (repo.path().join("index"), false),
@@ -62,20 +106,23 @@ pub fn open_index(repo: &Repository) -> Result<IndexFile> {
             bail!("GIT_INDEX_FILE names {}, which does not exist", path.display());
         }
         // No index file yet (a fresh repository): nothing is staged.
-        return Ok(IndexFile::default());
+        return Ok((IndexFile::default(), IndexChecksum::none()));
     }
     let file = std::fs::File::open(&path).with_context(|| format!("cannot read the index {}", path.display()))?;
     // SAFETY: git never writes an index file in place (it writes `index.lock` and renames
     // it over), so the mapped file does not change under us; mapping spares copying and
-    // zeroing megabytes in a large repository.
-    let data =
-        unsafe { memmap2::Mmap::map(&file) }.with_context(|| format!("cannot read the index {}", path.display()))?;
-    match IndexFile::parse(&data) {
-        Ok(index) => Ok(index),
+    // zeroing megabytes in a large repository. Populating it up front costs one call
+    // instead of a page fault every few pages in each of the two threads reading it.
+    let data = unsafe { memmap2::MmapOptions::new().populate().map(&file) }
+        .with_context(|| format!("cannot read the index {}", path.display()))?;
+    match IndexFile::read(Arc::new(Bytes::Mapped(data))) {
+        Ok((index, checksum)) => Ok((index, IndexChecksum { checksum, path })),
         // A split index, a sparse index or a newer format: git itself lists the entries.
-        Err(e) if e.is::<Unsupported>() => index_from_git(repo, &path).with_context(|| {
-            format!("awsguard cannot read the index {} ({e}), and git could not list it", path.display())
-        }),
+        Err(e) if e.is::<Unsupported>() => {
+            index_from_git(repo, &path).map(|index| (index, IndexChecksum::none())).with_context(|| {
+                format!("awsguard cannot read the index {} ({e}), and git could not list it", path.display())
+            })
+        }
         Err(e) if e.is::<CacheTreeMismatch>() => Err(anyhow!("cannot use the index {}: {e:#}", path.display())),
         // awsguard's reader refused it: fail closed either way, but the advice depends on
         // whether git reads it. `git ls-files` is no judge of damage (it lists a truncated
@@ -87,14 +134,19 @@ pub fn open_index(repo: &Repository) -> Result<IndexFile> {
                  index, it holds what you staged; `git status` and `git fsck` show whether it is sound",
                 path.display()
             ),
-            _ => anyhow!(
-                "cannot read the index {}: {e:#}. The index is corrupt: `rm {} && git reset` rebuilds it \
-                 from HEAD (your files are kept, but what you had staged is unstaged: stage it again)",
-                path.display(),
-                path.display()
-            ),
+            _ => corrupt(&path, &e),
         }),
     }
+}
+
+/// The index at `path` is damaged (`e` says how): what to do about it.
+fn corrupt(path: &Path, e: &anyhow::Error) -> anyhow::Error {
+    anyhow!(
+        "cannot read the index {}: {e:#}. The index is corrupt: `rm {} && git reset` rebuilds it from \
+         HEAD (your files are kept, but what you had staged is unstaged: stage it again)",
+        path.display(),
+        path.display()
+    )
 }
 
 /// Lists the index with `git ls-files --stage`, which reads every index format git can

@@ -58,7 +58,7 @@ pub fn run(_args: &Args, allow: &AllowArgs) -> Result<Outcome> {
             bail!("the staged {REPO_FILE} is not a regular file (mode {:o}); refusing to write it", entry.mode)
         }
         Some(entry) => {
-            (repo.find_blob(entry.id).context("reading the staged allowlist")?.content().to_vec(), entry.mode)
+            (repo.find_blob(entry.id()).context("reading the staged allowlist")?.content().to_vec(), entry.mode)
         }
         None => (HEADER.as_bytes().to_vec(), 0o100644),
     };

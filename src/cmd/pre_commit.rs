@@ -36,22 +36,51 @@ pub fn run(args: &Args, files: &[OsString]) -> Result<Outcome> {
     if let Some(update) = commits::framework_update() {
         return scan_push(args, &[update]);
     }
-    let scanner = Scanner::new(&RULES);
-    let Staged { repo, index, mut changes, merge_heads, scratch: _scratch } = match repo::open_repository() {
-        Ok(repo) => Staged::read(repo)?,
-        // SHA-256 and other repositories libgit2 cannot open: read through git.
-        Err(e) => match e.downcast::<repo::Unreadable>() {
-            Ok(unreadable) => plumbing::staged(&unreadable, &scanner, files)?,
-            Err(e) => return Err(e),
-        },
-    };
-    let config = Config::load(RepoFile::Staged(&repo, &index), args)?;
+    // The automata are built on a second core while the index is read: on a small commit in
+    // a large repository these are the two longest steps.
+    let building = std::thread::spawn(|| Scanner::new(&RULES));
+    let scanner = || building.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+    let (scanner, Staged { repo, index, changes, merge_heads, checksum, scratch: _scratch }) =
+        match repo::open_repository() {
+            Ok(repo) => {
+                let staged = Staged::read(repo)?;
+                (scanner(), staged)
+            }
+            // SHA-256 and other repositories libgit2 cannot open: read through git.
+            Err(e) => match e.downcast::<repo::Unreadable>() {
+                Ok(unreadable) => {
+                    let scanner = scanner();
+                    let staged = plumbing::staged(&unreadable, &scanner, files)?;
+                    (scanner, staged)
+                }
+                Err(e) => return Err(e),
+            },
+        };
+    let checked = check_staged(args, files, &scanner, &repo, &index, changes, merge_heads);
+    // Nothing read from the index counts before its checksum says the file is whole, and a
+    // damaged index explains a failed check best.
+    checksum.verify()?;
+    let (config, checked) = checked?;
+    conclude(args, &config, &checked, Scope::Staged)
+}
+
+/// The staged changes (only the `files` named, when any) checked with the staged config.
+fn check_staged(
+    args: &Args,
+    files: &[OsString],
+    scanner: &Scanner,
+    repo: &Repository,
+    index: &IndexFile,
+    mut changes: Changes,
+    merge_heads: Vec<git2::Oid>,
+) -> Result<(Config, Checked)> {
+    let config = Config::load(RepoFile::Staged(repo, index), args)?;
     // Whole files stand alone: no old tree, so content HEAD already has is not skipped.
     let mut whole = Changes::default();
     let unindexed =
-        if files.is_empty() { Vec::new() } else { only_named(&repo, &index, files, &mut changes, &mut whole.files)? };
-    let objects = Objects::new(&repo);
-    let mut checker = Checker::new(&repo, &scanner, &config, &objects);
+        if files.is_empty() { Vec::new() } else { only_named(repo, index, files, &mut changes, &mut whole.files)? };
+    let objects = Objects::new(repo);
+    let mut checker = Checker::new(repo, scanner, &config, &objects);
     for id in merge_heads {
         let commit = repo.find_commit(id).with_context(|| format!("reading MERGE_HEAD commit {id}"))?;
         checker.merge_trees.push(commit.tree().context("reading the tree of MERGE_HEAD")?);
@@ -64,9 +93,10 @@ pub fn run(args: &Args, files: &[OsString]) -> Result<Outcome> {
     for path in unindexed {
         let file = root.join(crate::changes::path_of(&path));
         let Ok(content) = std::fs::read(&file) else { continue };
-        check_whole(&scanner, &config, &budget, &Place { path: &path, view: &content, commit: None }, &mut checked)?;
+        check_whole(scanner, &config, &budget, &Place { path: &path, view: &content, commit: None }, &mut checked)?;
     }
-    conclude(args, &config, &checked, Scope::Staged)
+    drop(checker); // it borrows the config returned
+    Ok((config, checked))
 }
 
 /// Narrows `changes` to the named files, puts the whole staged blob of each named file
@@ -89,7 +119,7 @@ fn only_named(
         match index.get(&path) {
             // A submodule (gitlink) is another repository: its own hook checks it.
             Some(entry) if entry.mode == 0o160000 => {}
-            Some(entry) => whole.push(Change { path, old: None, new: entry.id }),
+            Some(entry) => whole.push(Change { path, old: None, new: entry.id() }),
             None => unindexed.push(path),
         }
     }

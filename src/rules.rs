@@ -21,8 +21,17 @@ pub use values::{MAX_ACCOUNT_ID, account_id, decode_value, entropy};
 use values::{distinct, is_placeholder};
 
 /// The built-in ruleset.
-pub static RULES: Lazy<Ruleset> =
-    Lazy::new(|| Ruleset::parse(include_str!(concat!(env!("OUT_DIR"), "/aws.toml"))).expect("built-in rules load"));
+pub static RULES: Lazy<Ruleset> = Lazy::new(|| Ruleset::parse(&embedded()).expect("built-in rules load"));
+
+/// `aws.toml` as built in: without its comments, deflated behind its length (`build.rs`).
+fn embedded() -> String {
+    let packed = include_bytes!(concat!(env!("OUT_DIR"), "/aws.toml.deflate"));
+    let (len, deflated) = packed.split_at(4);
+    let mut text = vec![0; u32::from_le_bytes(len.try_into().expect("4 bytes")) as usize];
+    let inflated = libdeflater::Decompressor::new().deflate_decompress(deflated, &mut text);
+    assert_eq!(inflated.ok(), Some(text.len()), "the built-in rules inflate whole");
+    String::from_utf8(text).expect("the built-in rules are UTF-8")
+}
 
 /// What kind of credential a rule finds.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize)]

@@ -171,6 +171,98 @@ impl Git {
     }
 }
 
+/// A work tree and its index as git itself handles them: all that `awsguard allow` needs,
+/// so it works in every repository git can read, whatever its object format.
+pub struct Worktree {
+    git: Git,
+    /// The index git uses: `GIT_INDEX_FILE` (from the current directory) or `<git dir>/index`.
+    pub index: PathBuf,
+}
+
+impl Worktree {
+    /// The repository around the current directory.
+    ///
+    /// # Errors
+    /// Outside a repository or in a bare one, or when git fails.
+    pub fn locate() -> Result<Worktree> {
+        let Location { git_dir, root, .. } = locate()?;
+        let root = root.context("the repository has no work tree")?;
+        let index = match std::env::var_os("GIT_INDEX_FILE").filter(|v| !v.is_empty()) {
+            Some(path) => absolute(Path::new(&path))?,
+            None => git_dir.join("index"),
+        };
+        Ok(Worktree { git: Git { git_dir, root: Some(root), index: Some(index.clone()) }, index })
+    }
+
+    /// The work tree's root.
+    pub fn root(&self) -> &Path {
+        self.git.root.as_deref().expect("a work tree has a root")
+    }
+
+    /// The index entries at exactly `path` (one per stage while a conflict is unresolved), as
+    /// `(mode, object, stage)`.
+    ///
+    /// # Errors
+    /// When git cannot read the index.
+    pub fn entries(&self, path: &str) -> Result<Vec<(u32, String, u32)>> {
+        let listed = self.git.output(&["--literal-pathspecs", "ls-files", "--stage", "-z", "--", path])?;
+        let mut entries = Vec::new();
+        for record in listed.split(|&b| b == 0).filter(|r| !r.is_empty()) {
+            // "<mode> <object> <stage>\t<path>"
+            let record = String::from_utf8_lossy(record);
+            let (meta, name) = record.split_once('\t').context("malformed `git ls-files` output")?;
+            if name != path {
+                continue; // a file below a directory of that name
+            }
+            let fields: Vec<&str> = meta.split(' ').collect();
+            let [mode, id, stage] = fields[..] else { bail!("malformed `git ls-files` output: {meta:?}") };
+            let mode = u32::from_str_radix(mode, 8).context("malformed mode in `git ls-files` output")?;
+            entries.push((mode, id.to_string(), stage.parse().context("malformed stage in `git ls-files` output")?));
+        }
+        Ok(entries)
+    }
+
+    /// The content of the blob `id`.
+    ///
+    /// # Errors
+    /// When git cannot read it.
+    pub fn blob(&self, id: &str) -> Result<Vec<u8>> {
+        self.git.output(&["cat-file", "blob", id])
+    }
+
+    /// Writes `content` to the object database as a blob, unfiltered, and returns its ID.
+    ///
+    /// # Errors
+    /// When git cannot write it.
+    pub fn write_blob(&self, content: &[u8]) -> Result<String> {
+        let mut child = self
+            .git
+            .command()
+            .args(["hash-object", "-w", "--no-filters", "--stdin"])
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .context("running `git hash-object`")?;
+        let written = child.stdin.take().context("writing to `git hash-object`")?.write_all(content);
+        let output = child.wait_with_output().context("running `git hash-object`")?;
+        if !output.status.success() {
+            return Err(failure("hash-object -w", &output));
+        }
+        written.context("writing to `git hash-object`")?;
+        Ok(String::from_utf8_lossy(&output.stdout).trim().to_string())
+    }
+
+    /// Stages the blob `id` at `path` with `mode`, leaving the work tree alone. git writes
+    /// the index, so every format it has (split, sparse, version 4, extensions) is kept.
+    ///
+    /// # Errors
+    /// When git cannot update the index.
+    pub fn stage(&self, mode: u32, id: &str, path: &str) -> Result<()> {
+        self.git.output(&["update-index", "--add", "--cacheinfo", &format!("{mode:o},{id},{path}")]).map(drop)
+    }
+}
+
 /// One line of `git diff-index --raw -z` or `git diff-tree --raw -z`:
 /// `:<old mode> <new mode> <old> <new> <status>`, then the path (two paths, source first,
 /// for a rename or copy).
@@ -503,6 +595,21 @@ pub fn staged(unreadable: &Unreadable, scanner: &Scanner, files: &[OsString]) ->
         checksum: crate::staged::IndexChecksum::none(),
         scratch: Some(scratch),
     })
+}
+
+/// Every file the index has, named from the work tree's root (absolute): for
+/// [`staged`] to copy them all.
+///
+/// # Errors
+/// When git cannot read the repository or its index.
+pub fn every_staged_file() -> Result<Vec<OsString>> {
+    let root = locate()?.root.context("the repository has no work tree")?;
+    let listed = run(Command::new("git").current_dir(&root).args(["ls-files", "-z"]))?;
+    if !listed.status.success() {
+        return Err(failure("ls-files", &listed));
+    }
+    let paths = listed.stdout.split(|&b| b == 0).filter(|p| !p.is_empty());
+    Ok(paths.map(|p| root.join(path_of(p)).into_os_string()).collect())
 }
 
 /// What the pass needs of one diff, copied into the temporary repository.

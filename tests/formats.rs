@@ -30,6 +30,7 @@ in_both_formats!(
     commit_all_scans_the_temporary_index,
     a_merge_reports_only_what_it_adds,
     named_files_are_scanned_whole,
+    allow_and_check_config_work,
 );
 
 fn first_commit_with_a_key_is_blocked(format: &[&str]) {
@@ -154,12 +155,26 @@ fn history_reads_refs_in_reftable() {
     repo.awsguard(&["history", "no-such-branch"]).assert_code(2);
 }
 
-#[test]
-fn commands_git_does_not_read_for_it_fail_closed_in_sha256() {
-    let repo = TestRepo::init_with_hook(SHA256);
-    repo.stage("a.txt", "a\n");
+/// The way out of a false alarm that a blocked commit points to, and the audit of it.
+fn allow_and_check_config_work(format: &[&str]) {
+    let repo = TestRepo::init_with_hook(format);
+    let key = fake().key_id("AKIA");
+    repo.stage("README.md", "notes\n");
     repo.assert_commits(&[]);
-    repo.awsguard(&["check-config"]).assert_code(2).assert_contains("libgit2 cannot open this repository");
+    repo.stage("fixtures/creds.txt", format!("key = {key}\n"));
+    repo.assert_blocked(&[], "fixtures/creds.txt:1:7: aws.access-key-id:", &key);
+    repo.awsguard(&["allow", "--path", "fixtures/**", "--reason", "made-up keys for the parser tests"]).assert_code(0);
+    repo.awsguard(&["check-config"])
+        .assert_code(0)
+        .assert_contains("path \"fixtures/**\"")
+        .assert_contains("matches 1 finding");
+    repo.assert_commits(&[]).assert_contains("newly allows");
+    repo.awsguard(&["allow", "--path", "docs/**", "--reason", "nothing there yet, on purpose"]).assert_code(0);
+    let run = repo.awsguard(&["check-config"]);
+    run.assert_code(0)
+        .assert_contains("path \"docs/**\"")
+        .assert_contains("STALE")
+        .assert_contains("matches 1 finding");
 }
 
 /// `<first 12 of commit>:<path>:<line>:<column>: <rule>:` as a history or push report says it.

@@ -3,17 +3,16 @@
 
 use std::fs;
 use std::io::Write;
-use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
+use std::path::PathBuf;
 
 use anyhow::{Context, Result, bail};
-use git2::Repository;
 use serde::Serialize;
 
 use super::Outcome;
 use crate::cli::{AllowArgs, Args};
 use crate::config::{Config, Date, REPO_FILE, Source};
-use crate::{fsutil, repo, staged};
+use crate::fsutil;
+use crate::plumbing::Worktree;
 
 const HEADER: &str = "\
 # awsguard allowlist: deliberate exceptions, committed and reviewed with what they excuse.
@@ -38,10 +37,10 @@ pub fn run(_args: &Args, allow: &AllowArgs) -> Result<Outcome> {
         bail!("say what to allow: a FINGERPRINT (printed by a blocked commit), --path GLOB or --pattern REGEX");
     }
     let entries = entries_text(allow, reason)?;
-    let repo = repo::open_repository()?;
-    let workdir = repo.workdir().context("the repository has no work tree")?.to_path_buf();
-    let index_path = index_path(&repo)?;
-    let lock = PathBuf::from(format!("{}.lock", index_path.display()));
+    // Everything goes through git, so this works in every repository git can read.
+    let worktree = Worktree::locate()
+        .context("awsguard allow reads and stages the allowlist through git (nothing was written)")?;
+    let lock = PathBuf::from(format!("{}.lock", worktree.index.display()));
     if lock.exists() {
         bail!(
             "{} exists, so another git command is running or one crashed; if none is running, remove \
@@ -49,20 +48,18 @@ pub fn run(_args: &Args, allow: &AllowArgs) -> Result<Outcome> {
             lock.display()
         );
     }
-    let index = staged::open_index(&repo).context("reading the index (nothing was written)")?;
-    if index.conflicts.iter().any(|p| p == REPO_FILE.as_bytes()) {
+    let staged = worktree.entries(REPO_FILE).context("reading the index (nothing was written)")?;
+    if staged.iter().any(|&(_, _, stage)| stage != 0) {
         bail!("{REPO_FILE} has an unresolved merge conflict: resolve it and `git add` it first (nothing was written)");
     }
-    let (staged_text, mode) = match index.get(REPO_FILE.as_bytes()) {
-        Some(entry) if entry.mode & 0o170000 != 0o100000 => {
-            bail!("the staged {REPO_FILE} is not a regular file (mode {:o}); refusing to write it", entry.mode)
+    let (staged_text, mode) = match staged.first() {
+        Some(&(mode, _, _)) if mode & 0o170000 != 0o100000 => {
+            bail!("the staged {REPO_FILE} is not a regular file (mode {mode:o}); refusing to write it")
         }
-        Some(entry) => {
-            (repo.find_blob(entry.id()).context("reading the staged allowlist")?.content().to_vec(), entry.mode)
-        }
+        Some((mode, id, _)) => (worktree.blob(id).context("reading the staged allowlist")?, *mode),
         None => (HEADER.as_bytes().to_vec(), 0o100644),
     };
-    let path = workdir.join(REPO_FILE);
+    let path = worktree.root().join(REPO_FILE);
     let worktree_text = match fs::symlink_metadata(&path) {
         Ok(meta) if meta.file_type().is_symlink() => bail!(
             "{} is a symbolic link: awsguard writes only a regular file inside the repository; replace the \
@@ -78,14 +75,9 @@ pub fn run(_args: &Args, allow: &AllowArgs) -> Result<Outcome> {
     Config::parse(&[Source { name: REPO_FILE.into(), text: new_staged.clone() }], Date::today())
         .context("the new entry would not be valid; nothing was written")?;
     let new_worktree = appended(worktree_text, &entries);
-    // Staging goes through git: make sure it can run before the file is touched.
-    let git = Command::new("git").arg("--version").stdin(Stdio::null()).output();
-    if !git.is_ok_and(|o| o.status.success()) {
-        bail!("`git` cannot be run (is it on PATH?); awsguard allow stages the entry with it (nothing was written)");
-    }
-    let blob = repo.blob(&new_staged).context("writing the new allowlist to the object database")?;
+    let blob = worktree.write_blob(&new_staged).context("writing the new allowlist to the object database")?;
     fsutil::write_atomic(&path, &new_worktree)?;
-    stage_blob(&repo, &workdir, &index_path, mode, blob).with_context(|| {
+    worktree.stage(mode, &blob, REPO_FILE).with_context(|| {
         format!(
             "the entry was written to {REPO_FILE} but could not be staged; do not run `awsguard allow` again \
              (it would add the entry twice): stage exactly it with \
@@ -99,14 +91,6 @@ pub fn run(_args: &Args, allow: &AllowArgs) -> Result<Outcome> {
     Ok(Outcome::Clean)
 }
 
-/// The index git uses: `GIT_INDEX_FILE` (relative to the current directory) or `.git/index`.
-fn index_path(repo: &Repository) -> Result<PathBuf> {
-    match std::env::var_os("GIT_INDEX_FILE").filter(|v| !v.is_empty()) {
-        Some(p) => Ok(std::env::current_dir().context("reading the current directory")?.join(p)),
-        None => Ok(repo.path().join("index")),
-    }
-}
-
 /// `text` with `entries` appended after a blank line.
 fn appended(mut text: Vec<u8>, entries: &str) -> Vec<u8> {
     if !text.is_empty() && !text.ends_with(b"\n") {
@@ -115,25 +99,6 @@ fn appended(mut text: Vec<u8>, entries: &str) -> Vec<u8> {
     text.push(b'\n');
     text.extend_from_slice(entries.as_bytes());
     text
-}
-
-/// Points the index entry of `.awsguard.toml` at `blob`, through git so that every index
-/// format git writes (split, sparse, v4, extensions) is kept as git keeps it.
-fn stage_blob(repo: &Repository, workdir: &Path, index: &Path, mode: u32, blob: git2::Oid) -> Result<()> {
-    let output = Command::new("git")
-        .arg("-C")
-        .arg(workdir)
-        .args(["update-index", "--add", "--cacheinfo", &format!("{mode:o},{blob},{REPO_FILE}")])
-        .env("GIT_DIR", repo.path())
-        .env("GIT_WORK_TREE", workdir)
-        .env("GIT_INDEX_FILE", index)
-        .stdin(Stdio::null())
-        .output()
-        .context("running `git update-index`")?;
-    if !output.status.success() {
-        bail!("`git update-index` failed: {}", String::from_utf8_lossy(&output.stderr).trim());
-    }
-    Ok(())
 }
 
 /// Placeholders people leave in, or copy from the block message's `--reason "..."`.

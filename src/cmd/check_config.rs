@@ -1,6 +1,7 @@
 //! `awsguard check-config`: validate every allowlist in force and list the entries that
 //! no longer match anything in the staged tree (stale), expired ones, and `allow_all` ones.
 
+use std::collections::HashSet;
 use std::io::Write;
 
 use anyhow::Result;
@@ -15,20 +16,38 @@ use crate::pass::Checker;
 use crate::report::escape;
 use crate::rules::RULES;
 use crate::scan::Scanner;
-use crate::{repo, staged};
+use crate::staged::{IndexChecksum, Staged};
+use crate::{plumbing, repo, staged};
 
 /// Validates (errors exit 2, like the hook would), then reports on each entry.
 ///
 /// # Errors
 /// A malformed allowlist, or a repository that cannot be read.
 pub fn run(args: &Args) -> Result<Outcome> {
-    let repo = repo::open_repository()?;
-    let index = staged::open_index(&repo)?;
+    let scanner = Scanner::new(&RULES);
+    let Staged { repo, index, changes, scratch: _scratch, .. } = match repo::open_repository() {
+        Ok(repo) => {
+            let index = staged::open_index(&repo)?;
+            // Every file as it is staged: the tree the next commit will have.
+            let changes = Changes::all_of_index(&index);
+            Staged { repo, index, changes, merge_heads: Vec::new(), checksum: IndexChecksum::none(), scratch: None }
+        }
+        // SHA-256 and other repositories libgit2 cannot open: git lists and reads every file.
+        Err(e) => match e.downcast::<repo::Unreadable>() {
+            Ok(unreadable) => {
+                let mut staged = plumbing::staged(&unreadable, &scanner, &plumbing::every_staged_file()?)?;
+                // The staged changes, and every other file the index has.
+                let changed: HashSet<Vec<u8>> = staged.changes.files.iter().map(|c| c.path.clone()).collect();
+                let others = Changes::all_of_index(&staged.index).files;
+                staged.changes.files.extend(others.into_iter().filter(|c| !changed.contains(&c.path)));
+                staged
+            }
+            Err(e) => return Err(e),
+        },
+    };
     let config = Config::load(RepoFile::Staged(&repo, &index), args)?;
     let allowlist = &config.allowlist;
-    // Every file as it is staged: the tree the next commit will have.
-    let mut changes = Changes::all_of_index(&index);
-    let scanner = Scanner::new(&RULES);
+    let mut changes = changes;
     let mut checked = Checked::default();
     let objects = Objects::new(&repo);
     Checker::new(&repo, &scanner, &config, &objects).check(&mut changes, &mut checked)?;

@@ -64,6 +64,8 @@ pub enum RepoFile<'r> {
     Staged(&'r Repository, &'r IndexFile),
     /// As committed in this commit: the policy a pushed or scanned branch carries.
     Committed(&'r Repository, Option<Oid>),
+    /// As git read it from the index, in a repository libgit2 cannot open.
+    Read(Option<Vec<u8>>),
 }
 
 impl Config {
@@ -117,6 +119,7 @@ impl Config {
 fn repo_source(repo_file: RepoFile<'_>) -> Result<Option<Source>> {
     let (repo, id) = match repo_file {
         RepoFile::None | RepoFile::Committed(_, None) => return Ok(None),
+        RepoFile::Read(text) => return Ok(text.map(|text| Source { name: REPO_FILE.to_string(), text })),
         RepoFile::Staged(repo, index) => match index.get(REPO_FILE.as_bytes()) {
             Some(entry) => (repo, entry.id()),
             None => return Ok(None),

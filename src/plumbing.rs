@@ -222,6 +222,28 @@ impl Worktree {
         Ok(entries)
     }
 
+    /// The stage-0 content of `path` in the index, if it has one.
+    ///
+    /// # Errors
+    /// When git cannot read the index or the blob.
+    pub fn staged_file(&self, path: &str) -> Result<Option<Vec<u8>>> {
+        let entries = self.entries(path)?;
+        entries.iter().find(|(_, _, stage)| *stage == 0).map(|(_, id, _)| self.blob(id)).transpose()
+    }
+
+    /// A configuration value as git reads it, if set.
+    ///
+    /// # Errors
+    /// When git cannot read the configuration.
+    pub fn config(&self, key: &str) -> Result<Option<String>> {
+        let output = run(self.git.command().args(["config", "--get", key]))?;
+        match output.status.code() {
+            Some(0) => Ok(Some(String::from_utf8_lossy(&output.stdout).trim_end_matches('\n').to_string())),
+            Some(1) => Ok(None),
+            _ => Err(failure(&format!("config --get {key}"), &output)),
+        }
+    }
+
     /// The content of the blob `id`.
     ///
     /// # Errors

@@ -31,6 +31,7 @@ in_both_formats!(
     a_merge_reports_only_what_it_adds,
     named_files_are_scanned_whole,
     allow_and_check_config_work,
+    commit_msg_applies_the_staged_allowlist,
 );
 
 fn first_commit_with_a_key_is_blocked(format: &[&str]) {
@@ -175,6 +176,23 @@ fn allow_and_check_config_work(format: &[&str]) {
         .assert_contains("path \"docs/**\"")
         .assert_contains("STALE")
         .assert_contains("matches 1 finding");
+}
+
+/// A key in a commit message blocks, unless the allowlist being committed allows it.
+fn commit_msg_applies_the_staged_allowlist(format: &[&str]) {
+    let repo = TestRepo::init(format);
+    let bin = util::awsguard_bin();
+    repo.awsguard(&["install", "--binary", bin.to_str().unwrap(), "--hook", "commit-msg"]).assert_code(0);
+    let mut fake = fake();
+    let (allowed, other) = (fake.key_id("AKIA"), fake.key_id("AKIA"));
+    let fingerprint = awsguard::allowlist::fingerprint(allowed.as_bytes());
+    repo.stage(".awsguard.toml", format!("[[allow]]\nfingerprint = \"{fingerprint}\"\nreason = \"revoked\"\n"));
+    let run = repo.git_run(&["commit", "-q", "-m", &format!("rotate {other}")]);
+    assert_ne!(run.code(), 0, "{}", run.all());
+    run.assert_contains("COMMIT_EDITMSG:1:8: aws.access-key-id:").assert_lacks(&other);
+    assert_eq!(repo.head(), None);
+    repo.git_run(&["commit", "-q", "-m", &format!("revoked {allowed}")]).assert_code(0);
+    assert!(repo.head().is_some());
 }
 
 /// `<first 12 of commit>:<path>:<line>:<column>: <rule>:` as a history or push report says it.

@@ -6,9 +6,10 @@ use anyhow::{Context, Result};
 
 use super::{Outcome, conclude};
 use crate::cli::Args;
-use crate::config::{Config, RepoFile};
+use crate::config::{Config, REPO_FILE, RepoFile};
 use crate::findings::{Checked, Place};
 use crate::pass::check_bytes;
+use crate::plumbing::Worktree;
 use crate::report::Scope;
 use crate::rules::RULES;
 use crate::scan::Scanner;
@@ -22,17 +23,23 @@ use crate::{repo, staged};
 /// When the file cannot be read, or the allowlist is malformed.
 pub fn run(args: &Args, file: &Path) -> Result<Outcome> {
     let text = std::fs::read(file).with_context(|| format!("reading the commit message {}", file.display()))?;
-    let repo = repo::open_repository().ok();
-    let comment = repo
-        .as_ref()
-        .and_then(|r| r.config().ok())
-        .and_then(|c| c.get_string("core.commentChar").ok())
-        .filter(|c| c.len() == 1 && c != "auto")
-        .map_or(b'#', |c| c.as_bytes()[0]);
+    let (repo, worktree) = match repo::open_repository() {
+        Ok(repo) => (Some(repo), None),
+        // SHA-256 and other repositories libgit2 cannot open: git reads what is needed.
+        Err(e) if e.is::<repo::Unreadable>() => (None, Some(Worktree::locate()?)),
+        Err(_) => (None, None),
+    };
+    let comment = match (&repo, &worktree) {
+        (Some(repo), _) => repo.config().ok().and_then(|c| c.get_string("core.commentChar").ok()),
+        (None, Some(worktree)) => worktree.config("core.commentChar")?,
+        (None, None) => None,
+    };
+    let comment = comment.filter(|c| c.len() == 1 && c != "auto").map_or(b'#', |c| c.as_bytes()[0]);
     let message = message_lines(&text, comment);
     let index = repo.as_ref().map(staged::open_index).transpose()?;
-    let repo_file = match (&repo, &index) {
-        (Some(repo), Some(index)) => RepoFile::Staged(repo, index),
+    let repo_file = match (&repo, &index, &worktree) {
+        (Some(repo), Some(index), _) => RepoFile::Staged(repo, index),
+        (_, _, Some(worktree)) => RepoFile::Read(worktree.staged_file(REPO_FILE)?),
         _ => RepoFile::None,
     };
     let config = Config::load(repo_file, args)?;

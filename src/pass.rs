@@ -96,7 +96,7 @@ impl<'a> Checker<'a> {
                 None if self.check_big(&change, changes, checked)? => continue,
                 None => self.objects.spill(self.repo, change.new).map_err(read_error)?,
             };
-            let lfs = lfs::content(self.repo, &blob, &escape(&change.path))?;
+            let lfs = lfs::content(self.repo, &blob, &change.path)?;
             let content = lfs.as_deref().unwrap_or(&blob);
             if archive::format(content).is_none()
                 || self.check_archive(&change, content, changes, checked)? == Walked::NotArchive
@@ -346,7 +346,7 @@ impl<'a> Checker<'a> {
     /// stored locally (a version that is not being committed may lack it).
     fn content_of(&self, id: Oid) -> Result<Vec<u8>> {
         let blob = self.objects.blob(self.repo, id).with_context(|| format!("reading blob {id}"))?;
-        Ok(lfs::content(self.repo, &blob, "").ok().flatten().unwrap_or_else(|| blob.to_vec()))
+        Ok(lfs::content(self.repo, &blob, b"").ok().flatten().unwrap_or_else(|| blob.to_vec()))
     }
 
     /// What a merge's other parents have at `path`; a tree that cannot be read has nothing.

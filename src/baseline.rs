@@ -7,7 +7,7 @@ use std::collections::HashSet;
 use anyhow::{Context, Result};
 use git2::{Oid, Repository};
 
-use crate::changes::{Change, Changes, tree_contains_blob};
+use crate::changes::{Change, Changes, Trees};
 use crate::objects::Objects;
 
 /// Share of lines an added file must have in common with a deleted one to be treated as a
@@ -39,17 +39,18 @@ pub fn baseline(
     if let Some(old) = change.old {
         return Ok(Baseline::Blob(old));
     }
-    let deleted = changes.deleted(repo)?;
+    let trees = Trees { repo, objects };
+    let deleted = changes.deleted(trees)?;
     if deleted.iter().any(|(_, id)| *id == change.new) {
         return Ok(Baseline::Unchanged);
     }
     if let Some(old_tree) = changes.old_tree {
-        if tree_contains_blob(repo, old_tree, change.new)? {
+        if trees.contain_blob(old_tree, change.new)? {
             return Ok(Baseline::Unchanged);
         }
     }
     // A rename with edits: the deleted file that shares the most lines, if enough.
-    let deleted = changes.deleted(repo)?;
+    let deleted = changes.deleted(trees)?;
     let Some(content) = content.filter(|_| !deleted.is_empty()) else { return Ok(Baseline::None) };
     let new_lines: HashSet<&[u8]> = content.split(|&b| b == b'\n').collect();
     let mut best: Option<(f64, Oid)> = None;

@@ -7,9 +7,11 @@
 use std::cmp::Ordering;
 
 use anyhow::{Context, Result};
-use git2::{FileMode, ObjectType, Oid, Repository, Tree, TreeEntry};
+use git2::{Oid, Repository};
 
 use crate::index_file::{CacheTree, IndexEntry, IndexFile, check_node, push_tree_entry, tree_id};
+use crate::objects::Objects;
+use crate::tree::{Entry, Tree};
 
 /// A file whose new content has to be scanned.
 #[derive(Clone, Debug)]
@@ -35,10 +37,13 @@ pub struct Changes {
 }
 
 impl Changes {
-    /// Every file of `new` as an addition (a first commit).
-    pub fn all_of(repo: &Repository, new: &Tree<'_>) -> Result<Changes> {
+    /// Every file of the tree `new` as an addition (a first commit).
+    ///
+    /// # Errors
+    /// When a tree object cannot be read from the object database.
+    pub fn all_of(trees: Trees<'_>, new: Oid) -> Result<Changes> {
         let mut changes = Changes::default();
-        walk_added(repo, new, &[], &mut changes.files)?;
+        trees.walk_added(&trees.read(new)?, &[], &mut changes.files)?;
         Ok(changes)
     }
 
@@ -67,11 +72,12 @@ impl Changes {
     ///
     /// # Errors
     /// When a tree object cannot be read from the object database.
-    pub fn staged(repo: &Repository, old: &Tree<'_>, index: &IndexFile) -> Result<Changes> {
-        let mut changes = Changes { old_tree: Some(old.id()), ..Changes::default() };
+    pub fn staged(trees: Trees<'_>, old: Oid, index: &IndexFile) -> Result<Changes> {
+        let mut changes = Changes { old_tree: Some(old), ..Changes::default() };
         let mut added_dirs = Vec::new();
-        let walk = IndexWalk { repo, index };
-        walk.diff(Some(old), index.entries(), &[], index.cache_tree.as_ref(), &mut changes, &mut added_dirs)?;
+        let walk = IndexWalk { trees, index };
+        let old = trees.read(old)?;
+        walk.diff(Some(&old), index.entries(), &[], index.cache_tree.as_ref(), &mut changes, &mut added_dirs)?;
         for (id, entries) in added_dirs {
             // A directory moved as a whole (its cache-tree ID is a deleted tree's) adds nothing:
             // git commits that tree, which HEAD already has.
@@ -91,14 +97,14 @@ impl Changes {
         Changes { files, deleted_blobs: deleted, ..Changes::default() }
     }
 
-    /// The difference from `old` to `new`.
+    /// The difference from the tree `old` to the tree `new`.
     ///
     /// # Errors
     /// When a tree object cannot be read from the object database.
-    pub fn between(repo: &Repository, old: &Tree<'_>, new: &Tree<'_>) -> Result<Changes> {
-        let mut changes = Changes { old_tree: Some(old.id()), ..Changes::default() };
+    pub fn between(trees: Trees<'_>, old: Oid, new: Oid) -> Result<Changes> {
+        let mut changes = Changes { old_tree: Some(old), ..Changes::default() };
         let mut added_trees = Vec::new();
-        diff_trees(repo, old, new, &[], &mut changes, &mut added_trees)?;
+        trees.diff(&trees.read(old)?, &trees.read(new)?, &[], &mut changes, &mut added_trees)?;
         // A directory moved as a whole (same tree ID) adds nothing.
         added_trees.retain(|(_, id)| match changes.deleted_trees.iter().position(|(_, d)| d == id) {
             Some(i) => {
@@ -108,19 +114,20 @@ impl Changes {
             None => true,
         });
         for (path, id) in added_trees {
-            let tree = repo.find_tree(id).with_context(|| format!("reading tree {id}"))?;
-            walk_added(repo, &tree, &path, &mut changes.files)?;
+            trees.walk_added(&trees.read(id)?, &path, &mut changes.files)?;
         }
         Ok(changes)
     }
 
     /// The blobs this change deleted, as `(path, blob)`: the sources a renamed file may come
     /// from. Deleted directories are read here, on first need.
-    pub fn deleted(&mut self, repo: &Repository) -> Result<&[(Vec<u8>, Oid)]> {
+    ///
+    /// # Errors
+    /// When a deleted tree cannot be read from the object database.
+    pub fn deleted(&mut self, trees: Trees<'_>) -> Result<&[(Vec<u8>, Oid)]> {
         for (path, id) in std::mem::take(&mut self.deleted_trees) {
-            let tree = repo.find_tree(id).with_context(|| format!("reading tree {id}"))?;
             let mut files = Vec::new();
-            walk_added(repo, &tree, &path, &mut files)?;
+            trees.walk_added(&trees.read(id)?, &path, &mut files)?;
             self.deleted_blobs.extend(files.into_iter().map(|c| (c.path, c.new)));
         }
         Ok(&self.deleted_blobs)
@@ -142,17 +149,9 @@ fn additions<'i>(index: &'i IndexFile, entries: &'i [IndexEntry]) -> impl Iterat
     })
 }
 
-fn entry_mode(entry: &TreeEntry<'_>) -> u32 {
-    entry.filemode() as u32
-}
-
-fn is_tree(entry: &TreeEntry<'_>) -> bool {
-    entry.kind() == Some(ObjectType::Tree)
-}
-
 /// Git's tree order: names compare bytewise, a directory as if it ended in `/`.
-fn tree_order(a: &TreeEntry<'_>, b: &TreeEntry<'_>) -> Ordering {
-    name_order(a.name_bytes(), is_tree(a), b.name_bytes(), is_tree(b))
+fn tree_order(a: &Entry<'_>, b: &Entry<'_>) -> Ordering {
+    name_order(a.name, a.is_tree(), b.name, b.is_tree())
 }
 
 fn name_order(a: &[u8], a_dir: bool, b: &[u8], b_dir: bool) -> Ordering {
@@ -176,70 +175,120 @@ fn child_path(prefix: &[u8], name: &[u8]) -> Vec<u8> {
     path
 }
 
-fn diff_trees(
-    repo: &Repository,
-    old: &Tree<'_>,
-    new: &Tree<'_>,
-    prefix: &[u8],
-    out: &mut Changes,
-    added_trees: &mut Vec<(Vec<u8>, Oid)>,
-) -> Result<()> {
-    let mut olds = old.iter().peekable();
-    let mut news = new.iter().peekable();
-    loop {
-        let order = match (olds.peek(), news.peek()) {
-            (None, None) => return Ok(()),
-            (Some(_), None) => Ordering::Less,
-            (None, Some(_)) => Ordering::Greater,
-            (Some(o), Some(n)) => tree_order(o, n),
-        };
-        match order {
-            Ordering::Less => {
-                let o = olds.next().expect("peeked");
-                deleted(&o, prefix, out);
-            }
-            Ordering::Greater => {
-                let n = news.next().expect("peeked");
-                added(&n, prefix, out, added_trees);
-            }
-            Ordering::Equal => {
-                let (o, n) = (olds.next().expect("peeked"), news.next().expect("peeked"));
-                if o.id() == n.id() {
-                    continue; // unchanged content; a mode-only change adds nothing
-                }
-                let path = child_path(prefix, n.name_bytes());
-                match (is_tree(&o), is_tree(&n)) {
-                    (true, true) => {
-                        let (ot, nt) = (find_tree(repo, o.id())?, find_tree(repo, n.id())?);
-                        diff_trees(repo, &ot, &nt, &path, out, added_trees)?;
+/// Reads the trees of one repository: through [`Objects`], which reads packed trees
+/// itself.
+#[derive(Clone, Copy)]
+pub struct Trees<'a> {
+    pub repo: &'a Repository,
+    pub objects: &'a Objects,
+}
+
+impl Trees<'_> {
+    fn read(&self, id: Oid) -> Result<Tree> {
+        self.objects.tree(self.repo, id).with_context(|| format!("reading tree {id} from the object database"))
+    }
+
+    fn diff(
+        &self,
+        old: &Tree,
+        new: &Tree,
+        prefix: &[u8],
+        out: &mut Changes,
+        added_trees: &mut Vec<(Vec<u8>, Oid)>,
+    ) -> Result<()> {
+        let mut olds = old.iter().peekable();
+        let mut news = new.iter().peekable();
+        loop {
+            let order = match (olds.peek(), news.peek()) {
+                (None, None) => return Ok(()),
+                (Some(_), None) => Ordering::Less,
+                (None, Some(_)) => Ordering::Greater,
+                (Some(o), Some(n)) => tree_order(o, n),
+            };
+            match order {
+                Ordering::Less => deleted(&olds.next().expect("peeked"), prefix, out),
+                Ordering::Greater => added(&news.next().expect("peeked"), prefix, out, added_trees),
+                Ordering::Equal => {
+                    let (o, n) = (olds.next().expect("peeked"), news.next().expect("peeked"));
+                    if o.same_object(&n) {
+                        continue; // unchanged content; a mode-only change adds nothing
                     }
-                    _ if is_scannable(entry_mode(&o)) && is_scannable(entry_mode(&n)) => {
-                        out.files.push(Change { path, old: Some(o.id()), new: n.id() });
-                    }
-                    _ => {
-                        deleted(&o, prefix, out);
-                        added(&n, prefix, out, added_trees);
+                    let path = child_path(prefix, n.name);
+                    match (o.is_tree(), n.is_tree()) {
+                        (true, true) => self.diff(&self.read(o.id())?, &self.read(n.id())?, &path, out, added_trees)?,
+                        _ if is_scannable(o.mode) && is_scannable(n.mode) => {
+                            out.files.push(Change { path, old: Some(o.id()), new: n.id() });
+                        }
+                        _ => {
+                            deleted(&o, prefix, out);
+                            added(&n, prefix, out, added_trees);
+                        }
                     }
                 }
             }
         }
     }
+
+    /// Appends every file below `tree` as an addition.
+    fn walk_added(&self, tree: &Tree, prefix: &[u8], out: &mut Vec<Change>) -> Result<()> {
+        for entry in tree.iter() {
+            let path = child_path(prefix, entry.name);
+            if entry.is_tree() {
+                self.walk_added(&self.read(entry.id())?, &path, out)?;
+            } else if is_scannable(entry.mode) {
+                out.push(Change { path, old: None, new: entry.id() });
+            }
+        }
+        Ok(())
+    }
+
+    /// The object at `path` (`/`-separated) in the tree `tree`, if there is one.
+    ///
+    /// # Errors
+    /// When a tree on the way cannot be read from the object database.
+    pub fn at_path(&self, tree: Oid, path: &[u8]) -> Result<Option<Oid>> {
+        let mut id = tree;
+        let mut names = path.split(|&b| b == b'/').peekable();
+        while let Some(name) = names.next() {
+            let tree = self.read(id)?;
+            match tree.get(name) {
+                Some(entry) if entry.is_tree() || names.peek().is_none() => id = entry.id(),
+                _ => return Ok(None),
+            }
+        }
+        Ok(Some(id))
+    }
+
+    /// Whether `blob` is anywhere in `tree`: an added file that is an exact copy of a file
+    /// the old tree already had adds nothing new. Reads the whole tree, so it is only asked
+    /// when an added file holds a finding.
+    ///
+    /// # Errors
+    /// When a tree cannot be read from the object database.
+    pub fn contain_blob(&self, tree: Oid, blob: Oid) -> Result<bool> {
+        for entry in self.read(tree)?.iter() {
+            if (entry.names(blob) && !entry.is_gitlink()) || (entry.is_tree() && self.contain_blob(entry.id(), blob)?) {
+                return Ok(true);
+            }
+        }
+        Ok(false)
+    }
 }
 
-fn deleted(entry: &TreeEntry<'_>, prefix: &[u8], out: &mut Changes) {
-    let path = child_path(prefix, entry.name_bytes());
-    if is_tree(entry) {
+fn deleted(entry: &Entry<'_>, prefix: &[u8], out: &mut Changes) {
+    let path = child_path(prefix, entry.name);
+    if entry.is_tree() {
         out.deleted_trees.push((path, entry.id()));
-    } else if is_scannable(entry_mode(entry)) {
+    } else if is_scannable(entry.mode) {
         out.deleted_blobs.push((path, entry.id()));
     }
 }
 
-fn added(entry: &TreeEntry<'_>, prefix: &[u8], out: &mut Changes, added_trees: &mut Vec<(Vec<u8>, Oid)>) {
-    let path = child_path(prefix, entry.name_bytes());
-    if is_tree(entry) {
+fn added(entry: &Entry<'_>, prefix: &[u8], out: &mut Changes, added_trees: &mut Vec<(Vec<u8>, Oid)>) {
+    let path = child_path(prefix, entry.name);
+    if entry.is_tree() {
         added_trees.push((path, entry.id()));
-    } else if is_scannable(entry_mode(entry)) {
+    } else if is_scannable(entry.mode) {
         out.files.push(Change { path, old: None, new: entry.id() });
     }
 }
@@ -249,7 +298,7 @@ fn added(entry: &TreeEntry<'_>, prefix: &[u8], out: &mut Changes, added_trees: &
 type AddedDir<'i> = (Option<Oid>, &'i [IndexEntry]);
 
 struct IndexWalk<'r, 'i> {
-    repo: &'r Repository,
+    trees: Trees<'r>,
     index: &'i IndexFile,
 }
 
@@ -264,7 +313,7 @@ impl<'i> IndexWalk<'_, 'i> {
     /// hashes only the directories on the way to its changes, as git itself just did.
     fn diff(
         &self,
-        old: Option<&Tree<'_>>,
+        old: Option<&Tree>,
         entries: &'i [IndexEntry],
         dir: &[u8],
         cache: Option<&'i CacheTree>,
@@ -297,7 +346,7 @@ impl<'i> IndexWalk<'_, 'i> {
                 }
                 (Some(_), None) => Ordering::Less,
                 (None, Some(_)) => Ordering::Greater,
-                (Some(o), Some((name, group))) => name_order(o.name_bytes(), is_tree(o), name, group.is_some()),
+                (Some(o), Some((name, group))) => name_order(o.name, o.is_tree(), name, group.is_some()),
             };
             match order {
                 Ordering::Less => {
@@ -315,9 +364,9 @@ impl<'i> IndexWalk<'_, 'i> {
                             rest = after;
                             let sub = &index.path(&below[0])[..prefix + name.len()];
                             let id = match o {
-                                Some(o) if cached == Some(o.id()) => o.id(), // unchanged directory
+                                Some(o) if cached.is_some_and(|c| o.names(c)) => o.id(), // unchanged directory
                                 Some(o) => {
-                                    let old_dir = find_tree(self.repo, o.id())?;
+                                    let old_dir = self.trees.read(o.id())?;
                                     self.diff(Some(&old_dir), below, sub, child, out, added_dirs)?
                                 }
                                 None => {
@@ -335,8 +384,8 @@ impl<'i> IndexWalk<'_, 'i> {
                             let path = index.path(e);
                             push_tree_entry(&mut tree, e.mode, name, e.id());
                             match o {
-                                Some(o) if o.id() == e.id() => {} // unchanged; a mode-only change adds nothing
-                                Some(o) if is_scannable(entry_mode(&o)) && is_scannable(e.mode) => {
+                                Some(o) if o.names(e.id()) => {} // unchanged; a mode-only change adds nothing
+                                Some(o) if is_scannable(o.mode) && is_scannable(e.mode) => {
                                     out.files.push(Change { path: path.to_vec(), old: Some(o.id()), new: e.id() });
                                 }
                                 _ => {
@@ -359,43 +408,6 @@ impl<'i> IndexWalk<'_, 'i> {
 /// `dir` as the cache-tree messages name directories: `a/b/`, or empty for the root.
 fn dir_path(dir: &[u8]) -> Vec<u8> {
     if dir.is_empty() { Vec::new() } else { [dir, b"/"].concat() }
-}
-
-fn find_tree(repo: &Repository, id: Oid) -> Result<Tree<'_>> {
-    repo.find_tree(id).with_context(|| format!("reading tree {id} from the object database"))
-}
-
-/// Appends every file below `tree` as an addition.
-fn walk_added(repo: &Repository, tree: &Tree<'_>, prefix: &[u8], out: &mut Vec<Change>) -> Result<()> {
-    for entry in tree.iter() {
-        let path = child_path(prefix, entry.name_bytes());
-        if is_tree(&entry) {
-            let sub = find_tree(repo, entry.id())?;
-            walk_added(repo, &sub, &path, out)?;
-        } else if is_scannable(entry_mode(&entry)) {
-            out.push(Change { path, old: None, new: entry.id() });
-        }
-    }
-    Ok(())
-}
-
-/// Whether `blob` is anywhere in `tree`: an added file that is an exact copy of a file the
-/// old tree already had adds nothing new. Reads the whole tree, so it is only asked when
-/// an added file holds a finding.
-pub fn tree_contains_blob(repo: &Repository, tree: Oid, blob: Oid) -> Result<bool> {
-    let tree = find_tree(repo, tree)?;
-    let mut found = false;
-    tree.walk(git2::TreeWalkMode::PreOrder, |_, entry| {
-        if entry.id() == blob && entry.filemode() != i32::from(FileMode::Commit) {
-            found = true;
-            git2::TreeWalkResult::Abort
-        } else {
-            git2::TreeWalkResult::Ok
-        }
-    })
-    .or_else(|e| if found { Ok(()) } else { Err(e) })
-    .context("walking the HEAD tree")?;
-    Ok(found)
 }
 
 /// A path from git (bytes) as a [`Path`](std::path::Path), for tree lookups.

@@ -9,7 +9,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use anyhow::{Context, Result, bail};
 use git2::{Oid, Repository, Revwalk, Sort};
 
-use crate::changes::Changes;
+use crate::changes::{Changes, Trees};
 use crate::config::Config;
 use crate::findings::Checked;
 use crate::objects::Objects;
@@ -227,15 +227,6 @@ pub fn scan(repo: &Repository, mut walk: Revwalk<'_>, config: &Config) -> Result
     walk.set_sorting(Sort::TOPOLOGICAL | Sort::REVERSE)?;
     let ids: Vec<Oid> = walk.collect::<Result<_, _>>().context("walking history")?;
     let scanner = Scanner::new(&RULES);
-    // Trees larger than 4 KiB are not cached by default: a busy directory's tree was read
-    // and parsed again for every commit that touches it. Caching them, with the cache
-    // capped at 64 MiB instead of 256: test262's history --all takes 7.0 s instead of
-    // 7.3 s, in 385 MiB instead of 440.
-    // SAFETY: process-wide libgit2 options, set before this scan's threads start.
-    unsafe {
-        let _ = git2::opts::set_cache_object_limit(git2::ObjectType::Tree, 1 << 20);
-        let _ = git2::opts::set_cache_max_size(64 << 20);
-    }
     let progress = Progress::new(ids.len());
     let clean = CleanBlobs::default();
     let threads = std::thread::available_parallelism().map_or(1, std::num::NonZero::get).min(ids.len() / 32).min(8);
@@ -247,9 +238,10 @@ pub fn scan(repo: &Repository, mut walk: Revwalk<'_>, config: &Config) -> Result
             progress.step();
         }
     } else {
-        // Commits are independent: each thread takes the next one, and the results are put
+        // Commits are independent: each thread takes the next few, and the results are put
         // back in history order, so the report and the first error are the same as one
-        // thread's.
+        // thread's. A few in a row, because a commit's old trees are most often the new
+        // trees of the one before it, which the thread's reader then still holds.
         let git_dir = repo.path();
         // The packs are mapped once for all threads; each thread reads them on its own.
         let packs = Objects::new(repo).packs();
@@ -271,16 +263,21 @@ pub fn scan(repo: &Repository, mut walk: Revwalk<'_>, config: &Config) -> Result
                     // Each thread its own reader: nothing written is shared, nothing locked.
                     let objects = Objects::sharing(&handle, &packs);
                     loop {
-                        let i = next.fetch_add(1, Ordering::Relaxed);
-                        let Some(id) = ids.get(i) else { return };
-                        let result = scan_commit(&handle, &objects, &scanner, config, &clean, *id);
-                        let failed = result.is_err();
-                        *results[i].lock().expect("no thread panics holding it") = Some(result);
-                        progress.step();
-                        if failed {
-                            // Stop every thread: the first error in history order is reported.
-                            next.store(ids.len(), Ordering::Relaxed);
+                        let first = next.fetch_add(RUN, Ordering::Relaxed);
+                        if first >= ids.len() {
                             return;
+                        }
+                        // A run is scanned to its end: every commit before a failed one is.
+                        for i in first..ids.len().min(first + RUN) {
+                            let result = scan_commit(&handle, &objects, &scanner, config, &clean, ids[i]);
+                            let failed = result.is_err();
+                            *results[i].lock().expect("no thread panics holding it") = Some(result);
+                            progress.step();
+                            if failed {
+                                // Stop every thread: the first error in history order is reported.
+                                next.store(ids.len(), Ordering::Relaxed);
+                                return;
+                            }
                         }
                     }
                 });
@@ -298,6 +295,9 @@ pub fn scan(repo: &Repository, mut walk: Revwalk<'_>, config: &Config) -> Result
     Ok(checked)
 }
 
+/// How many commits in a row a thread of [`scan`] takes.
+const RUN: usize = 8;
+
 /// What one commit adds against its first parent; for a merge, lines its other parents
 /// already had are not new.
 fn scan_commit(
@@ -309,16 +309,16 @@ fn scan_commit(
     id: Oid,
 ) -> Result<Checked> {
     let commit = repo.find_commit(id).with_context(|| format!("reading commit {id}"))?;
-    let tree = commit.tree().with_context(|| format!("reading the tree of {id}"))?;
+    let trees = Trees { repo, objects };
     let mut changes = match commit.parent_count() {
-        0 => Changes::all_of(repo, &tree)?,
-        _ => Changes::between(repo, &commit.parent(0)?.tree()?, &tree)?,
+        0 => Changes::all_of(trees, commit.tree_id())?,
+        _ => Changes::between(trees, commit.parent(0)?.tree_id(), commit.tree_id())?,
     };
     let mut checker = Checker::new(repo, scanner, config, objects);
     checker.commit = Some(id.to_string());
     checker.clean = Some(clean);
     for parent in commit.parents().skip(1) {
-        checker.merge_trees.push(parent.tree()?);
+        checker.merge_trees.push(parent.tree_id());
     }
     let mut checked = Checked::default();
     checker.check(&mut changes, &mut checked)?;

@@ -497,13 +497,13 @@ impl<'a> Reader<'a> {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
     use std::process::Command;
 
     /// git with none of the caller's environment: no `GIT_DIR` or `GIT_INDEX_FILE` from an
     /// enclosing hook, no user configuration (signing, default branch, line endings).
-    fn git_command(dir: &std::path::Path) -> Command {
+    pub(crate) fn git_command(dir: &std::path::Path) -> Command {
         let mut cmd = Command::new("git");
         cmd.env_clear()
             .env("PATH", std::env::var_os("PATH").unwrap_or_default())

@@ -22,19 +22,21 @@ pub fn pointer_oid(blob: &[u8]) -> Option<&str> {
     (oid.len() == 64 && oid.bytes().all(|b| b.is_ascii_hexdigit())).then_some(oid)
 }
 
-/// The content behind an LFS pointer, from the repository's local LFS store.
+/// The content behind an LFS pointer, from the repository's local LFS store. `path` names
+/// the file in the error, escaped only then: this runs for every blob.
 ///
 /// # Errors
 /// When the blob is a pointer but its content is not stored locally: the commit would
 /// ship content awsguard cannot see, so it fails closed.
-pub fn content(repo: &Repository, blob: &[u8], path_for_messages: &str) -> Result<Option<Vec<u8>>> {
+pub fn content(repo: &Repository, blob: &[u8], path: &[u8]) -> Result<Option<Vec<u8>>> {
     let Some(oid) = pointer_oid(blob) else { return Ok(None) };
     let file: PathBuf = repo.commondir().join("lfs").join("objects").join(&oid[..2]).join(&oid[2..4]).join(oid);
     match std::fs::read(&file) {
         Ok(content) => Ok(Some(content)),
         Err(e) => bail!(
-            "{path_for_messages} is a Git LFS pointer, but its content ({}) cannot be read: {e}. \
+            "{} is a Git LFS pointer, but its content ({}) cannot be read: {e}. \
              Run `git lfs fetch` (or stage the file again with git-lfs installed) so awsguard can scan it",
+            crate::report::escape(path),
             file.display()
         ),
     }

@@ -37,6 +37,7 @@ pub mod report;
 pub mod rules;
 pub mod scan;
 pub mod staged;
+pub mod tree;
 pub mod windowed;
 pub mod words;
 

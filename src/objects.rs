@@ -21,6 +21,7 @@ use git2::{Blob, Oid, Repository};
 use libdeflater::{DecompressionError, Decompressor};
 
 use crate::pack::{Packed, Packs, SharedPacks};
+use crate::tree::Tree;
 
 /// A blob's bytes, read by whichever reader could.
 pub enum Content<'r> {
@@ -208,6 +209,23 @@ impl Objects {
             }
         }
         repo.find_blob(id).map(|blob| Some(Content::Git(blob))).map_err(git_error)
+    }
+
+    /// The tree `id`: from the packs, else (a loose tree, an alternate's) through libgit2,
+    /// which also words the errors.
+    ///
+    /// # Errors
+    /// When the object is missing, damaged or not a tree.
+    pub fn tree(&self, repo: &Repository, id: Oid) -> anyhow::Result<Tree> {
+        if let Some(bytes) = self.packs.tree(id.as_bytes()) {
+            return Ok(Tree::checked(bytes));
+        }
+        let odb = repo.odb()?;
+        let object = odb.read(id)?;
+        if object.kind() != git2::ObjectType::Tree {
+            anyhow::bail!("the object is a {}, not a tree", object.kind().str());
+        }
+        Tree::parse(id, Rc::new(Buffer::Heap(object.data().to_vec())))
     }
 
     /// The blob `id` as a stream, for one too large to hold in memory: a loose object is

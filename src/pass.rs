@@ -8,16 +8,15 @@
 
 use std::cell::RefCell;
 use std::collections::HashSet;
-use std::path::Path;
 use std::sync::Mutex;
 
 use anyhow::{Context, Result};
-use git2::{Oid, Repository, Tree};
+use git2::{Oid, Repository};
 
 use crate::added::AddedLines;
 use crate::archive::{self, Budget, View, Walked};
 use crate::baseline::{Baseline, baseline};
-use crate::changes::{Change, Changes, path_of};
+use crate::changes::{Change, Changes, Trees};
 use crate::config::Config;
 use crate::decode::{Encoding, looks_utf16, same_view, scan_encoded, scan_encoded_with, utf16_view};
 use crate::findings::{Checked, Origin, Place, mark_pairs};
@@ -34,7 +33,7 @@ pub struct Checker<'a> {
     pub scanner: &'a Scanner,
     pub config: &'a Config,
     /// Trees of a merge's other parents: lines they already hold are not new.
-    pub merge_trees: Vec<Tree<'a>>,
+    pub merge_trees: Vec<Oid>,
     /// The commit being scanned, for history and pre-push reports.
     pub commit: Option<String>,
     /// What archives of this pass may still decompress.
@@ -88,7 +87,7 @@ impl<'a> Checker<'a> {
         for i in suspects {
             let change = changes.files[i].clone();
             // The very blob a merge's other parent has at this path: none of its lines is new.
-            if self.merge_trees.iter().any(|t| t.get_path(&path_of(&change.path)).is_ok_and(|e| e.id() == change.new)) {
+            if self.in_merge_trees(&change.path).any(|id| id == change.new) {
                 continue;
             }
             let read_error = |e| read_error(&change, e, self.commit.as_deref());
@@ -97,7 +96,7 @@ impl<'a> Checker<'a> {
                 None if self.check_big(&change, changes, checked)? => continue,
                 None => self.objects.spill(self.repo, change.new).map_err(read_error)?,
             };
-            let lfs = lfs::content(self.repo, &blob, &escape(&change.path))?;
+            let lfs = lfs::content(self.repo, &blob, &change.path)?;
             let content = lfs.as_deref().unwrap_or(&blob);
             if archive::format(content).is_none()
                 || self.check_archive(&change, content, changes, checked)? == Walked::NotArchive
@@ -257,11 +256,9 @@ impl<'a> Checker<'a> {
             Baseline::None => {}
             Baseline::Blob(old) => self.lines_held(old, &wanted, &mut held)?,
         }
-        for tree in &self.merge_trees {
-            if let Ok(entry) = tree.get_path(&path_of(&change.path)) {
-                // A version that cannot be read excuses nothing.
-                let _ = self.lines_held(entry.id(), &wanted, &mut held);
-            }
+        for id in self.in_merge_trees(&change.path) {
+            // A version that cannot be read excuses nothing.
+            let _ = self.lines_held(id, &wanted, &mut held);
         }
         let first_finding = checked.findings.len();
         let place = Place { path: &change.path, view: &[], commit: self.commit.as_deref() };
@@ -349,7 +346,13 @@ impl<'a> Checker<'a> {
     /// stored locally (a version that is not being committed may lack it).
     fn content_of(&self, id: Oid) -> Result<Vec<u8>> {
         let blob = self.objects.blob(self.repo, id).with_context(|| format!("reading blob {id}"))?;
-        Ok(lfs::content(self.repo, &blob, "").ok().flatten().unwrap_or_else(|| blob.to_vec()))
+        Ok(lfs::content(self.repo, &blob, b"").ok().flatten().unwrap_or_else(|| blob.to_vec()))
+    }
+
+    /// What a merge's other parents have at `path`; a tree that cannot be read has nothing.
+    fn in_merge_trees<'p>(&'p self, path: &'p [u8]) -> impl Iterator<Item = Oid> + 'p {
+        let trees = Trees { repo: self.repo, objects: self.objects };
+        self.merge_trees.iter().filter_map(move |tree| trees.at_path(*tree, path).ok().flatten())
     }
 
     /// Whether one of a merge's other parents already has this line in this file. A
@@ -368,11 +371,9 @@ impl<'a> Checker<'a> {
         }
         let trim = |l: &[u8]| l.strip_suffix(b"\r").unwrap_or(l).to_vec();
         let lines = lines.get_or_insert_with(|| {
-            let path: &Path = &path_of(path);
             let mut set = HashSet::new();
-            for tree in &self.merge_trees {
-                let Ok(entry) = tree.get_path(path) else { continue };
-                let Ok(content) = self.content_of(entry.id()) else { continue };
+            for id in self.in_merge_trees(path) {
+                let Ok(content) = self.content_of(id) else { continue };
                 set.extend(same_view(&content, view_index).split(|&b| b == b'\n').map(trim));
             }
             set

@@ -14,8 +14,9 @@ use std::process::{Command, Stdio};
 use anyhow::{Context, Result, anyhow, bail};
 use git2::{Oid, Repository};
 
-use crate::changes::Changes;
+use crate::changes::{Changes, Trees};
 use crate::index_file::{Bytes, CacheTreeMismatch, Checksum, ChecksumMismatch, IndexFile, Unsupported};
+use crate::objects::Objects;
 use crate::plumbing::Scratch;
 
 /// What a commit records, ready for the pass.
@@ -215,8 +216,8 @@ pub fn staged_changes(repo: &Repository, index: &IndexFile) -> Result<Changes> {
     let Some(head) = crate::repo::head_commit(repo)? else {
         return Changes::first_commit(index);
     };
-    let head_tree = repo.find_commit(head)?.tree().context("reading HEAD's tree")?;
-    Changes::staged(repo, &head_tree, index)
+    let head_tree = repo.find_commit(head).context("reading HEAD")?.tree_id();
+    Changes::staged(Trees { repo, objects: &Objects::new(repo) }, head_tree, index)
 }
 
 /// A file name as the index spells it: relative to the work tree root, `/`-separated.

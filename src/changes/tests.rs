@@ -43,8 +43,8 @@ fn paths(changes: &Changes) -> Vec<(String, bool)> {
 fn only_changed_files_are_listed() {
     let (_d, repo, old) = repo_with(&[("a/x", "1"), ("a/y", "2"), ("b/z", "3"), ("c", "4")]);
     let new = build_tree(&repo, &[("a/x", "1"), ("a/y", "22"), ("b/z", "3"), ("c", "4"), ("d/e/f", "5")]);
-    let (old, new) = (repo.find_tree(old).unwrap(), repo.find_tree(new).unwrap());
-    let changes = Changes::between(&repo, &old, &new).unwrap();
+    let objects = Objects::new(&repo);
+    let changes = Changes::between(Trees { repo: &repo, objects: &objects }, old, new).unwrap();
     assert_eq!(paths(&changes), vec![("a/y".into(), true), ("d/e/f".into(), false)]);
 }
 
@@ -52,18 +52,19 @@ fn only_changed_files_are_listed() {
 fn a_moved_directory_adds_nothing_and_deletions_are_rename_sources() {
     let (_d, repo, old) = repo_with(&[("src/a", "1"), ("src/b", "2"), ("gone", "3")]);
     let new = build_tree(&repo, &[("lib/a", "1"), ("lib/b", "2")]);
-    let (old, new) = (repo.find_tree(old).unwrap(), repo.find_tree(new).unwrap());
-    let mut changes = Changes::between(&repo, &old, &new).unwrap();
+    let objects = Objects::new(&repo);
+    let trees = Trees { repo: &repo, objects: &objects };
+    let mut changes = Changes::between(trees, old, new).unwrap();
     assert!(changes.files.is_empty(), "{:?}", changes.files);
-    assert_eq!(changes.deleted(&repo).unwrap().len(), 1);
+    assert_eq!(changes.deleted(trees).unwrap().len(), 1);
 }
 
 #[test]
 fn file_replaced_by_directory_is_an_addition() {
     let (_d, repo, old) = repo_with(&[("a", "1"), ("a.txt", "2")]);
     let new = build_tree(&repo, &[("a/b", "1"), ("a.txt", "2")]);
-    let (old, new) = (repo.find_tree(old).unwrap(), repo.find_tree(new).unwrap());
-    let changes = Changes::between(&repo, &old, &new).unwrap();
+    let objects = Objects::new(&repo);
+    let changes = Changes::between(Trees { repo: &repo, objects: &objects }, old, new).unwrap();
     assert_eq!(paths(&changes), vec![("a/b".into(), false)]);
 }
 
@@ -93,13 +94,16 @@ fn the_index_walk_agrees_with_the_tree_walk() {
         let (old_v, new_v) = (refs(&old_files), refs(&new_files));
         let (_d, repo, old) = repo_with(&strs(&old_v));
         let new = build_tree(&repo, &strs(&new_v));
+        let objects = Objects::new(&repo);
+        let trees = Trees { repo: &repo, objects: &objects };
+        let mut by_tree = Changes::between(trees, old, new).unwrap();
+        let old_id = old;
         let old = repo.find_tree(old).unwrap();
-        let mut by_tree = Changes::between(&repo, &old, &repo.find_tree(new).unwrap()).unwrap();
         let mut index = IndexFile::from_entries(
             new_v.iter().map(|(p, c)| (p.clone().into_bytes(), 0o100644, repo.blob(c.as_bytes()).unwrap(), 0)),
         );
         let deleted = |c: &mut Changes| {
-            let mut d = c.deleted(&repo).unwrap().to_vec();
+            let mut d = c.deleted(trees).unwrap().to_vec();
             d.sort();
             d
         };
@@ -132,14 +136,14 @@ fn the_index_walk_agrees_with_the_tree_walk() {
         assert_eq!(ours, by_libgit2, "libgit2's diff: {context}");
         // With a valid cache-tree: exactly the same changes.
         index.cache_tree = Some(cache_tree_of(&repo, new, b"", &mut || true));
-        let mut by_index = Changes::staged(&repo, &old, &index).unwrap();
+        let mut by_index = Changes::staged(trees, old_id, &index).unwrap();
         assert_eq!(paths(&by_index), paths(&by_tree), "{context}");
         assert_eq!(deleted(&mut by_index), deleted(&mut by_tree), "{context}");
         // With directories invalidated, or no cache-tree at all, a moved directory is
         // only known file by file, as exact renames.
         for cache_tree in [Some(cache_tree_of(&repo, new, b"", &mut || rng.bool())), None] {
             index.cache_tree = cache_tree;
-            let mut by_index = Changes::staged(&repo, &old, &index).unwrap();
+            let mut by_index = Changes::staged(trees, old_id, &index).unwrap();
             let sources: Vec<Oid> = deleted(&mut by_index).into_iter().map(|(_, id)| id).collect();
             let not_renamed = |c: &Changes| {
                 let mut v: Vec<_> =
@@ -158,7 +162,7 @@ fn cache_tree_of(repo: &Repository, tree: Oid, name: &[u8], valid: &mut dyn FnMu
         .find_tree(tree)
         .unwrap()
         .iter()
-        .filter(is_tree)
+        .filter(|e| e.kind() == Some(git2::ObjectType::Tree))
         .map(|e| cache_tree_of(repo, e.id(), e.name_bytes(), valid))
         .collect();
     CacheTree::new(name.to_vec(), Some(tree).filter(|_| valid()), children)
@@ -172,7 +176,9 @@ fn strs(v: &[(String, String)]) -> Vec<(&str, &str)> {
 fn exact_copies_are_found_in_the_old_tree() {
     let (_d, repo, old) = repo_with(&[("deep/dir/a", "content")]);
     let blob = repo.blob(b"content").unwrap();
-    assert!(tree_contains_blob(&repo, old, blob).unwrap());
+    let objects = Objects::new(&repo);
+    let trees = Trees { repo: &repo, objects: &objects };
+    assert!(trees.contain_blob(old, blob).unwrap());
     let other = repo.blob(b"other").unwrap();
-    assert!(!tree_contains_blob(&repo, old, other).unwrap());
+    assert!(!trees.contain_blob(old, other).unwrap());
 }

@@ -334,7 +334,7 @@ impl Mirror {
         let mut checker = Checker::new(&self.repo, scanner, config, &objects);
         checker.commit = Some(id.to_string());
         for merged in merge_commits {
-            checker.merge_trees.push(self.repo.find_commit(merged)?.tree()?);
+            checker.merge_trees.push(self.repo.find_commit(merged)?.tree_id());
         }
         let mut checked = Checked::default();
         checker.check(&mut Changes::listed(changes, deleted), &mut checked)?;

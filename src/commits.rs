@@ -13,7 +13,7 @@ use crate::changes::{Changes, Trees};
 use crate::config::Config;
 use crate::findings::Checked;
 use crate::objects::Objects;
-use crate::pass::{Checker, CleanBlobs};
+use crate::pass::{Checker, CleanBlobs, check_message};
 use crate::rules::RULES;
 use crate::scan::Scanner;
 
@@ -322,6 +322,7 @@ fn scan_commit(
     }
     let mut checked = Checked::default();
     checker.check(&mut changes, &mut checked)?;
+    check_message(scanner, config, &id.to_string(), commit.message_raw_bytes(), &mut checked)?;
     Ok(checked)
 }
 

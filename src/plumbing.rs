@@ -358,6 +358,12 @@ impl Batch {
     /// The blob `name` names (an object ID, or `<commit>:<path>` for fixed paths), or
     /// `None` when there is none.
     fn blob(&mut self, name: &str) -> Result<Option<Vec<u8>>> {
+        self.object(name, "blob")
+    }
+
+    /// The content of the object `name` names, which must be a `kind` (blob, commit), or
+    /// `None` when there is none.
+    fn object(&mut self, name: &str, kind: &str) -> Result<Option<Vec<u8>>> {
         let input = self.input.as_mut().context("`git cat-file` is closed")?;
         // Without `--buffer` git flushes each answer: one request, one answer.
         writeln!(input, "{name}").and_then(|()| input.flush()).context("writing to `git cat-file`")?;
@@ -367,15 +373,16 @@ impl Batch {
         let fields: Vec<&str> = header.split_whitespace().collect();
         let size = match fields[..] {
             [_, "missing"] => return Ok(None),
-            [_, "blob", size] => size.parse::<usize>().ok(),
+            [_, found, size] if found == kind => size.parse::<usize>().ok(),
             _ => None,
         };
-        let size = size.with_context(|| format!("`git cat-file` answered {:?} for the blob {name}", header.trim()))?;
+        let size =
+            size.with_context(|| format!("`git cat-file` answered {:?} for the {kind} {name}", header.trim()))?;
         let mut content = Vec::new();
-        content.try_reserve_exact(size + 1).map_err(|_| anyhow!("blob {name} is {size} bytes, too large to read"))?;
+        content.try_reserve_exact(size + 1).map_err(|_| anyhow!("{kind} {name} is {size} bytes, too large to read"))?;
         (&mut self.output).take(size as u64 + 1).read_to_end(&mut content).context("reading from `git cat-file`")?;
         if content.pop() != Some(b'\n') || content.len() != size {
-            bail!("`git cat-file` ended in the middle of blob {name}");
+            bail!("`git cat-file` ended in the middle of {kind} {name}");
         }
         Ok(Some(content))
     }

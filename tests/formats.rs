@@ -32,6 +32,7 @@ in_both_formats!(
     named_files_are_scanned_whole,
     allow_and_check_config_work,
     commit_msg_applies_the_staged_allowlist,
+    history_reads_commit_messages,
 );
 
 fn first_commit_with_a_key_is_blocked(format: &[&str]) {
@@ -193,6 +194,17 @@ fn commit_msg_applies_the_staged_allowlist(format: &[&str]) {
     assert_eq!(repo.head(), None);
     repo.git_run(&["commit", "-q", "-m", &format!("revoked {allowed}")]).assert_code(0);
     assert!(repo.head().is_some());
+}
+
+/// A key pasted into a commit message is in history as much as one in a file.
+fn history_reads_commit_messages(format: &[&str]) {
+    let repo = TestRepo::init(format);
+    let key = fake().key_id("AKIA");
+    repo.stage("a.txt", "a\n");
+    repo.git(&["commit", "-q", "-m", &format!("first\n\nkey {key}")]);
+    let id = repo.head().unwrap();
+    let run = repo.awsguard(&["history"]);
+    run.assert_code(1).assert_contains(&format!("{}:COMMIT_MSG:3:5: aws.access-key-id:", &id[..12])).assert_lacks(&key);
 }
 
 /// `<first 12 of commit>:<path>:<line>:<column>: <rule>:` as a history or push report says it.

@@ -119,6 +119,25 @@ fn pre_receive_rejects_a_key_and_accepts_clean_pushes() {
 }
 
 #[test]
+fn a_key_in_a_commit_message_is_rejected() {
+    let s = Setup::new("pre-receive");
+    let key = fake().key_id("AKIA");
+    s.repo.stage("notes.txt", "clean\n");
+    s.repo.git(&["commit", "-q", "--no-verify", "-m", &format!("deploy\n\nused {key} to test")]);
+    let leak = s.repo.head().unwrap();
+    s.assert_rejected(
+        &["origin", "main"],
+        "main",
+        &format!("{}:COMMIT_MSG:3:6: aws.access-key-id:", &leak[..12]),
+        &key,
+    );
+    // The same change, reworded, goes through.
+    s.repo.git(&["commit", "-q", "--amend", "--no-verify", "-m", "deploy"]);
+    let reworded = s.repo.head().unwrap();
+    s.assert_accepted(&["origin", "main"], "main", Some(&reworded));
+}
+
+#[test]
 fn objects_packed_in_the_quarantine_are_read_too() {
     let s = Setup::new("pre-receive");
     // Every push is kept as a pack in the quarantine instead of loose objects.

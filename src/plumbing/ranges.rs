@@ -25,7 +25,7 @@ use crate::commits::Update;
 use crate::config::{Config, REPO_FILE, RepoFile};
 use crate::findings::Checked;
 use crate::objects::Objects;
-use crate::pass::Checker;
+use crate::pass::{Checker, check_message};
 use crate::repo::Unreadable;
 use crate::report::escape;
 use crate::rules::RULES;
@@ -338,6 +338,11 @@ impl Mirror {
         }
         let mut checked = Checked::default();
         checker.check(&mut Changes::listed(changes, deleted), &mut checked)?;
+        let raw =
+            copier.batch.object(id, "commit")?.with_context(|| format!("reading commit {id}: git cannot find it"))?;
+        // The message follows the headers and the blank line after them.
+        let message = memchr::memmem::find(&raw, b"\n\n").map_or(&raw[..0], |at| &raw[at + 2..]);
+        check_message(scanner, config, id, message, &mut checked)?;
         Ok(checked)
     }
 }

@@ -218,11 +218,13 @@ pub fn decode(encoded: &[u8], skip: usize) -> Vec<u8> {
 }
 
 /// Whether a line (without its newline) is nothing but indentation and base64: a
-/// continuation of a wrapped run.
+/// continuation of a wrapped run. A padded last line may be a single quantum (`OQo=`,
+/// `Cg==`): it holds the last bytes of the run, often the end of a value.
 fn is_wrapped_line(line: &[u8]) -> bool {
-    let body = line.trim_ascii();
-    let body = body.strip_suffix(b"==").or_else(|| body.strip_suffix(b"=")).unwrap_or(body);
-    body.len() >= 4 && body.iter().all(|&b| is_char(b))
+    let line = line.trim_ascii();
+    let body = line.strip_suffix(b"==").or_else(|| line.strip_suffix(b"=")).unwrap_or(line);
+    let quantum = body.len() < line.len() && line.len() == 4;
+    (body.len() >= 4 || quantum && body.len() >= 2) && body.iter().all(|&b| is_char(b))
 }
 
 /// The run of base64 around `at`: characters of either alphabet, continued over line

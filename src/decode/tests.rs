@@ -48,6 +48,27 @@ fn base64_decodes_both_alphabets_padded_or_not_and_wrapped() {
     }
 }
 
+/// `base64 -w 76` of a credentials file can end in a line of one padded quantum (`OQo=`):
+/// it holds the secret's last character, so the run goes on into it.
+#[test]
+fn a_wrapped_run_continues_into_a_last_line_of_one_padded_quantum() {
+    let mut fake = Fake::from_env_or(0x0a0d);
+    // A file of 3n+1 bytes ends in `XX==`, of 3n+2 in `XXX=`.
+    for rest in [1, 2] {
+        let (id, secret) = (fake.key_id("AKIA"), fake.secret());
+        let mut file = format!("[default]\naws_access_key_id = {id}\naws_secret_access_key = {secret}\n");
+        while file.len() % 3 != rest {
+            file.insert(0, '#');
+        }
+        let encoded = base64::encode(file.as_bytes());
+        let (body, last) = encoded.split_at(encoded.len() - 4);
+        assert!(last.ends_with(b"="));
+        let wrapped = [body, b"\n", last, b"\n"].concat();
+        let found = found(std::str::from_utf8(&wrapped).unwrap());
+        assert!(found.iter().any(|(v, _)| *v == secret), "{rest}: {found:?}");
+    }
+}
+
 /// Whatever precedes a keyword (of a rule that needs no context), its base64 encoding
 /// holds one of its fixed middles.
 #[test]

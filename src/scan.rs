@@ -376,39 +376,78 @@ fn is_base64(b: u8) -> bool {
 impl Scanner {
     /// Binary containers store strings back to back (a SQLite row, a `.pyc`, a Go string
     /// table), so a key ID runs into its neighbours and no word boundary isolates it. In a
-    /// binary blob, a key ID directly followed or preceded by 40 secret-shaped characters
-    /// is taken as a pair, if each passes its rule's filters.
+    /// binary blob:
+    /// - a key ID directly followed or preceded by 40 secret-shaped characters, or followed
+    ///   by them after a marshalled string's one-byte type and length (`.pyc`: `z(`), is a
+    ///   pair, if each passes its rule's filters;
+    /// - a key ID glued to the text before it (a SQLite row `aws_access_key_idAKIA...`) or
+    ///   after it (a `.pyc` type byte, the next string of a Go table) is a key ID, if the
+    ///   characters on either side cannot continue it;
+    /// - a secret glued to the name before it (`aws_secret_access_keyW3x...`) is a secret.
     fn binary_pairs(&self, haystack: &[u8], out: &mut Vec<Match>) {
         let rule_of = |id: &str| self.rules.rules.iter().position(|r| r.id == id);
-        let (Some(id_rule), Some(secret_rule)) =
-            (rule_of("aws.access-key-id"), rule_of("aws.secret-access-key.paired"))
+        let (Some(id_rule), Some(secret_rule), Some(labelled_rule)) =
+            (rule_of("aws.access-key-id"), rule_of("aws.secret-access-key.paired"), rule_of("aws.secret-access-key"))
         else {
             return;
         };
         let (id, secret) = (&self.rules.rules[id_rule], &self.rules.rules[secret_rule]);
-        let finder = memchr::memmem::Finder::new(b"IA");
-        for at in finder.find_iter(haystack) {
-            let Some(start) = at.checked_sub(2) else { continue };
+        let at = |rule, start, end| Match { rule, start, end, line: 0, column: 0, line_start: 0, line_end: 0 };
+        // `IA` is in AKIA, ASIA and ABIA; `CCA` in ACCA.
+        let starts = memchr::memmem::find_iter(haystack, b"IA")
+            .filter_map(|i| i.checked_sub(2))
+            .chain(memchr::memmem::find_iter(haystack, b"CCA").filter_map(|i| i.checked_sub(1)));
+        for start in starts {
             let Some(key) = haystack.get(start..start + 20) else { continue };
-            if !(key.starts_with(b"AKIA") || key.starts_with(b"ASIA")) || !key[4..].iter().all(|&b| is_base32(b)) {
+            if !KEY_PREFIXES.iter().any(|p| key.starts_with(p)) || !key[4..].iter().all(|&b| is_base32(b)) {
                 continue;
             }
-            let after = haystack.get(start + 20..start + 60).filter(|s| s.iter().all(|&b| is_base64(b)));
-            let before = start.checked_sub(40).map(|s| &haystack[s..start]).filter(|s| s.iter().all(|&b| is_base64(b)));
-            let secret_at = match (after, before) {
-                (Some(v), _) if secret.accepts(v, v) => start + 20,
-                (_, Some(v)) if secret.accepts(v, v) => start - 40,
-                _ => continue,
+            let secret_after = |skip: usize| {
+                haystack
+                    .get(start + 20 + skip..start + 60 + skip)
+                    .filter(|s| s.iter().all(|&b| is_base64(b)) && secret.accepts(s, s))
+                    .map(|_| start + 20 + skip)
             };
-            if !id.accepts(key, key) {
+            // After the key ID: the secret, or a type byte and a length byte, then it.
+            let tagged = haystack.get(start + 20..start + 22).is_some_and(|t| !is_base64(t[1]));
+            let secret_at = secret_after(0).or_else(|| tagged.then(|| secret_after(2)).flatten()).or_else(|| {
+                start
+                    .checked_sub(40)
+                    .map(|s| &haystack[s..start])
+                    .filter(|s| s.iter().all(|&b| is_base64(b)) && secret.accepts(s, s))
+                    .map(|_| start - 40)
+            });
+            // Alone, the key ID must start and end where its characters do: after a byte
+            // that is no base32, and before one, or before one type byte and a byte that is
+            // no letter or digit.
+            let alone = (start == 0 || !is_base32(haystack[start - 1]))
+                && haystack.get(start + 20).is_none_or(|&b| !is_base32(b) || tagged);
+            if (secret_at.is_none() && !alone) || !id.accepts(key, key) {
                 continue;
             }
-            let at = |rule, start, end| Match { rule, start, end, line: 0, column: 0, line_start: 0, line_end: 0 };
             out.push(at(id_rule, start, start + 20));
-            out.push(at(secret_rule, secret_at, secret_at + 40));
+            if let Some(s) = secret_at {
+                out.push(at(secret_rule, s, s + 40));
+            }
+        }
+        let labelled = &self.rules.rules[labelled_rule];
+        for label in [&b"ecret_access_key"[..], b"ecretAccessKey", b"ECRET_ACCESS_KEY", b"ecretaccesskey"] {
+            for i in memchr::memmem::find_iter(haystack, label) {
+                let from = i + label.len();
+                let Some(value) = haystack.get(from..from + 40) else { continue };
+                if value.iter().all(|&b| is_base64(b))
+                    && haystack.get(from + 40).is_none_or(|&b| !is_base64(b) && b != b'=')
+                    && labelled.accepts(value, value)
+                {
+                    out.push(at(labelled_rule, from, from + 40));
+                }
+            }
         }
     }
 }
+
+/// The prefixes of access key IDs that are credentials.
+const KEY_PREFIXES: [&[u8]; 4] = [b"AKIA", b"ASIA", b"ABIA", b"ACCA"];
 
 fn body_group(regex: &Regex) -> Option<usize> {
     regex.capture_names().position(|n| n == Some("body"))

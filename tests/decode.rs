@@ -308,6 +308,74 @@ fn binary_blobs_with_key_and_secret_back_to_back_are_blocked() {
     repo.assert_commits(&[]);
 }
 
+/// A `.pyc` marshals each string as a type byte and a length byte before it: the key ID
+/// runs into the secret's type byte (`z`, `Z`, or with the reference flag `\xda`), and
+/// the names (`KEY`, `SECRET`) say nothing about AWS.
+#[test]
+fn a_pyc_with_marshalled_key_and_secret_is_blocked() {
+    let mut fake = fake();
+    for tag in [&b"z"[..], b"Z", b"\xda", b"\xfa"] {
+        let (id, secret) = (fake.key_id("AKIA"), fake.secret());
+        let mut pyc = b"\xa7\r\r\n\0\0\0\0\x12\x34\x56\x65\x10\0\0\0\xe3\0\0\0\0\0\0\0)\x04\xda\x14".to_vec();
+        pyc.extend_from_slice(id.as_bytes());
+        pyc.extend_from_slice(tag);
+        pyc.push(b'(');
+        pyc.extend_from_slice(secret.as_bytes());
+        pyc.extend_from_slice(b"z\x05mediaN)\x03\xda\x03KEY\xda\x06SECRET\xda\x06BUCKET");
+        let repo = TestRepo::with_hook();
+        repo.stage("__pycache__/settings.cpython-312.pyc", &pyc);
+        let run = repo.assert_blocked(&[], "settings.cpython-312.pyc:2:", &id);
+        run.assert_contains("aws.access-key-id").assert_contains("aws.secret-access-key.paired").assert_lacks(&secret);
+    }
+}
+
+/// A SQLite key-value table stores each name and its value back to back, and the rows
+/// follow each other with only their binary headers between them.
+#[test]
+fn a_sqlite_settings_table_with_names_glued_to_values_is_blocked() {
+    let mut fake = fake();
+    let (id, secret) = (fake.key_id("ABIA"), fake.secret());
+    let mut db = b"SQLite format 3\0\x10\0\x01\x01\0@  \0\0\0\x02".to_vec();
+    db.extend_from_slice(format!("\x1d\x03\x03/aws_secret_access_key{secret}").as_bytes());
+    db.extend_from_slice(format!("(\x01\x03/7aws_access_key_id{id}").as_bytes());
+    db.extend_from_slice(b"\0\0\0\0");
+    let repo = TestRepo::with_hook();
+    repo.stage("app.sqlite3", &db);
+    let run = repo.assert_blocked(&[], "app.sqlite3:1:", &id);
+    run.assert_contains("aws.access-key-id").assert_contains("aws.secret-access-key").assert_lacks(&secret);
+    // The secret alone, named by the column glued to it.
+    let mut db = b"SQLite format 3\0\x10\0\x01\x01\0@  \0\0\0\x02".to_vec();
+    db.extend_from_slice(format!("\x1d\x03\x03/AWS_SECRET_ACCESS_KEY{secret}\0\0").as_bytes());
+    let repo = TestRepo::with_hook();
+    repo.stage("app.sqlite3", &db);
+    repo.assert_blocked(&[], "app.sqlite3:1:", &secret).assert_contains("aws.secret-access-key");
+}
+
+/// In a binary, key-ID-shaped runs that cannot be one key ID still pass: a longer base32
+/// run, words, a secret-shaped neighbour that is hex.
+#[test]
+fn binary_near_misses_commit() {
+    let mut fake = fake();
+    let id = fake.key_id("ACCA");
+    let mut blob = b"\x7fELF\0\0\0".to_vec();
+    blob.extend_from_slice(format!("\0{id}QRSTUVWXYZ234567\0").as_bytes());
+    blob.extend_from_slice(format!("\0xASIA{}PACIFICSALESTEAMz(\0", "").as_bytes());
+    blob.extend_from_slice(format!("\0aws_secret_access_key{}\0", "0123abcd".repeat(5)).as_bytes());
+    let repo = TestRepo::with_hook();
+    repo.stage("bin/tool", &blob);
+    repo.assert_commits(&[]);
+    // The same key ID alone, glued to a lower-case name before it and the next string
+    // (`us-east-1`) after it, is found in every prefix.
+    for prefix in ["AKIA", "ASIA", "ABIA", "ACCA"] {
+        let id = fake.key_id(prefix);
+        let mut blob = b"\x7fELF\0\0\0https://s3.amazonaws.com".to_vec();
+        blob.extend_from_slice(format!("{id}us-east-1\0").as_bytes());
+        let repo = TestRepo::with_hook();
+        repo.stage("bin/tool", &blob);
+        repo.assert_blocked(&[], "bin/tool:1:", &id).assert_contains("aws.access-key-id");
+    }
+}
+
 #[test]
 fn base64_in_a_large_minified_file_is_found_by_the_parallel_search() {
     // Over 4 MiB, the encoded keywords are searched on another core while the rules'

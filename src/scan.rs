@@ -181,7 +181,11 @@ impl Scanner {
         let mut anchors = vec![0u64; rules.rules.len()];
         for (i, rule) in rules.rules.iter().enumerate() {
             if let Some((anchor, _)) = rule.near {
-                anchors[anchor] |= 1 << i;
+                // The anchor's children anchor too: `aws.access-key-id.joined`.
+                let name = &rules.rules[anchor].id;
+                for (j, _) in rules.rules.iter().enumerate().filter(|(_, r)| r.is_named_by(name)) {
+                    anchors[j] |= 1 << i;
+                }
             }
         }
         let (exact, folded) = (Prefilter::new(rules, true), Prefilter::new(rules, false));

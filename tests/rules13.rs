@@ -273,3 +273,111 @@ fn a_committed_sso_token_cache_is_blocked() {
     repo.stage("oauth.json", format!("{{\"accessToken\": \"{}\", \"expiresIn\": 3599}}\n", b64(&mut fake, 200)));
     repo.assert_commits(&[]);
 }
+
+fn b64(text: &str) -> String {
+    String::from_utf8(awsguard::decode::base64::encode(text.as_bytes())).unwrap()
+}
+
+/// s3fs holds a key ID and its secret joined by a colon (`credentials = ID:SECRET` in a
+/// config section, `ID:SECRET` or `bucket:ID:SECRET` lines in `.passwd-s3fs`): both are
+/// found, also when the key ID's random body happens to read like words.
+#[test]
+fn key_ids_joined_to_their_secret_by_a_colon_are_blocked() {
+    let mut fake = fake();
+    let word_like = format!("ABIA{}", "OPBOGUCRNTPRACLY");
+    for id in [fake.key_id("AKIA"), fake.key_id("ASIA"), word_like] {
+        for (path, line) in [
+            (".aws/config", "[s3fs]\ncredentials = {ID}:{S}\n"),
+            (".passwd-s3fs", "{ID}:{S}\n"),
+            ("etc/passwd-s3fs", "backups:{ID}:{S}\n"),
+            ("sync.sh", "rclone sync . s3://{ID}:{S}@bucket/path\n"),
+        ] {
+            let secret = fake.secret();
+            let repo = TestRepo::with_hook();
+            repo.stage(path, line.replace("{ID}", &id).replace("{S}", &secret));
+            let run = repo.assert_blocked(&[], &format!("{path}:"), &secret);
+            run.assert_contains("aws.access-key-id").assert_contains("aws.secret-access-key");
+        }
+    }
+    // The documentation pair, and placeholders, commit.
+    let repo = TestRepo::with_hook();
+    let doc = format!("AKIA{}:wJalrXUtnFEMI/K7MDENG/{}\n", "IOSFODNN7EXAMPLE", "bPxRfiCYEXAMPLEKEY");
+    repo.stage(".passwd-s3fs", doc);
+    repo.stage("s3fs.conf", "[s3fs]\ncredentials = ${AWS_ACCESS_KEY_ID}:${AWS_SECRET_ACCESS_KEY}\n");
+    repo.assert_commits(&[]);
+}
+
+/// A secret kept as base64 and decoded by the code that uses it: the decoding call sits
+/// between the label and the value.
+#[test]
+fn secrets_decoded_from_base64_in_code_are_blocked() {
+    let mut fake = fake();
+    for (path, template) in [
+        ("settings.py", "AWS_SECRET_ACCESS_KEY = base64.b64decode(\"{E}\").decode()\n"),
+        ("s3.py", "aws_secret_access_key=base64.urlsafe_b64decode(b'{E}')\n"),
+        ("upload.js", "const AWS_SECRET_ACCESS_KEY = Buffer.from(\"{E}\", \"base64\").toString();\n"),
+        ("storage.rb", "AWS_SECRET_ACCESS_KEY = Base64.decode64(\"{E}\")\n"),
+        ("env.sh", "export AWS_SECRET_ACCESS_KEY=$(base64 -d <<< \"{E}\")\n"),
+        ("Program.cs", "var awsSecretKey = Encoding.UTF8.GetString(Convert.FromBase64String(\"{E}\"));\n"),
+        ("S3.java", "String awsSecretAccessKey = new String(Base64.getDecoder().decode(\"{E}\"));\n"),
+        ("main.go", "awsSecretAccessKey, _ := base64.StdEncoding.DecodeString(\"{E}\")\n"),
+        ("config.php", "$awsSecret = base64_decode('{E}');\n"),
+        (
+            "env.ps1",
+            "$env:AWS_SECRET_ACCESS_KEY = [Text.Encoding]::UTF8.GetString([Convert]::FromBase64String(\"{E}\"))\n",
+        ),
+    ] {
+        let secret = fake.secret();
+        let repo = TestRepo::with_hook();
+        repo.stage(path, template.replace("{E}", &b64(&secret)));
+        let run = repo.assert_blocked(&[], &format!("{path}:1:"), &secret);
+        run.assert_contains("aws.secret-access-key").assert_contains("base64-encoded");
+    }
+    // Another service's secret, decoded the same way, commits.
+    let repo = TestRepo::with_hook();
+    repo.stage("jwt.py", format!("JWT_SECRET = base64.b64decode(\"{}\")\n", b64(&fake.secret())));
+    repo.stage("web.js", format!("const data = atob(\"{}\");\n", b64(&fake.secret())));
+    repo.assert_commits(&[]);
+}
+
+/// The label ends its line and the value opens the next one: YAML block scalars, an XML
+/// element laid out over lines, a heredoc.
+#[test]
+fn secrets_on_the_line_below_their_label_are_blocked() {
+    let mut fake = fake();
+    for (path, template) in [
+        ("values.yaml", "aws:\n  aws_secret_access_key: >-\n    {S}\n"),
+        ("secret.yaml", "stringData:\n  AWS_SECRET_ACCESS_KEY: |\n    {S}\n"),
+        ("creds.xml", "<Credentials>\n  <SecretAccessKey>\n    {S}\n  </SecretAccessKey>\n</Credentials>\n"),
+        ("main.tf", "locals {\n  aws_secret_access_key = <<-EOT\n    {S}\n  EOT\n}\n"),
+    ] {
+        let secret = fake.secret();
+        let repo = TestRepo::with_hook();
+        repo.stage(path, template.replace("{S}", &secret));
+        repo.assert_blocked(&[], &format!("{path}:"), &secret).assert_contains("aws.secret-access-key");
+    }
+    let repo = TestRepo::with_hook();
+    repo.stage("values.yaml", format!("aws_secret_access_key: ${{SECRET}}\nchecksum:\n  {}\n", fake.secret()));
+    repo.assert_commits(&[]);
+}
+
+/// A generic `SECRET_KEY` declared with its type, or a Markdown list item, with AWS named
+/// close by; without AWS it commits.
+#[test]
+fn declared_and_listed_secret_keys_near_aws_are_blocked() {
+    let mut fake = fake();
+    for (path, template) in [
+        ("S3Config.java", "// Amazon S3 uploads\npublic static final String SECRET_KEY = \"{S}\";\n"),
+        ("upload.ts", "import { S3Client } from '@aws-sdk/client-s3';\nconst secretKey = '{S}';\n"),
+        ("SETUP.md", "## AWS keys\n\n- Access key: `${ID}`\n- Secret key: `{S}`\n"),
+    ] {
+        let secret = fake.secret();
+        let repo = TestRepo::with_hook();
+        repo.stage(path, template.replace("{S}", &secret));
+        repo.assert_blocked(&[], &format!("{path}:"), &secret).assert_contains("aws.secret-access-key.context");
+    }
+    let repo = TestRepo::with_hook();
+    repo.stage("Consts.java", format!("public static final String SECRET_KEY = \"{}\";\n", fake.secret()));
+    repo.stage("NOTES.md", format!("## AWS deploy\n\n- Webhook secret: `{}`\n", fake.secret()));
+    repo.assert_commits(&[]);
+}

@@ -322,6 +322,8 @@ fn secrets_decoded_from_base64_in_code_are_blocked() {
         ("S3.java", "String awsSecretAccessKey = new String(Base64.getDecoder().decode(\"{E}\"));\n"),
         ("main.go", "awsSecretAccessKey, _ := base64.StdEncoding.DecodeString(\"{E}\")\n"),
         ("config.php", "$awsSecret = base64_decode('{E}');\n"),
+        ("deploy.pl", "my $aws_secret = decode_base64('{E}');\n"),
+        ("ci.sh", "AWS_SECRET_ACCESS_KEY=$(echo -n '{E}' | base64 -d)\n"),
         (
             "env.ps1",
             "$env:AWS_SECRET_ACCESS_KEY = [Text.Encoding]::UTF8.GetString([Convert]::FromBase64String(\"{E}\"))\n",

@@ -329,6 +329,50 @@ fn a_pyc_with_marshalled_key_and_secret_is_blocked() {
     }
 }
 
+/// gzip inside base64: cloud-init `write_files` with `encoding: gz+b64`, Terraform's
+/// `base64gzip()` in a state file, a Helm release Secret (base64 of base64 of gzip).
+#[test]
+fn gzip_inside_base64_is_blocked() {
+    use std::io::Write;
+    let mut fake = fake();
+    let gz_b64 = |text: &str| {
+        let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+        gz.write_all(text.as_bytes()).unwrap();
+        String::from_utf8(encode(&gz.finish().unwrap())).unwrap()
+    };
+    let (id, secret) = (fake.key_id("AKIA"), fake.secret());
+    let script = format!("#!/bin/sh\nexport AWS_ACCESS_KEY_ID={id}\nexport AWS_SECRET_ACCESS_KEY={secret}\n");
+    let release =
+        format!("{{\"config\": {{\"aws\": {{\"accessKeyId\": \"{id}\", \"secretAccessKey\": \"{secret}\"}}}}}}");
+    for (path, text) in [
+        (
+            "user-data.yaml",
+            format!(
+                "#cloud-config\nwrite_files:\n  - path: /etc/profile.d/aws.sh\n    encoding: gz+b64\n    content: {}\n",
+                gz_b64(&script)
+            ),
+        ),
+        ("terraform.tfstate", format!("{{\"attributes\": {{\"user_data_base64\": \"{}\"}}}}\n", gz_b64(&script))),
+        (
+            "release.yaml",
+            format!("kind: Secret\ntype: helm.sh/release.v1\ndata:\n  release: {}\n", b64(&gz_b64(&release))),
+        ),
+    ] {
+        let repo = TestRepo::with_hook();
+        repo.stage(path, text);
+        let run = repo.assert_blocked(&[], &format!("{path}:"), &id);
+        run.assert_contains("aws.secret-access-key").assert_contains("gzip-compressed").assert_lacks(&secret);
+    }
+    // Compressed text without credentials, and compressed random bytes, commit.
+    let repo = TestRepo::with_hook();
+    repo.stage("user-data.yaml", format!("content: {}\n", gz_b64(&"echo hello\n".repeat(500))));
+    repo.stage(
+        "blob.txt",
+        format!("{}\n", gz_b64(&fake.chars(b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/", 5000))),
+    );
+    repo.assert_commits(&[]);
+}
+
 /// A SQLite key-value table stores each name and its value back to back, and the rows
 /// follow each other with only their binary headers between them.
 #[test]

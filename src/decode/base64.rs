@@ -68,6 +68,11 @@ impl Fragments {
                 }
             }
         }
+        // gzip's magic bytes encoded (`\x1f\x8b\x08` is `H4sI`): compressed text holds no
+        // encoded keyword, so the run is found by its start and inflated (decode::gunzip_text).
+        // Base64 of that base64 too (`SDRzSUFB...`): Helm keeps releases so.
+        ranked.push((0, b"H4sI".to_vec()));
+        ranked.extend(with_url_safe(encoded_middles(b"H4sI"), MIN_FRAGMENT).map(|p| (0, p)));
         ranked.sort_by_key(|(rank, _)| *rank);
         let mut patterns: Vec<Vec<u8>> = Vec::new();
         for (_, p) in ranked {

@@ -40,6 +40,8 @@ pub enum Encoding {
     Html,
     Percent,
     Utf16,
+    /// gzip inside base64: cloud-init `gz+b64`, Terraform `base64gzip`, Helm releases.
+    Gzip,
 }
 
 impl Encoding {
@@ -52,6 +54,7 @@ impl Encoding {
             Encoding::Html => "html-entities",
             Encoding::Percent => "percent",
             Encoding::Utf16 => "utf-16",
+            Encoding::Gzip => "gzip",
         }
     }
 
@@ -64,6 +67,7 @@ impl Encoding {
             Encoding::Html => "HTML-escaped",
             Encoding::Percent => "percent-encoded",
             Encoding::Utf16 => "UTF-16",
+            Encoding::Gzip => "gzip-compressed",
         }
     }
 }
@@ -265,8 +269,30 @@ fn base64_text(encoded: &[u8], sure_of_start: bool, budget: &mut Budget) -> Opti
     if is_text(&bytes) {
         return Some((bytes, vec![Encoding::Base64]));
     }
+    if bytes.starts_with(&GZIP_MAGIC) {
+        return gunzip_text(&bytes, budget).map(|text| (text, vec![Encoding::Base64, Encoding::Gzip]));
+    }
     let text = utf16_view(&bytes).filter(|t| is_text(t))?;
     Some((text, vec![Encoding::Base64, Encoding::Utf16]))
+}
+
+/// The first bytes of a gzip stream (and `H4sI` is their base64, see [`base64::Fragments`]).
+const GZIP_MAGIC: [u8; 3] = [0x1f, 0x8b, 0x08];
+
+/// Inflated bytes per compressed byte kept at most: text compresses 3 to 10 times; beyond
+/// this a stream is a bomb or not text, and only its start is looked at. No stream
+/// inflates past [`GUNZIP_MAX`], so a base64 gzip blob never makes the budget run out.
+const GUNZIP_RATIO: usize = 16;
+const GUNZIP_MAX: usize = 1 << 20;
+
+/// Inflates base64-decoded gzip into text (the start of it, see [`GUNZIP_RATIO`]).
+fn gunzip_text(gz: &[u8], budget: &mut Budget) -> Option<Vec<u8>> {
+    use std::io::Read;
+    let cap = gz.len().saturating_mul(GUNZIP_RATIO).min(GUNZIP_MAX);
+    let mut text = Vec::new();
+    // A stream cut short (a clipped run) still yields what inflated before the cut.
+    let _ = flate2::bufread::GzDecoder::new(gz).take(cap as u64).read_to_end(&mut text);
+    (budget.charge(text.len()) && is_text(&text)).then_some(text)
 }
 
 /// Encoded characters sampled to find a clipped run's alignment.

@@ -268,3 +268,39 @@ fn next_token_finds_the_long_tokens_a_byte_by_byte_walk_finds() {
         assert_eq!(tokens, walk(&line), "{}", String::from_utf8_lossy(&line));
     }
 }
+
+/// gzip inside base64 (cloud-init `gz+b64`, Terraform `base64gzip`, Helm releases, which
+/// are base64 of base64 of gzip): the run is found by its start (`H4sI`), inflated, and
+/// named in the chain.
+#[test]
+fn gzip_inside_base64_is_inflated() {
+    use std::io::Write;
+    let mut fake = Fake::from_env_or(0x6a1b);
+    let (id, secret) = (fake.key_id("AKIA"), fake.secret());
+    let text = format!("{{\"aws\": {{\"accessKeyId\": \"{id}\", \"secretAccessKey\": \"{secret}\"}}}}");
+    let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+    gz.write_all(text.as_bytes()).unwrap();
+    let once = String::from_utf8(base64::encode(&gz.finish().unwrap())).unwrap();
+    assert!(once.starts_with("H4sI"));
+    let twice = String::from_utf8(base64::encode(once.as_bytes())).unwrap();
+    let cloud_init = found(&format!("write_files:\n  - encoding: gz+b64\n    content: {once}\n"));
+    let gzipped = [Encoding::Base64, Encoding::Gzip];
+    assert!(cloud_init.iter().any(|(v, chain)| *v == secret && *chain == gzipped), "{cloud_init:?}");
+    assert!(cloud_init.iter().any(|(v, _)| *v == id), "{cloud_init:?}");
+    let helm = found(&format!("data:\n  release: {twice}\n"));
+    assert!(helm.iter().any(|(v, chain)| *v == secret && chain.contains(&Encoding::Gzip)), "{helm:?}");
+}
+
+/// A gzip bomb inside base64 costs at most a bounded multiple of its size, and a gzip
+/// stream of random bytes is not text: both pass, neither exhausts the budget.
+#[test]
+fn gzip_inside_base64_is_bounded() {
+    use std::io::Write;
+    let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::best());
+    gz.write_all(&vec![b'a'; 64 << 20]).unwrap();
+    let bomb = String::from_utf8(base64::encode(&gz.finish().unwrap())).unwrap();
+    let text = format!("payload: {bomb}\n");
+    let (_, budget) = view(text.as_bytes());
+    assert!(!budget.exceeded() && budget.used < 2 << 20, "{budget:?}");
+    assert!(found(&text).is_empty());
+}

@@ -352,6 +352,7 @@ fn secrets_on_the_line_below_their_label_are_blocked() {
         ("secret.yaml", "stringData:\n  AWS_SECRET_ACCESS_KEY: |\n    {S}\n"),
         ("creds.xml", "<Credentials>\n  <SecretAccessKey>\n    {S}\n  </SecretAccessKey>\n</Credentials>\n"),
         ("main.tf", "locals {\n  aws_secret_access_key = <<-EOT\n    {S}\n  EOT\n}\n"),
+        ("settings.py", "AWS_SECRET_ACCESS_KEY = (\n    \"{S}\"\n)\n"),
     ] {
         let secret = fake.secret();
         let repo = TestRepo::with_hook();

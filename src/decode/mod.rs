@@ -290,8 +290,10 @@ fn gunzip_text(gz: &[u8], budget: &mut Budget) -> Option<Vec<u8>> {
     use std::io::Read;
     let cap = gz.len().saturating_mul(GUNZIP_RATIO).min(GUNZIP_MAX);
     let mut text = Vec::new();
-    // A stream cut short (a clipped run) still yields what inflated before the cut.
-    let _ = flate2::bufread::GzDecoder::new(gz).take(cap as u64).read_to_end(&mut text);
+    // A stream cut short (a clipped run) still yields what inflated before the cut. (The
+    // decoder reads through `&mut &[u8]`, as archive::stream's does: one copy of its code.)
+    let mut src = gz;
+    let _ = flate2::bufread::GzDecoder::new(&mut src).take(cap as u64).read_to_end(&mut text);
     (budget.charge(text.len()) && is_text(&text)).then_some(text)
 }
 

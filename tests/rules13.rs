@@ -384,3 +384,33 @@ fn declared_and_listed_secret_keys_near_aws_are_blocked() {
     repo.stage("NOTES.md", format!("## AWS deploy\n\n- Webhook secret: `{}`\n", fake.secret()));
     repo.assert_commits(&[]);
 }
+
+/// The IAM console's key exports (`credentials.csv`, `accessKeys.csv`) and TSV or `;`
+/// exports of them: the secret is found under its column's header, so the pair is found
+/// even when the key ID's random body reads like words.
+#[test]
+fn iam_key_exports_are_blocked_whatever_the_key_id() {
+    let mut fake = fake();
+    let word_like = format!("AKIA{}", "THEQUICKBROWNFOX");
+    for id in [fake.key_id("AKIA"), word_like] {
+        for (path, template) in [
+            (
+                "credentials.csv",
+                "User name,Password,Access key ID,Secret access key,Console login link\ndeploy,,{ID},{S},https://console.aws.amazon.com/\n",
+            ),
+            ("accessKeys.csv", "\u{feff}Access key ID,Secret access key\r\n{ID},{S}\r\n"),
+            ("keys.tsv", "user\taccess_key_id\tsecret_access_key\ndeploy\t{ID}\t{S}\n"),
+            ("keys.csv", "\"Access key ID\";\"Secret access key\"\n\"{ID}\";\"{S}\"\n"),
+        ] {
+            let secret = fake.secret();
+            let repo = TestRepo::with_hook();
+            repo.stage(path, template.replace("{ID}", &id).replace("{S}", &secret));
+            repo.assert_blocked(&[], &format!("{path}:"), &secret).assert_contains("aws.secret-access-key");
+        }
+    }
+    let repo = TestRepo::with_hook();
+    let hashes: String =
+        (0..5).map(|_| format!("{},{}\n", fake.key_id("AKIA"), fake.chars(b"0123456789abcdef", 40))).collect();
+    repo.stage("rotations.csv", format!("Access key ID,Secret access key\n{hashes}").replace("AKIA", "AIDA"));
+    repo.assert_commits(&[]);
+}

@@ -16,7 +16,7 @@ use crate::pass::Checker;
 use crate::report::escape;
 use crate::rules::RULES;
 use crate::scan::Scanner;
-use crate::staged::{IndexChecksum, Staged};
+use crate::staged::Staged;
 use crate::{plumbing, repo, staged};
 
 /// Validates (errors exit 2, like the hook would), then reports on each entry.
@@ -25,29 +25,29 @@ use crate::{plumbing, repo, staged};
 /// A malformed allowlist, or a repository that cannot be read.
 pub fn run(args: &Args) -> Result<Outcome> {
     let scanner = Scanner::new(&RULES);
-    let Staged { repo, index, changes, scratch: _scratch, .. } = match repo::open_repository() {
+    let (repo, index, mut changes, _scratch) = match repo::open_repository() {
         Ok(repo) => {
             let index = staged::open_index(&repo)?;
             // Every file as it is staged: the tree the next commit will have.
             let changes = Changes::all_of_index(&index);
-            Staged { repo, index, changes, merge_heads: Vec::new(), checksum: IndexChecksum::none(), scratch: None }
+            (repo, index, changes, None)
         }
         // SHA-256 and other repositories libgit2 cannot open: git lists and reads every file.
         Err(e) => match e.downcast::<repo::Unreadable>() {
             Ok(unreadable) => {
-                let mut staged = plumbing::staged(&unreadable, &scanner, &plumbing::every_staged_file()?)?;
+                let Staged { repo, index, mut changes, scratch, .. } =
+                    plumbing::staged(&unreadable, &scanner, &plumbing::every_staged_file()?)?;
                 // The staged changes, and every other file the index has.
-                let changed: HashSet<Vec<u8>> = staged.changes.files.iter().map(|c| c.path.clone()).collect();
-                let others = Changes::all_of_index(&staged.index).files;
-                staged.changes.files.extend(others.into_iter().filter(|c| !changed.contains(&c.path)));
-                staged
+                let changed: HashSet<Vec<u8>> = changes.files.iter().map(|c| c.path.clone()).collect();
+                let others = Changes::all_of_index(&index).files;
+                changes.files.extend(others.into_iter().filter(|c| !changed.contains(&c.path)));
+                (repo, index, changes, scratch)
             }
             Err(e) => return Err(e),
         },
     };
     let config = Config::load(RepoFile::Staged(&repo, &index), args)?;
     let allowlist = &config.allowlist;
-    let mut changes = changes;
     let mut checked = Checked::default();
     let objects = Objects::new(&repo);
     Checker::new(&repo, &scanner, &config, &objects).check(&mut changes, &mut checked)?;

@@ -41,10 +41,15 @@ fn allow_killed_mid_write_leaves_the_old_allowlist() {
         let _ = child.kill();
         let _ = child.wait();
         // A `git` that awsguard started outlives it (SIGKILL reaches awsguard alone) and
-        // releases the index lock when it is done: wait for that, as a user would.
+        // releases the index lock when it is done: wait for that, as a user would. One
+        // started just before the kill may not hold the lock yet, so it must stay gone a
+        // while.
         let lock = repo.root.join(".git/index.lock");
-        for _ in 0..500 {
-            if !lock.exists() {
+        let mut gone_since = None;
+        for _ in 0..1000 {
+            if lock.exists() {
+                gone_since = None;
+            } else if gone_since.get_or_insert_with(std::time::Instant::now).elapsed().as_millis() >= 200 {
                 break;
             }
             std::thread::sleep(std::time::Duration::from_millis(10));

@@ -25,6 +25,7 @@ use git2::{FileMode, Oid, Repository, Signature};
 use crate::changes::{Change, Changes, path_of};
 use crate::config::REPO_FILE;
 use crate::index_file::IndexFile;
+use crate::objects::Objects;
 use crate::prescan::may_hold;
 use crate::repo::Unreadable;
 use crate::report::escape;
@@ -616,12 +617,15 @@ pub fn staged(unreadable: &Unreadable, scanner: &Scanner, files: &[OsString]) ->
     }
     drop(copier);
     entries.sort_unstable_by(|a, b| a.0.cmp(&b.0));
+    // Made now: a reader lists the loose objects that exist when it is made.
+    let objects = Objects::new(&repo);
     Ok(Staged {
         repo,
         index: IndexFile::from_entries(entries),
         changes: Changes::listed(changes, deleted_blobs),
         merge_heads,
         checksum: crate::staged::IndexChecksum::none(),
+        objects,
         scratch: Some(scratch),
     })
 }

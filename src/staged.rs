@@ -30,6 +30,9 @@ pub struct Staged {
     pub merge_heads: Vec<Oid>,
     /// To verify before anything read from the index is acted on.
     pub checksum: IndexChecksum,
+    /// The reader of the repository's objects, made once: the walk against HEAD and the
+    /// pass share its listing of the object directories, its packs and its caches.
+    pub objects: Objects,
     /// When git read the repository: the temporary repository `repo` is, removed when
     /// this is dropped (after `repo`, declared before it).
     pub scratch: Option<Scratch>,
@@ -43,7 +46,8 @@ impl Staged {
     pub fn read(mut repo: Repository) -> Result<Staged> {
         let merge_heads = crate::repo::merge_heads(&mut repo)?;
         let (index, checksum) = read_index(&repo)?;
-        let changes = match staged_changes(&repo, &index) {
+        let objects = Objects::new(&repo);
+        let changes = match staged_changes(&repo, &objects, &index) {
             Ok(changes) => changes,
             Err(e) => {
                 // A damaged index explains the failure best, when it is damaged.
@@ -51,7 +55,7 @@ impl Staged {
                 return Err(e);
             }
         };
-        Ok(Staged { repo, index, changes, merge_heads, checksum, scratch: None })
+        Ok(Staged { repo, index, changes, merge_heads, checksum, objects, scratch: None })
     }
 }
 
@@ -204,7 +208,7 @@ pub fn absolute(path: &Path) -> Result<PathBuf> {
 ///
 /// # Errors
 /// Unresolved conflicts, or tree objects missing from the object database.
-pub fn staged_changes(repo: &Repository, index: &IndexFile) -> Result<Changes> {
+pub fn staged_changes(repo: &Repository, objects: &Objects, index: &IndexFile) -> Result<Changes> {
     if let Some(path) = index.conflicts.first() {
         bail!(
             "the index has unresolved merge conflicts (in {} of {} files): resolve them and `git \
@@ -217,7 +221,7 @@ pub fn staged_changes(repo: &Repository, index: &IndexFile) -> Result<Changes> {
         return Changes::first_commit(index);
     };
     let head_tree = repo.find_commit(head).context("reading HEAD")?.tree_id();
-    Changes::staged(Trees { repo, objects: &Objects::new(repo) }, head_tree, index)
+    Changes::staged(Trees { repo, objects }, head_tree, index)
 }
 
 /// A file name as the index spells it: relative to the work tree root, `/`-separated.

@@ -15,7 +15,6 @@ use crate::commits;
 use crate::config::{Config, RepoFile};
 use crate::findings::{Checked, Place};
 use crate::index_file::IndexFile;
-use crate::objects::Objects;
 use crate::pass::{Checker, check_whole};
 use crate::report::Scope;
 use crate::rules::RULES;
@@ -40,53 +39,44 @@ pub fn run(args: &Args, files: &[OsString]) -> Result<Outcome> {
     // a large repository these are the two longest steps.
     let building = std::thread::spawn(|| Scanner::new(&RULES));
     let scanner = || building.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic));
-    let (scanner, Staged { repo, index, changes, merge_heads, checksum, scratch: _scratch }) =
-        match repo::open_repository() {
-            Ok(repo) => {
-                let staged = Staged::read(repo)?;
-                (scanner(), staged)
+    let (scanner, mut staged) = match repo::open_repository() {
+        Ok(repo) => {
+            let staged = Staged::read(repo)?;
+            (scanner(), staged)
+        }
+        // SHA-256 and other repositories libgit2 cannot open: read through git.
+        Err(e) => match e.downcast::<repo::Unreadable>() {
+            Ok(unreadable) => {
+                let scanner = scanner();
+                let staged = plumbing::staged(&unreadable, &scanner, files)?;
+                (scanner, staged)
             }
-            // SHA-256 and other repositories libgit2 cannot open: read through git.
-            Err(e) => match e.downcast::<repo::Unreadable>() {
-                Ok(unreadable) => {
-                    let scanner = scanner();
-                    let staged = plumbing::staged(&unreadable, &scanner, files)?;
-                    (scanner, staged)
-                }
-                Err(e) => return Err(e),
-            },
-        };
-    let checked = check_staged(args, files, &scanner, &repo, &index, changes, merge_heads);
+            Err(e) => return Err(e),
+        },
+    };
+    let checked = check_staged(args, files, &scanner, &mut staged);
     // Nothing read from the index counts before its checksum says the file is whole, and a
     // damaged index explains a failed check best.
-    checksum.verify()?;
+    staged.checksum.verify()?;
     let (config, checked) = checked?;
     conclude(args, &config, &checked, Scope::Staged)
 }
 
 /// The staged changes (only the `files` named, when any) checked with the staged config.
-fn check_staged(
-    args: &Args,
-    files: &[OsString],
-    scanner: &Scanner,
-    repo: &Repository,
-    index: &IndexFile,
-    mut changes: Changes,
-    merge_heads: Vec<git2::Oid>,
-) -> Result<(Config, Checked)> {
+fn check_staged(args: &Args, files: &[OsString], scanner: &Scanner, staged: &mut Staged) -> Result<(Config, Checked)> {
+    let Staged { repo, index, changes, merge_heads, objects, .. } = staged;
     let config = Config::load(RepoFile::Staged(repo, index), args)?;
     // Whole files stand alone: no old tree, so content HEAD already has is not skipped.
     let mut whole = Changes::default();
     let unindexed =
-        if files.is_empty() { Vec::new() } else { only_named(repo, index, files, &mut changes, &mut whole.files)? };
-    let objects = Objects::new(repo);
-    let mut checker = Checker::new(repo, scanner, &config, &objects);
-    for id in merge_heads {
+        if files.is_empty() { Vec::new() } else { only_named(repo, index, files, changes, &mut whole.files)? };
+    let mut checker = Checker::new(repo, scanner, &config, objects);
+    for &id in merge_heads.iter() {
         let commit = repo.find_commit(id).with_context(|| format!("reading MERGE_HEAD commit {id}"))?;
         checker.merge_trees.push(commit.tree_id());
     }
     let mut checked = Checked::default();
-    checker.check(&mut changes, &mut checked)?;
+    checker.check(changes, &mut checked)?;
     checker.check(&mut whole, &mut checked)?;
     let budget = RefCell::new(Budget::new(config.archives.limits));
     let root = repo.workdir().context("the repository has no work tree")?;

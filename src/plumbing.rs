@@ -172,6 +172,32 @@ impl Git {
     }
 }
 
+/// One record of `git ls-files --stage -z`: `<mode> <object> <stage>\t<path>`.
+pub(crate) struct Listed<'a> {
+    pub path: &'a [u8],
+    pub mode: u32,
+    pub object: &'a str,
+    pub stage: u16,
+}
+
+/// The records of `git ls-files --stage -z` output.
+///
+/// # Errors
+/// A record not in that form.
+pub(crate) fn listed_entries(out: &[u8]) -> Result<Vec<Listed<'_>>> {
+    let mut entries = Vec::new();
+    for record in out.split(|&b| b == 0).filter(|r| !r.is_empty()) {
+        let malformed = || anyhow!("malformed `git ls-files` output: {}", escape(record));
+        let tab = record.iter().position(|&b| b == b'\t').ok_or_else(malformed)?;
+        let meta = std::str::from_utf8(&record[..tab]).map_err(|_| malformed())?;
+        let [mode, object, stage] = meta.split(' ').collect::<Vec<_>>()[..] else { return Err(malformed()) };
+        let mode = u32::from_str_radix(mode, 8).map_err(|_| malformed())?;
+        let stage = stage.parse().map_err(|_| malformed())?;
+        entries.push(Listed { path: &record[tab + 1..], mode, object, stage });
+    }
+    Ok(entries)
+}
+
 /// A work tree and its index as git itself handles them: all that `awsguard allow` needs,
 /// so it works in every repository git can read, whatever its object format.
 pub struct Worktree {
@@ -205,22 +231,13 @@ impl Worktree {
     ///
     /// # Errors
     /// When git cannot read the index.
-    pub fn entries(&self, path: &str) -> Result<Vec<(u32, String, u32)>> {
+    pub fn entries(&self, path: &str) -> Result<Vec<(u32, String, u16)>> {
         let listed = self.git.output(&["--literal-pathspecs", "ls-files", "--stage", "-z", "--", path])?;
-        let mut entries = Vec::new();
-        for record in listed.split(|&b| b == 0).filter(|r| !r.is_empty()) {
-            // "<mode> <object> <stage>\t<path>"
-            let record = String::from_utf8_lossy(record);
-            let (meta, name) = record.split_once('\t').context("malformed `git ls-files` output")?;
-            if name != path {
-                continue; // a file below a directory of that name
-            }
-            let fields: Vec<&str> = meta.split(' ').collect();
-            let [mode, id, stage] = fields[..] else { bail!("malformed `git ls-files` output: {meta:?}") };
-            let mode = u32::from_str_radix(mode, 8).context("malformed mode in `git ls-files` output")?;
-            entries.push((mode, id.to_string(), stage.parse().context("malformed stage in `git ls-files` output")?));
-        }
-        Ok(entries)
+        Ok(listed_entries(&listed)?
+            .into_iter()
+            .filter(|e| e.path == path.as_bytes()) // not a file below a directory of that name
+            .map(|e| (e.mode, e.object.to_string(), e.stage))
+            .collect())
     }
 
     /// The stage-0 content of `path` in the index, if it has one.
@@ -735,17 +752,11 @@ fn named_entries(
 ) -> Result<()> {
     let named: HashSet<Vec<u8>> = files.iter().map(|f| index_path(root, Path::new(f))).collect::<Result<_>>()?;
     let out = git.output(&["ls-files", "--stage", "-z"])?;
-    for record in out.split(|&b| b == 0).filter(|r| !r.is_empty()) {
-        // "<mode> <object> <stage>\t<path>"
-        let malformed = || anyhow!("malformed `git ls-files` output: {}", escape(record));
-        let tab = record.iter().position(|&b| b == b'\t').ok_or_else(malformed)?;
-        let path = &record[tab + 1..];
-        if !named.contains(path) || path == REPO_FILE.as_bytes() || changes.iter().any(|c| c.path == path) {
+    for Listed { path, mode, object, stage } in listed_entries(&out)? {
+        if stage != 0 || !named.contains(path) || path == REPO_FILE.as_bytes() || changes.iter().any(|c| c.path == path)
+        {
             continue;
         }
-        let meta = std::str::from_utf8(&record[..tab]).map_err(|_| malformed())?;
-        let [mode, object, "0"] = meta.split(' ').collect::<Vec<_>>()[..] else { continue };
-        let mode = u32::from_str_radix(mode, 8).map_err(|_| malformed())?;
         let id = if is_scannable(mode) { copier.copy_existing(object, path)? } else { Oid::ZERO_SHA1 };
         entries.push((path.to_vec(), mode, id, 0));
     }

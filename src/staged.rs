@@ -171,22 +171,17 @@ fn index_from_git(repo: &Repository, path: &Path) -> Result<IndexFile> {
     if !output.status.success() {
         bail!("{}", String::from_utf8_lossy(&output.stderr).trim());
     }
-    let mut entries = Vec::new();
-    for record in output.stdout.split(|&b| b == 0).filter(|r| !r.is_empty()) {
-        // "<mode> <object> <stage>\t<path>"
-        let tab = record.iter().position(|&b| b == b'\t').context("malformed `git ls-files` output")?;
-        let meta = std::str::from_utf8(&record[..tab]).context("malformed `git ls-files` output")?;
-        let mut fields = meta.split(' ');
-        let (Some(mode), Some(id), Some(stage)) = (fields.next(), fields.next(), fields.next()) else {
-            bail!("malformed `git ls-files` output: {meta:?}");
-        };
-        entries.push((
-            record[tab + 1..].to_vec(),
-            u32::from_str_radix(mode, 8).context("malformed mode in `git ls-files` output")?,
-            Oid::from_str(id).context("malformed object ID in `git ls-files` output")?,
-            stage.parse().context("malformed stage in `git ls-files` output")?,
-        ));
-    }
+    let entries = crate::plumbing::listed_entries(&output.stdout)?
+        .into_iter()
+        .map(|e| {
+            Ok((
+                e.path.to_vec(),
+                e.mode,
+                Oid::from_str(e.object).context("malformed object ID in `git ls-files` output")?,
+                e.stage,
+            ))
+        })
+        .collect::<Result<Vec<_>>>()?;
     Ok(IndexFile::from_entries(entries))
 }
 

@@ -30,7 +30,7 @@ use crate::prescan::may_hold;
 use crate::repo::Unreadable;
 use crate::report::escape;
 use crate::scan::Scanner;
-use crate::staged::{Staged, absolute, index_path};
+use crate::staged::{Staged, index_path, named_index};
 
 pub mod ranges;
 
@@ -214,10 +214,7 @@ impl Worktree {
     pub fn locate() -> Result<Worktree> {
         let Location { git_dir, root, .. } = locate()?;
         let root = root.context("the repository has no work tree")?;
-        let index = match std::env::var_os("GIT_INDEX_FILE").filter(|v| !v.is_empty()) {
-            Some(path) => absolute(Path::new(&path))?,
-            None => git_dir.join("index"),
-        };
+        let index = named_index()?.unwrap_or_else(|| git_dir.join("index"));
         Ok(Worktree { git: Git { git_dir, root: Some(root), index: Some(index.clone()) }, index })
     }
 
@@ -571,16 +568,10 @@ pub fn staged(unreadable: &Unreadable, scanner: &Scanner, files: &[OsString]) ->
     let Some(root) = root else {
         bail!("{} is a bare repository: it has no index to scan", git_dir.display());
     };
-    let index = match std::env::var_os("GIT_INDEX_FILE").filter(|v| !v.is_empty()) {
-        Some(path) => {
-            let path = absolute(Path::new(&path))?;
-            if !path.is_file() {
-                bail!("GIT_INDEX_FILE names {}, which does not exist", path.display());
-            }
-            Some(path)
-        }
-        None => None,
-    };
+    let index = named_index()?;
+    if let Some(path) = index.as_ref().filter(|path| !path.is_file()) {
+        bail!("GIT_INDEX_FILE names {}, which does not exist", path.display());
+    }
     let git = Git { git_dir: git_dir.clone(), root: Some(root.clone()), index };
 
     let scratch = Scratch::new()?;

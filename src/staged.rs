@@ -102,8 +102,8 @@ impl IndexChecksum {
 /// # Errors
 /// When `GIT_INDEX_FILE` names a missing file, or the index is corrupt or unreadable.
 pub fn read_index(repo: &Repository) -> Result<(IndexFile, IndexChecksum)> {
-    let (path, required) = match env::var_os("GIT_INDEX_FILE").filter(|v| !v.is_empty()) {
-        Some(path) => (absolute(Path::new(&path))?, true),
+    let (path, required) = match named_index()? {
+        Some(path) => (path, true),
         None => (repo.path().join("index"), false),
     };
     if !path.is_file() {
@@ -183,6 +183,16 @@ fn index_from_git(repo: &Repository, path: &Path) -> Result<IndexFile> {
         })
         .collect::<Result<Vec<_>>>()?;
     Ok(IndexFile::from_entries(entries))
+}
+
+/// The index git named in `GIT_INDEX_FILE` (for `commit -a`, `commit <paths>`, `--only`),
+/// from the current directory; `None` when it is unset or empty: the git directory's own
+/// `index` is then the one.
+///
+/// # Errors
+/// When the current directory cannot be read.
+pub fn named_index() -> Result<Option<PathBuf>> {
+    env::var_os("GIT_INDEX_FILE").filter(|v| !v.is_empty()).map(|path| absolute(Path::new(&path))).transpose()
 }
 
 /// `path` from the current directory.

@@ -23,6 +23,7 @@ use crate::commits;
 use crate::config::{Config, RepoFile};
 use crate::plumbing::ranges::Mirror;
 use crate::report::Scope;
+use crate::staged::absolute;
 use crate::{plumbing, repo};
 use files::{chained_path, is_ours, is_symlink, write_atomic};
 
@@ -328,14 +329,6 @@ fn with_binary(script: &str, binary: &Path) -> String {
         .collect::<Vec<_>>()
         .join("\n")
         + "\n"
-}
-
-fn absolute(path: &Path) -> Result<PathBuf> {
-    if path.is_absolute() {
-        Ok(path.to_path_buf())
-    } else {
-        Ok(std::env::current_dir().context("reading the current directory")?.join(path))
-    }
 }
 
 #[cfg(test)]

@@ -85,6 +85,24 @@ struct RulesFile {
     rule: Vec<RuleSyntax>,
 }
 
+/// The characters a rule's value is made of (`alphabet` in the rules file).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Alphabet {
+    /// Base64 and the escapes a value may hold: `A-Za-z0-9+/=`, `\` (`\/`), `%` (`%2F`).
+    Base64,
+    /// Those and `-._:` (base64url, JWTs, SSO tokens).
+    Token,
+}
+
+impl Alphabet {
+    pub fn contains(self, b: u8) -> bool {
+        b.is_ascii_alphanumeric()
+            || matches!(b, b'+' | b'/' | b'=' | b'\\' | b'%')
+            || (self == Alphabet::Token && matches!(b, b'-' | b'.' | b'_' | b':'))
+    }
+}
+
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 struct RuleSyntax {
@@ -116,6 +134,7 @@ struct RuleSyntax {
     whole_token: bool,
     #[serde(default)]
     not_accounts: Vec<u64>,
+    alphabet: Option<Alphabet>,
     #[serde(default)]
     examples: Vec<String>,
     #[serde(default)]
@@ -153,6 +172,8 @@ pub struct Rule {
     context_src: Option<String>,
     context: OnceCell<Option<Regex>>,
     filters: Filters,
+    /// The value is a run of at least this many characters of this alphabet.
+    run: Option<(Alphabet, usize)>,
 }
 
 struct Filters {
@@ -176,6 +197,21 @@ impl Rule {
     /// The confirming regex; group 1 is the value, `body` (if any) its random part.
     pub fn regex(&self) -> &Regex {
         self.pattern.get_or_init(|| compile(&self.pattern_src).expect("built-in rules compile"))
+    }
+
+    /// Whether `haystack` (the candidate line or window the pattern runs on) may hold a value
+    /// of this rule: with an `alphabet`, only if it has a long enough run of its characters.
+    /// A value is a contiguous run of the pattern's group, and decoding its escapes only
+    /// shortens it, so a line without such a run is skipped before the regex is compiled or
+    /// run: in ordinary code, `value` and `secret` are common words, and most rules' regexes
+    /// take about a millisecond to compile.
+    pub fn may_match(&self, haystack: &[u8]) -> bool {
+        let Some((alphabet, len)) = self.run else { return true };
+        let mut run = 0;
+        haystack.iter().any(|&b| {
+            run = if alphabet.contains(b) { run + 1 } else { 0 };
+            run >= len
+        })
     }
 
     /// The context regex, if this rule needs AWS named close to its value.
@@ -333,6 +369,11 @@ impl Ruleset {
             };
             let pattern_src = expand("pattern", &syntax.pattern, &mut used)?;
             let context_src = syntax.context.as_deref().map(|c| expand("context", c, &mut used)).transpose()?;
+            let run = match (syntax.alphabet, syntax.len.or(syntax.min_len)) {
+                (None, _) => None,
+                (Some(alphabet), Some(len)) => Some((alphabet, len)),
+                (Some(_), None) => bail!("rule {}: an alphabet needs len or min_len", syntax.id),
+            };
             rules.push(Rule {
                 id: syntax.id.clone(),
                 name: syntax.name.clone(),
@@ -360,6 +401,7 @@ impl Ruleset {
                     word_like: syntax.word_like,
                     not_accounts: syntax.not_accounts.clone(),
                 },
+                run,
             });
         }
         if rules.len() > 64 {
@@ -402,6 +444,7 @@ pub const PLACEHOLDER_FILTER: &str = "placeholders (every rule): a value contain
 #[cfg(test)]
 mod tests {
     use super::*;
+    use regex_syntax::hir::{Capture, Class, Hir, HirKind};
 
     #[test]
     fn the_embedded_rules_are_the_file_without_its_comment_lines() {
@@ -518,5 +561,69 @@ mod tests {
         assert!(paired.is_named_by("aws.secret-access-key.paired"));
         assert!(!paired.is_named_by("aws.secret"));
         assert!(!RULES.get("aws.secret-access-key").unwrap().is_named_by("aws.secret-access-key.paired"));
+    }
+
+    /// The group a rule's filters judge (`body`, else group 1), from the parsed pattern.
+    fn judged_group(hir: &Hir) -> Option<&Hir> {
+        fn find<'h>(hir: &'h Hir, wanted: &dyn Fn(&Capture) -> bool) -> Option<&'h Hir> {
+            match hir.kind() {
+                HirKind::Capture(c) if wanted(c) => Some(&c.sub),
+                HirKind::Capture(c) => find(&c.sub, wanted),
+                HirKind::Repetition(r) => find(&r.sub, wanted),
+                HirKind::Concat(v) | HirKind::Alternation(v) => v.iter().find_map(|h| find(h, wanted)),
+                _ => None,
+            }
+        }
+        find(hir, &|c| c.name.as_deref() == Some("body")).or_else(|| find(hir, &|c| c.index == 1))
+    }
+
+    /// Every byte a match of `hir` can contain.
+    fn bytes_of(hir: &Hir, set: &mut [bool; 256]) {
+        match hir.kind() {
+            HirKind::Empty | HirKind::Look(_) => {}
+            HirKind::Literal(l) => l.0.iter().for_each(|&b| set[usize::from(b)] = true),
+            HirKind::Class(Class::Bytes(c)) => {
+                c.iter().flat_map(|r| r.start()..=r.end()).for_each(|b| set[usize::from(b)] = true);
+            }
+            HirKind::Class(Class::Unicode(_)) => set.fill(true),
+            HirKind::Repetition(r) => bytes_of(&r.sub, set),
+            HirKind::Capture(c) => bytes_of(&c.sub, set),
+            HirKind::Concat(v) | HirKind::Alternation(v) => v.iter().for_each(|h| bytes_of(h, set)),
+        }
+    }
+
+    /// `alphabet` lets a rule skip lines without a long run of its characters: sound only if
+    /// its judged group cannot match any other byte. Proved on each pattern as parsed; and
+    /// each rule whose values fit an alphabet says so, the narrowest that fits.
+    #[test]
+    fn alphabets_hold_every_byte_a_value_can_have() {
+        for rule in &RULES.rules {
+            let parser = || regex_syntax::ParserBuilder::new().unicode(false).utf8(false).build();
+            let hir = parser().parse(rule.pattern_source()).unwrap();
+            let group = judged_group(&hir).unwrap_or_else(|| panic!("{}: no group 1", rule.id));
+            let mut set = [false; 256];
+            bytes_of(group, &mut set);
+            let fits = |a: Alphabet| (0..=255u8).all(|b| !set[usize::from(b)] || a.contains(b));
+            let narrowest = [Alphabet::Base64, Alphabet::Token].into_iter().find(|&a| fits(a));
+            let judged = rule.filters.len.or(rule.filters.min_len);
+            let expected = narrowest.zip(judged);
+            assert_eq!(
+                rule.run, expected,
+                "{}: its value's bytes fit {narrowest:?}, judged length {judged:?}",
+                rule.id
+            );
+        }
+    }
+
+    #[test]
+    fn may_match_needs_a_run_as_long_as_the_value() {
+        let rule = RULES.get("aws.secret-access-key").unwrap();
+        let run = "a/B+c".repeat(8);
+        assert!(rule.may_match(format!("secret = \"{run}\"").as_bytes()));
+        assert!(rule.may_match(format!("secret = \"{}%2F{}\"", &run[..20], &run[..19]).as_bytes()));
+        assert!(!rule.may_match(format!("secret = \"{}\"", &run[..39]).as_bytes()));
+        assert!(!rule.may_match(format!("secret = \"{}.{}\"", &run[..20], &run[..20]).as_bytes()));
+        let token = RULES.get("aws.sso-token").unwrap();
+        assert!(token.may_match(format!("accessToken: {}", "a.b-c_d:e".repeat(8)).as_bytes()));
     }
 }

@@ -323,8 +323,11 @@ impl Scanner {
     /// boundary character (`key1,key2`) cannot hide the second value.
     fn find(&self, rule_index: usize, haystack: &[u8], start: usize, end: usize, out: &mut Vec<Match>) {
         let rule = &self.rules.rules[rule_index];
-        let regex = rule.regex();
         let slice = &haystack[start..end];
+        if !rule.may_match(slice) {
+            return;
+        }
+        let regex = rule.regex();
         let mut locs = regex.capture_locations();
         let body_group = body_group(regex);
         let mut at = 0;

@@ -7,13 +7,15 @@
 //! on a normal read. This reader parses versions 2 to 4 in one pass and leaves the paths
 //! where the mapped file has them (version 4 compresses them, so those are copied out).
 //! The trailing checksum is verified with hardware SHA-1 on a second thread while the
-//! caller goes on ([`Checksum`]): on a small commit the hash of the whole file is the
-//! longest single step, and nothing else waits for it. An index it does not understand (a
+//! caller goes on ([`Checksum`]), and that thread then checks the entries' order: on a
+//! small commit the hash of the whole file is the longest single step, and nothing else
+//! waits for either. An index it does not understand (a
 //! mandatory extension such as a split or sparse index, an unknown version) is reported as
 //! [`Unsupported`] so the caller can ask git.
 
 use std::io::Write as _;
 use std::sync::Arc;
+use std::sync::OnceLock;
 use std::thread::JoinHandle;
 
 use anyhow::{Context, Result, bail, ensure};
@@ -61,22 +63,59 @@ impl std::ops::Deref for Bytes {
     }
 }
 
-/// The index file's checksum, being verified on its own thread. Whatever was read from the
-/// index must not be acted on before [`Checksum::verify`] says the file is whole.
+/// The index file's checksum and its entries' order, being verified on their own thread.
+/// Whatever was read from the index must not be acted on before [`Checksum::verify`] says
+/// the file is whole and in git's order.
 #[must_use = "a damaged index is only detected by verifying its checksum"]
-pub struct Checksum(Option<JoinHandle<bool>>);
+pub struct Checksum(Option<JoinHandle<Verdict>>);
+
+/// What the verifying thread found: the hash matches; the entries are in order.
+type Verdict = (bool, bool);
+
+/// The parsed paths and entries, or `None` when the parse failed (no order to check).
+type Entries = Option<(Arc<Bytes>, Arc<Vec<IndexEntry>>)>;
+
+/// Hands the parsed entries to the verifying thread, or `None` when dropped unsent (a
+/// failed parse), so that the thread never waits for entries that will not come.
+struct Parsed {
+    entries: Arc<OnceLock<Entries>>,
+    thread: std::thread::Thread,
+}
+
+impl Parsed {
+    fn send(self, index: &IndexFile) {
+        let _ = self.entries.set(Some((Arc::clone(&index.paths), Arc::clone(&index.entries))));
+    }
+}
+
+impl Drop for Parsed {
+    fn drop(&mut self) {
+        let _ = self.entries.set(None);
+        self.thread.unpark();
+    }
+}
 
 impl Checksum {
-    /// Starts hashing `data`, an index file whole (trailer included). An all-zero trailer
-    /// means `index.skipHash`: git wrote no checksum, so there is none to verify.
-    fn start(data: Arc<Bytes>) -> Checksum {
-        if data[data.len() - 20..].iter().all(|&b| b == 0) {
-            return Checksum(None);
-        }
-        Checksum(Some(std::thread::spawn(move || {
+    /// Starts hashing `data`, an index file whole (trailer included), then checking the
+    /// order of the entries it is sent. An all-zero trailer means `index.skipHash`: git
+    /// wrote no checksum, so there is none to verify.
+    fn start(data: Arc<Bytes>) -> (Checksum, Parsed) {
+        let entries: Arc<OnceLock<Entries>> = Arc::new(OnceLock::new());
+        let parsed = Arc::clone(&entries);
+        let thread = std::thread::spawn(move || {
             let (body, trailer) = data.split_at(data.len() - 20);
-            Sha1::digest(body)[..] == trailer[..]
-        })))
+            let hashed = trailer.iter().all(|&b| b == 0) || Sha1::digest(body)[..] == trailer[..];
+            drop(data);
+            let entries = loop {
+                match parsed.get() {
+                    Some(entries) => break entries,
+                    None => std::thread::park(),
+                }
+            };
+            (hashed, entries.as_ref().is_none_or(|(paths, entries)| in_order(paths, entries)))
+        });
+        let parsed = Parsed { entries, thread: thread.thread().clone() };
+        (Checksum(Some(thread)), parsed)
     }
 
     /// Nothing to verify: the entries did not come from an index file.
@@ -84,14 +123,24 @@ impl Checksum {
         Checksum(None)
     }
 
-    /// Waits for the hash.
+    /// Waits for the hash and the order check.
     ///
     /// # Errors
-    /// [`ChecksumMismatch`] when the file's bytes do not match its checksum.
-    pub fn verify(self) -> Result<(), ChecksumMismatch> {
-        let whole = self.0.is_none_or(|thread| thread.join().unwrap_or(false));
-        if whole { Ok(()) } else { Err(ChecksumMismatch) }
+    /// [`ChecksumMismatch`] when the file's bytes do not match its checksum; an error when
+    /// its entries are out of order.
+    pub fn verify(self) -> Result<()> {
+        let (whole, ordered) = self.0.map_or((true, true), |thread| thread.join().unwrap_or((false, false)));
+        ensure!(whole, ChecksumMismatch);
+        // The walk against HEAD relies on git's order, as git does.
+        ensure!(ordered, "its entries are out of order");
+        Ok(())
     }
+}
+
+/// Whether `entries` are in git's order (bytewise by path, each once).
+fn in_order(paths: &[u8], entries: &[IndexEntry]) -> bool {
+    let path = |e: &IndexEntry| &paths[e.start as usize..][..e.len as usize];
+    entries.windows(2).all(|w| path(&w[0]) < path(&w[1]))
 }
 
 /// A directory of the cache-tree: the tree ID git will write for it, when still valid.
@@ -122,7 +171,8 @@ impl CacheTree {
 pub struct IndexFile {
     /// The bytes the entries' paths are in: the index file itself, or paths copied out.
     paths: Arc<Bytes>,
-    entries: Vec<IndexEntry>,
+    /// Shared with the thread that checks their order.
+    entries: Arc<Vec<IndexEntry>>,
     /// Paths with entries at stages 1 to 3: an unresolved merge conflict.
     pub conflicts: Vec<Vec<u8>>,
     /// The root of the cache-tree extension, when the index has one.
@@ -194,29 +244,47 @@ impl IndexFile {
     pub fn read(data: Arc<Bytes>) -> Result<(IndexFile, Checksum)> {
         ensure!(data.len() >= 12 + 20, "the file is too short to be an index");
         ensure!(u32::try_from(data.len()).is_ok(), "the file is larger than 4 GiB");
-        let checksum = Checksum::start(Arc::clone(&data));
+        let (checksum, parsed) = Checksum::start(Arc::clone(&data));
         match parse_body(data) {
-            Ok(index) => Ok((index, checksum)),
+            Ok(index) => {
+                parsed.send(&index);
+                Ok((index, checksum))
+            }
             // Damage explains a parse error best: say so when the checksum shows it.
-            Err(e) => Err(checksum.verify().map_or_else(Into::into, |()| e)),
+            Err(e) => {
+                drop(parsed);
+                Err(checksum.verify().err().unwrap_or(e))
+            }
         }
     }
 
     /// Builds an index from entries listed elsewhere (`git ls-files --stage`), in order.
     pub fn from_entries(list: impl IntoIterator<Item = (Vec<u8>, u32, Oid, u16)>) -> IndexFile {
         let mut paths = Vec::new();
+        let mut entries = Vec::new();
         let mut index = IndexFile::default();
         for (path, mode, id, stage) in list {
             let start = paths.len();
             paths.extend_from_slice(&path);
-            index.push(&paths, start, mode, id.as_bytes(), stage, 0);
+            index.push(&mut entries, &paths, start, mode, id.as_bytes(), [stage, 0]);
         }
         index.paths = Arc::new(Bytes::Owned(paths));
+        index.entries = Arc::new(entries);
         index
     }
 
-    /// Records the entry whose path is `paths[start..]`.
-    fn push(&mut self, paths: &[u8], start: usize, mode: u32, id: &[u8], stage: u16, extended: u16) {
+    /// Records the entry whose path is `paths[start..]` in `entries` or, at a stage other
+    /// than 0, as a conflict.
+    fn push(
+        &mut self,
+        entries: &mut Vec<IndexEntry>,
+        paths: &[u8],
+        start: usize,
+        mode: u32,
+        id: &[u8],
+        flags: [u16; 2],
+    ) {
+        let [stage, extended] = flags;
         let path = &paths[start..];
         if stage != 0 {
             if self.conflicts.last().is_none_or(|p| p != path) {
@@ -226,7 +294,7 @@ impl IndexFile {
             // An intent-to-add entry (`git add -N`) is not part of the commit. Offsets fit in
             // 32 bits: [`IndexFile::read`] refuses larger files, and listed paths are smaller.
             let (start, len) = (start as u32, path.len() as u32);
-            self.entries.push(IndexEntry { start, len, mode, id: id.try_into().expect("20 bytes") });
+            entries.push(IndexEntry { start, len, mode, id: id.try_into().expect("20 bytes") });
         }
     }
 
@@ -258,7 +326,8 @@ fn parse_body(data: Arc<Bytes>) -> Result<IndexFile> {
         return Err(Unsupported(format!("index version {version}")).into());
     }
     let count = r.u32()? as usize;
-    let mut index = IndexFile { entries: Vec::with_capacity(count.min(body.len() / 62)), ..IndexFile::default() };
+    let mut index = IndexFile::default();
+    let mut entries = Vec::with_capacity(count.min(body.len() / 62));
     // Version 4 paths are rebuilt here; earlier versions' are used where they are.
     let mut rebuilt: Vec<u8> = Vec::new();
     let mut previous = 0..0;
@@ -284,12 +353,12 @@ fn parse_body(data: Arc<Bytes>) -> Result<IndexFile> {
             rebuilt.extend_from_within(previous.start..previous.end - strip);
             rebuilt.extend_from_slice(r.until_nul()?);
             previous = here..rebuilt.len();
-            index.push(&rebuilt, here, mode, id, stage, extended);
+            index.push(&mut entries, &rebuilt, here, mode, id, [stage, extended]);
         } else {
             let length = usize::from(flags & NAME_LENGTH);
             let here = r.pos;
             let path = if length < usize::from(NAME_LENGTH) { r.take(length)? } else { r.until_nul_peek()? };
-            index.push(&body[..here + path.len()], here, mode, id, stage, extended);
+            index.push(&mut entries, &body[..here + path.len()], here, mode, id, [stage, extended]);
             // Entries are padded with 1 to 8 NULs to a multiple of 8 bytes.
             let end = start + (r.pos - start + 8) / 8 * 8;
             ensure!(end <= body.len(), "an entry runs past the end of the file");
@@ -312,9 +381,7 @@ fn parse_body(data: Arc<Bytes>) -> Result<IndexFile> {
         }
     }
     index.paths = if version == 4 { Arc::new(Bytes::Owned(rebuilt)) } else { data };
-    // The walk against HEAD relies on git's order; git itself refuses an index out of it.
-    let sorted = index.entries.windows(2).all(|w| index.path(&w[0]) < index.path(&w[1]));
-    ensure!(sorted, "its entries are out of order");
+    index.entries = Arc::new(entries);
     Ok(index)
 }
 

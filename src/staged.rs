@@ -89,7 +89,7 @@ impl IndexChecksum {
     /// # Errors
     /// When it does not match: the index is damaged, and the message says how to rebuild it.
     pub fn verify(self) -> Result<()> {
-        self.checksum.verify().map_err(|e| corrupt(&self.path, &e.into()))
+        self.checksum.verify().map_err(|e| corrupt(&self.path, &e))
     }
 }
 

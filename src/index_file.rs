@@ -333,11 +333,11 @@ fn parse_body(data: Arc<Bytes>) -> Result<IndexFile> {
     let mut previous = 0..0;
     for _ in 0..count {
         let start = r.pos;
-        r.take(24)?; // ctime, mtime, dev, ino: stat data for the work tree
-        let mode = r.u32()?;
-        r.take(12)?; // uid, gid, size
-        let id = r.take(20)?;
-        let flags = r.u16()?;
+        // ctime, mtime, dev, ino (stat data for the work tree), mode, uid, gid, size, ID, flags
+        let fixed: &[u8; 62] = r.take(62)?.try_into().expect("62 bytes");
+        let mode = u32::from_be_bytes([fixed[24], fixed[25], fixed[26], fixed[27]]);
+        let id = &fixed[40..60];
+        let flags = u16::from_be_bytes([fixed[60], fixed[61]]);
         let extended = if flags & EXTENDED != 0 {
             ensure!(version >= 3, "an extended entry in a version {version} index");
             r.u16()?
@@ -497,6 +497,13 @@ fn read_node(r: &mut Reader<'_>, depth: usize) -> Result<CacheTree> {
     Ok(node)
 }
 
+/// Out of line: building the error (`anyhow`'s `context`) is a call at opt-level z, which
+/// the entry loop made for every field.
+#[cold]
+fn end_of_file() -> anyhow::Error {
+    anyhow::anyhow!("unexpected end of file")
+}
+
 struct Reader<'a> {
     data: &'a [u8],
     pos: usize,
@@ -505,10 +512,13 @@ struct Reader<'a> {
 impl<'a> Reader<'a> {
     #[inline(always)] // the entry loop's every field: at opt-level z it would be a call
     fn take(&mut self, n: usize) -> Result<&'a [u8]> {
-        let end = self.pos.checked_add(n).filter(|&end| end <= self.data.len()).context("unexpected end of file")?;
-        let bytes = &self.data[self.pos..end];
-        self.pos = end;
-        Ok(bytes)
+        match self.data.get(self.pos..).and_then(|rest| rest.get(..n)) {
+            Some(bytes) => {
+                self.pos += n;
+                Ok(bytes)
+            }
+            None => Err(end_of_file()),
+        }
     }
 
     #[inline(always)] // the entry loop's every field: at opt-level z it would be a call

@@ -127,6 +127,36 @@ fn a_corrupt_archive_is_reported_clearly() {
     repo.awsguard(&[]).assert_code(2).assert_contains("cannot be read");
 }
 
+/// A program that handles zips (sqlite3, zip, a JVM) holds the signatures as constants: its
+/// binary is not an archive, and committing it must neither fail nor dump its bytes.
+#[test]
+fn zip_signatures_inside_a_program_are_not_an_archive() {
+    let repo = TestRepo::with_hook();
+    let mut program = b"\x7fELF\x02\x01\x01\0".to_vec();
+    program.extend((0..4000u32).map(|i| (i * 13 % 251) as u8));
+    // A local header signature followed by code: method 0xbeef, a name of control bytes.
+    program.extend(b"PK\x03\x04\x14\0\0\0\xef\xbe");
+    program.extend([0x01u8; 16]);
+    program.extend([0x40u8, 0x00, 0x00, 0x00]);
+    program.extend((0..3000u32).map(|i| (i * 31 % 29) as u8));
+    // An end record signature followed by data that claims 25,710 entries.
+    program.extend(b"PK\x05\x06\0\0\0\0\x6e\x64\x6e\x64\x10\x27\0\0\x20\x4e\0\0\0\0");
+    program.extend((0..500u32).map(|i| (i * 7 % 251) as u8));
+    repo.stage("bin/tool", program.clone());
+    // And one whose end record claims no entries: only the local header signature is left.
+    let mut other = program[..program.len() - 522].to_vec();
+    other.extend(b"PK\x05\x06");
+    other.extend([0u8; 18]);
+    repo.stage("bin/other", other);
+    repo.commit(&[]).assert_code(0);
+    assert!(repo.head().is_some(), "the programs were committed");
+    // The same bytes in a file that starts as a zip are an archive, and still fail closed.
+    let mut jar = b"PK\x03\x04".to_vec();
+    jar.extend(&program[4..]);
+    repo.stage("bin/tool.jar", jar);
+    repo.commit(&[]).assert_code(1).assert_contains("bin/tool.jar: the archive exceeds a bound");
+}
+
 #[test]
 fn scan_and_history_open_archives_too() {
     let repo = TestRepo::new();

@@ -12,6 +12,8 @@ const LOCAL_HEADER: &[u8] = b"PK\x03\x04";
 const END_RECORD: &[u8] = b"PK\x05\x06";
 const ZIP64_END_RECORD: &[u8] = b"PK\x06\x06";
 const ZIP64_LOCATOR: &[u8] = b"PK\x06\x07";
+/// Compression methods in PKWARE's APPNOTE (section 4.4.5), and 99 for AES encryption.
+const KNOWN_METHODS: &[u16] = &[0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 12, 14, 16, 18, 19, 20, 93, 94, 95, 96, 97, 98, 99];
 
 /// Whether the end-of-central-directory record is where a zip keeps it: in the last 22
 /// bytes plus the longest comment.
@@ -41,6 +43,17 @@ fn declared_entries(bytes: &[u8]) -> Option<u64> {
     Some(u64::from_le_bytes(total.try_into().ok()?).max(classic))
 }
 
+/// Whether a central directory header starts where the last end record says the central
+/// directory does (right before it, `size` bytes long). A zip64 archive's is not checked.
+fn central_directory_before_end(bytes: &[u8]) -> bool {
+    let tail_start = bytes.len().saturating_sub(22 + 0xffff);
+    let Some(end) = memmem::rfind(&bytes[tail_start..], END_RECORD).map(|at| tail_start + at) else { return false };
+    let Some(size) = bytes.get(end + 12..end + 16).map(|s| u32::from_le_bytes(s.try_into().expect("4 bytes"))) else {
+        return false;
+    };
+    size == u32::MAX || end.checked_sub(size as usize).is_some_and(|at| bytes[at..].starts_with(b"PK\x01\x02"))
+}
+
 /// Visits every member the central directory lists, then every deflated entry it does not
 /// list (found by walking local headers: unzip tools may still extract them). `strict` is
 /// false for a zip found only by its end record: if it does not parse, it was bytes.
@@ -54,6 +67,9 @@ pub(super) fn walk(
     // The zip crate builds every listed entry in memory before anything can be counted:
     // three million entries cost gigabytes. The end record says how many there are.
     if let Some(declared) = declared_entries(bytes).filter(|&n| n > w.budget.limits.max_members) {
+        if !strict && !central_directory_before_end(bytes) {
+            return Ok(Walked::NotArchive); // the end record's signature, in other bytes
+        }
         return Err(Problem::Bound(format!(
             "{} has {declared} members, more than {}",
             describe(prefix, "the archive"),
@@ -113,7 +129,14 @@ fn unlisted(
         let (name_len, extra_len) = (usize::from(u16_at(26)), usize::from(u16_at(28)));
         let data = at + 30 + name_len + extra_len;
         let Some(rest) = bytes.get(data..) else { continue };
-        let name = String::from_utf8_lossy(&bytes[at + 30..at + 30 + name_len]).into_owned();
+        let name = &bytes[at + 30..at + 30 + name_len];
+        // The signature's four bytes also occur in other data (a program that handles zips
+        // holds them as a constant): a header with an unknown method or a name no archiver
+        // writes is not a header.
+        if !KNOWN_METHODS.contains(&method) || name.is_empty() || name.len() > 4096 || name.iter().any(|&b| b < 0x20) {
+            continue;
+        }
+        let name = String::from_utf8_lossy(name).into_owned();
         let name = format!("{name} (not in the central directory)");
         match method {
             0 => {}

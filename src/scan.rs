@@ -424,6 +424,15 @@ impl Scanner {
                     .filter(|s| s.iter().all(|&b| is_base64(b)) && secret.accepts(s, s))
                     .map(|_| start - 40)
             });
+            // Strings stored back to back end somewhere: a pair with base64 running on for
+            // `DEEP` characters on both sides is a slice of encoded data (an embedded
+            // base64 blob), where a key-shaped run turns up by chance.
+            let secret_at = secret_at.filter(|&s| {
+                let (from, to) = (s.min(start), s.max(start) + if s > start { 40 } else { 20 });
+                let before = haystack[..from].iter().rev().take(DEEP).take_while(|&&b| is_base64(b)).count();
+                let after = haystack[to..].iter().take(DEEP).take_while(|&&b| is_base64(b)).count();
+                before < DEEP || after < DEEP
+            });
             // Alone, the key ID must start and end where its characters do: after a byte
             // that is no base32, and before one, or before one type byte and a byte that is
             // no letter or digit.
@@ -452,6 +461,10 @@ impl Scanner {
         }
     }
 }
+
+/// Base64 characters on each side of a key ID and secret in a binary blob beyond which
+/// they are taken for a slice of encoded data (see `binary_pairs`).
+const DEEP: usize = 64;
 
 /// The prefixes of access key IDs that are credentials.
 const KEY_PREFIXES: [&[u8]; 4] = [b"AKIA", b"ASIA", b"ABIA", b"ACCA"];

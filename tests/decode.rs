@@ -396,7 +396,7 @@ fn a_sqlite_settings_table_with_names_glued_to_values_is_blocked() {
 }
 
 /// In a binary, key-ID-shaped runs that cannot be one key ID still pass: a longer base32
-/// run, words, a secret-shaped neighbour that is hex.
+/// run, words, a secret-shaped neighbour that is hex, a pair inside a long base64 run.
 #[test]
 fn binary_near_misses_commit() {
     let mut fake = fake();
@@ -405,6 +405,10 @@ fn binary_near_misses_commit() {
     blob.extend_from_slice(format!("\0{id}QRSTUVWXYZ234567\0").as_bytes());
     blob.extend_from_slice(format!("\0xASIA{}PACIFICSALESTEAMz(\0", "").as_bytes());
     blob.extend_from_slice(format!("\0aws_secret_access_key{}\0", "0123abcd".repeat(5)).as_bytes());
+    // Deep inside a long base64 run (data embedded in a program), a key-shaped pair is chance.
+    let (deep_id, deep_secret) = (fake.key_id("ABIA"), fake.secret());
+    let filler = "AQIgBCAyQRgD".repeat(8);
+    blob.extend_from_slice(format!("\0{filler}{deep_id}{deep_secret}{filler}\0").as_bytes());
     let repo = TestRepo::with_hook();
     repo.stage("bin/tool", &blob);
     repo.assert_commits(&[]);

@@ -13,7 +13,7 @@ use crate::changes::{Changes, Trees};
 use crate::config::Config;
 use crate::findings::Checked;
 use crate::objects::Objects;
-use crate::pass::{Checker, CleanBlobs, check_message};
+use crate::pass::{Checker, CleanBlobs, MESSAGE_PATH, TAG_MESSAGE_PATH, check_message};
 use crate::rules::RULES;
 use crate::scan::Scanner;
 
@@ -29,6 +29,19 @@ pub struct Update {
 pub struct Range<'r> {
     pub walk: Revwalk<'r>,
     pub tip: Option<Oid>,
+    /// The annotated tags pushed (a tag of a tag too) and their messages.
+    pub tags: Vec<(Oid, Vec<u8>)>,
+}
+
+/// The annotated tags `id` names, outermost first, with their messages: empty when `id` is
+/// no tag. A tag is pushed with its message, and no other hook reads it.
+fn tag_messages(repo: &Repository, mut id: Oid) -> Vec<(Oid, Vec<u8>)> {
+    let mut tags = Vec::new();
+    while let Ok(tag) = repo.find_tag(id) {
+        tags.push((id, tag.message_bytes().unwrap_or_default().to_vec()));
+        id = tag.target_id();
+    }
+    tags
 }
 
 /// The range the pre-commit framework gives a pre-push (or `--from-ref/--to-ref`) run:
@@ -81,6 +94,7 @@ pub fn read_push_updates(input: impl BufRead) -> Result<Vec<Update>> {
 pub fn pushed<'r>(repo: &'r Repository, updates: &[Update], remote: Option<&str>) -> Result<Option<Range<'r>>> {
     let mut walk = repo.revwalk().context("walking history")?;
     let mut tip = None;
+    let mut tags = Vec::new();
     for Update { local, remote } in updates {
         let local_id = match parse_oid(local) {
             Ok(id) => id,
@@ -90,7 +104,12 @@ pub fn pushed<'r>(repo: &'r Repository, updates: &[Update], remote: Option<&str>
             continue;
         }
         walk.push(local_id).with_context(|| format!("finding commit {local_id}"))?;
-        tip.get_or_insert(local_id);
+        // An annotated tag's commit is the tip whose allowlist applies.
+        let commit = repo.find_object(local_id, None).and_then(|o| o.peel_to_commit());
+        tip.get_or_insert(commit.with_context(|| format!("finding commit {local_id}"))?.id());
+        if parse_oid(remote).ok() != Some(local_id) {
+            tags.extend(tag_messages(repo, local_id));
+        }
         let remote_id = parse_oid(remote).ok().or_else(|| crate::repo::resolve_commit(repo, remote).ok());
         if let Some(remote_id) = remote_id.filter(|id| !id.is_zero()) {
             // The remote's old tip may be unknown here (someone else pushed): then only the
@@ -106,7 +125,7 @@ pub fn pushed<'r>(repo: &'r Repository, updates: &[Update], remote: Option<&str>
     if let Some(remote) = remote {
         hide_tracking_refs(repo, &mut walk, remote)?;
     }
-    Ok(Some(Range { walk, tip }))
+    Ok(Some(Range { walk, tip, tags }))
 }
 
 /// One ref a push to this repository updates, as git tells the pre-receive and update
@@ -177,7 +196,7 @@ pub fn received<'r>(repo: &'r Repository, updates: &[Received]) -> Result<Vec<Ra
             walk.hide(*id)?;
         }
         before.push(commit.id());
-        ranges.push(Range { walk, tip: Some(commit.id()) });
+        ranges.push(Range { walk, tip: Some(commit.id()), tags: tag_messages(repo, update.new) });
     }
     Ok(ranges)
 }
@@ -200,7 +219,7 @@ pub fn history<'r>(repo: &'r Repository, spec: &str) -> Result<Range<'r>> {
         None => walk.push(crate::repo::resolve_commit(repo, spec)?)?,
     }
     let tip = crate::repo::resolve_commit(repo, end).ok();
-    Ok(Range { walk, tip })
+    Ok(Range { walk, tip, tags: Vec::new() })
 }
 
 /// Every commit any ref reaches (`history --all`), with HEAD's allowlist (none when HEAD
@@ -215,15 +234,16 @@ pub fn all_refs(repo: &Repository) -> Result<Range<'_>> {
         walk.push(id)?;
     }
     let tip = crate::repo::head_commit(repo).ok().flatten();
-    Ok(Range { walk, tip })
+    Ok(Range { walk, tip, tags: Vec::new() })
 }
 
-/// Scans every commit of the walk, oldest first, each against its first parent, on all
-/// cores when there are many.
+/// Scans every commit of the range, oldest first, each against its first parent, on all
+/// cores when there are many; then the messages of the tags it pushes.
 ///
 /// # Errors
 /// An unreadable commit, tree or blob.
-pub fn scan(repo: &Repository, mut walk: Revwalk<'_>, config: &Config) -> Result<Checked> {
+pub fn scan(repo: &Repository, range: Range<'_>, config: &Config) -> Result<Checked> {
+    let Range { mut walk, tags, .. } = range;
     walk.set_sorting(Sort::TOPOLOGICAL | Sort::REVERSE)?;
     let ids: Vec<Oid> = walk.collect::<Result<_, _>>().context("walking history")?;
     let scanner = Scanner::new(&RULES);
@@ -292,6 +312,9 @@ pub fn scan(repo: &Repository, mut walk: Revwalk<'_>, config: &Config) -> Result
         }
     }
     progress.finish();
+    for (id, message) in &tags {
+        check_message(&scanner, config, (TAG_MESSAGE_PATH, &id.to_string()), message, &mut checked)?;
+    }
     Ok(checked)
 }
 
@@ -322,7 +345,7 @@ fn scan_commit(
     }
     let mut checked = Checked::default();
     checker.check(&mut changes, &mut checked)?;
-    check_message(scanner, config, &id.to_string(), commit.message_raw_bytes(), &mut checked)?;
+    check_message(scanner, config, (MESSAGE_PATH, &id.to_string()), commit.message_raw_bytes(), &mut checked)?;
     Ok(checked)
 }
 

@@ -464,20 +464,24 @@ fn decode_error(path: &[u8], problem: &str) -> anyhow::Error {
 /// The name a commit's message is reported under, as code review tools show it (Gerrit).
 pub const MESSAGE_PATH: &str = "COMMIT_MSG";
 
-/// Scans the message of the commit `id`. A commit is pushed with its message, so a key
-/// pasted there is as public as one in a file, and the `commit-msg` hook only runs where
-/// it is installed.
+/// The name an annotated tag's message is reported under.
+pub const TAG_MESSAGE_PATH: &str = "TAG_MSG";
+
+/// Scans the message of the commit `id` (or, under [`TAG_MESSAGE_PATH`], of the annotated
+/// tag `id`). A commit or tag is pushed with its message, so a key pasted there is as public
+/// as one in a file, and the `commit-msg` hook only runs where it is installed (and never
+/// for tags).
 ///
 /// # Errors
 /// As [`check_bytes`].
 pub fn check_message(
     scanner: &Scanner,
     config: &Config,
-    id: &str,
+    (path, id): (&str, &str),
     message: &[u8],
     checked: &mut Checked,
 ) -> Result<()> {
-    check_bytes(scanner, config, &Place { path: MESSAGE_PATH.as_bytes(), view: message, commit: Some(id) }, checked)
+    check_bytes(scanner, config, &Place { path: path.as_bytes(), view: message, commit: Some(id) }, checked)
 }
 
 /// Scans a plain buffer (a file on disk, stdin, a commit message, an archive member):

@@ -334,6 +334,16 @@ fn pre_push_reads_sha256_commits() {
     repo.commit_unchecked("clean again");
     repo.git_run(&["push", "-q", "origin", "feature"]).assert_code(0);
     repo.git_run(&["push", "-q", &url, "feature:other"]).assert_code(0);
+    // An annotated tag's message is pushed too.
+    let key = fake().key_id("AKIA");
+    repo.git(&["tag", "-a", "-m", &format!("release {key}"), "v1"]);
+    let tag = repo.git(&["rev-parse", "v1"]).trim().to_string();
+    let run = repo.git_run(&["push", "-q", "origin", "v1"]);
+    assert_ne!(run.code(), 0, "tag push went through\n{}", run.all());
+    run.assert_contains(&at_commit(&tag, "TAG_MSG:1:9: aws.access-key-id:")).assert_lacks(&key);
+    repo.git(&["tag", "-d", "v1"]);
+    repo.git(&["tag", "-a", "-m", "release", "v1"]);
+    repo.git_run(&["push", "-q", "origin", "v1"]).assert_code(0);
 }
 
 /// Installs the repository's own `hooks/pre-receive` in `bare` as `name`.
@@ -376,6 +386,15 @@ fn pre_receive_reads_sha256_pushes() {
             .assert_lacks("old.txt")
             .assert_lacks(&old)
             .assert_lacks(&new);
+        // An annotated tag's message is pushed too.
+        let key = fake().key_id("AKIA");
+        repo.git(&["tag", "-a", "-m", &format!("release {key}"), "v1", &before]);
+        let tag = repo.git(&["rev-parse", "v1"]).trim().to_string();
+        let run = repo.git_run(&["push", "origin", "v1"]);
+        assert_ne!(run.code(), 0, "{hook}: tag push accepted\n{}", run.all());
+        run.assert_contains(&format!("remote: {}", at_commit(&tag, "TAG_MSG:1:9: aws.access-key-id:")))
+            .assert_lacks(&key);
+        repo.git(&["tag", "-d", "v1"]);
         // On a new branch too; rewritten, the push goes through.
         let run = repo.git_run(&["push", "origin", "main:feature"]);
         assert_ne!(run.code(), 0, "{hook}: push accepted\n{}", run.all());

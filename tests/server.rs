@@ -207,6 +207,28 @@ fn tags_lightweight_and_annotated() {
     s.assert_accepted(&["origin", "heavy"], "refs/tags/heavy^{commit}", Some(&clean));
 }
 
+/// An annotated tag is pushed with its message, on a commit the server may already have:
+/// no commit hook ever reads that message.
+#[test]
+fn a_key_in_an_annotated_tag_message_is_rejected() {
+    for hook in ["pre-receive", "update"] {
+        let s = Setup::new(hook);
+        let base = s.repo.head().unwrap();
+        let key = fake().key_id("AKIA");
+        s.repo.git(&["tag", "-a", "-m", "inner", "inner", &base]);
+        // A tag of a tag: both messages travel.
+        s.repo.git(&["tag", "-a", "-m", &format!("release\n\nsigned with {key}"), "v2", "inner"]);
+        let tag = s.repo.git(&["rev-parse", "v2"]).trim().to_string();
+        let finding = format!("{}:TAG_MSG:3:13: aws.access-key-id:", &tag[..12]);
+        s.assert_rejected(&["origin", "v2"], "refs/tags/v2", &finding, &key);
+        // Re-tagged with a clean message, the push goes through.
+        s.repo.git(&["tag", "-d", "v2"]);
+        s.repo.git(&["tag", "-a", "-m", "release", "v2", "inner"]);
+        let clean = s.repo.git(&["rev-parse", "v2"]).trim().to_string();
+        s.assert_accepted(&["origin", "v2"], "refs/tags/v2", Some(&clean));
+    }
+}
+
 #[test]
 fn deletions_are_accepted() {
     let s = Setup::new("pre-receive");
@@ -335,6 +357,26 @@ fn over_git_daemon_on_loopback() {
     let leak = s.commit("deploy.sh", &key_line(&key));
     s.assert_rejected(&["origin", "main"], "main", &finding(&leak, "deploy.sh"), &key);
     drop(daemon);
+}
+
+#[test]
+fn pre_push_reads_annotated_tag_messages() {
+    let s = Setup::new("pre-receive");
+    std::fs::remove_file(s.bare.join("hooks/pre-receive")).unwrap();
+    let bin = awsguard_bin();
+    s.repo.awsguard(&["install", "--hook", "pre-push", "--binary", bin.to_str().unwrap()]).assert_code(0);
+    let base = s.repo.head().unwrap();
+    let key = fake().key_id("ASIA");
+    s.repo.git(&["tag", "-a", "-m", &format!("token {key}"), "v3", &base]);
+    let tag = s.repo.git(&["rev-parse", "v3"]).trim().to_string();
+    let run = s.push(&["origin", "v3"]);
+    assert_ne!(run.code(), 0, "push accepted\n{}", run.all());
+    run.assert_contains(&format!("{}:TAG_MSG:1:7: aws.access-key-id:", &tag[..12])).assert_lacks(&key);
+    assert_eq!(s.server_ref("refs/tags/v3"), None);
+    s.repo.git(&["tag", "-d", "v3"]);
+    s.repo.git(&["tag", "-a", "-m", "token in the vault", "v3", &base]);
+    let clean = s.repo.git(&["rev-parse", "v3"]).trim().to_string();
+    s.assert_accepted(&["origin", "v3"], "refs/tags/v3", Some(&clean));
 }
 
 #[test]

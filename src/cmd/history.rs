@@ -23,7 +23,7 @@ pub fn run(args: &Args, range: Option<&str>, all: bool) -> Result<Outcome> {
         Ok(repo) => {
             let range = if all { commits::all_refs(&repo)? } else { commits::history(&repo, range.unwrap_or("HEAD"))? };
             let config = Config::load(RepoFile::Committed(&repo, range.tip), args)?;
-            let checked = commits::scan(&repo, range.walk, &config)?;
+            let checked = commits::scan(&repo, range, &config)?;
             (config, checked)
         }
         Err(e) => {

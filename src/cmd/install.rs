@@ -203,7 +203,7 @@ fn existing_history(args: &Args, repo: Result<Repository, repo::Unreadable>) -> 
             announce();
             let range = commits::history(&repo, "HEAD")?;
             let config = Config::load(RepoFile::Committed(&repo, range.tip), args)?;
-            let checked = commits::scan(&repo, range.walk, &config)?;
+            let checked = commits::scan(&repo, range, &config)?;
             (config, checked)
         }
         Err(unreadable) => {

@@ -111,7 +111,7 @@ pub fn scan_push_to(args: &Args, updates: &[Update], remote: Option<&str>) -> Re
     };
     let Some(range) = commits::pushed(&repo, updates, remote)? else { return Ok(Outcome::Clean) };
     let config = Config::load(RepoFile::Committed(&repo, range.tip), args)?;
-    let checked = commits::scan(&repo, range.walk, &config)?;
+    let checked = commits::scan(&repo, range, &config)?;
     conclude(args, &config, &checked, Scope::Push)
 }
 

@@ -37,7 +37,7 @@ pub fn run(args: &Args, update: Option<&[String; 3]>) -> Result<Outcome> {
             };
             for range in commits::received(&repo, &updates)? {
                 let config = Config::load(RepoFile::Committed(&repo, range.tip), args)?;
-                let found = commits::scan(&repo, range.walk, &config)?;
+                let found = commits::scan(&repo, range, &config)?;
                 results.push((config, found));
             }
         }

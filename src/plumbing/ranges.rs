@@ -25,7 +25,7 @@ use crate::commits::Update;
 use crate::config::{Config, REPO_FILE, RepoFile};
 use crate::findings::Checked;
 use crate::objects::Objects;
-use crate::pass::{Checker, check_message};
+use crate::pass::{Checker, MESSAGE_PATH, TAG_MESSAGE_PATH, check_message};
 use crate::repo::Unreadable;
 use crate::report::escape;
 use crate::rules::RULES;
@@ -45,6 +45,8 @@ pub struct Mirror {
 pub struct GitRange {
     pub commits: Vec<(String, Vec<String>)>,
     pub tip: Option<String>,
+    /// The annotated tags pushed (a tag of a tag too), by ID: their messages are scanned.
+    pub tags: Vec<String>,
 }
 
 /// One ref a push to this repository updates, with object IDs as git gives them (40 or 64
@@ -167,7 +169,7 @@ impl Mirror {
             None => args.push(self.resolve(spec)?),
         }
         let tip = Some(args[0].clone());
-        Ok(GitRange { commits: self.rev_list(&args)?, tip })
+        Ok(GitRange { commits: self.rev_list(&args)?, tip, tags: Vec::new() })
     }
 
     /// Every commit any ref reaches (`history --all`), with HEAD's allowlist (none when
@@ -177,7 +179,7 @@ impl Mirror {
     /// When git cannot list them.
     pub fn all_refs(&self) -> Result<GitRange> {
         let commits = self.rev_list(&["--all".to_string()])?;
-        Ok(GitRange { commits, tip: head_with(|| self.git.command()).ok().flatten() })
+        Ok(GitRange { commits, tip: head_with(|| self.git.command()).ok().flatten(), tags: Vec::new() })
     }
 
     /// The commits a push to `remote` sends, as [`crate::commits::pushed`] has them: those
@@ -187,12 +189,15 @@ impl Mirror {
     /// # Errors
     /// A revision that does not resolve, or git failing.
     pub fn pushed(&self, updates: &[Update], remote: Option<&str>) -> Result<Option<GitRange>> {
-        let (mut sent, mut had) = (Vec::new(), Vec::new());
+        let (mut sent, mut had, mut tags) = (Vec::new(), Vec::new(), Vec::new());
         for Update { local, remote } in updates {
             if is_zero(local) {
                 continue; // a deletion sends nothing
             }
             sent.push(self.resolve(local)?);
+            if local != remote {
+                tags.extend(self.tags(local)?);
+            }
             // The remote's old tip may be unknown here (someone else pushed): then only the
             // remote-tracking refs say what the remote has.
             if !is_zero(remote)
@@ -214,7 +219,23 @@ impl Mirror {
                 }
             }
         }
-        Ok(Some(GitRange { commits: self.rev_list(&args)?, tip: Some(tip) }))
+        Ok(Some(GitRange { commits: self.rev_list(&args)?, tip: Some(tip), tags }))
+    }
+
+    /// The annotated tags `id` names, outermost first (a tag of a tag too): none when `id`
+    /// is no tag.
+    fn tags(&self, id: &str) -> Result<Vec<String>> {
+        let mut tags = Vec::new();
+        let mut next = id.to_string();
+        while run(self.git.command().args(["cat-file", "-t", &next]))?.stdout.trim_ascii() == b"tag" {
+            let raw = self.git.output(&["cat-file", "tag", &next])?;
+            let target = raw
+                .strip_prefix(b"object ")
+                .and_then(|rest| rest.split(|&b| b == b'\n').next())
+                .with_context(|| format!("reading tag {next}: it names no object"))?;
+            tags.push(std::mem::replace(&mut next, String::from_utf8_lossy(target).into_owned()));
+        }
+        Ok(tags)
     }
 
     /// Where `remote`'s fetch refspecs put its refs here: `remote` is a configured remote's
@@ -275,7 +296,11 @@ impl Mirror {
             let mut args = vec![commit.clone()];
             args.extend(before.iter().map(|id| format!("^{id}")));
             args.extend(["--not".to_string(), "--all".to_string()]);
-            ranges.push(GitRange { commits: self.rev_list(&args)?, tip: Some(commit.clone()) });
+            ranges.push(GitRange {
+                commits: self.rev_list(&args)?,
+                tip: Some(commit.clone()),
+                tags: self.tags(&update.new)?,
+            });
             before.push(commit);
         }
         Ok(ranges)
@@ -302,6 +327,13 @@ impl Mirror {
         for (id, parents) in &range.commits {
             let commit = Commit { id, parents, empty_tree: &empty_tree };
             checked.absorb(self.scan_commit(&mut copier, &scanner, &config, &commit)?);
+        }
+        for id in &range.tags {
+            let raw =
+                copier.batch.object(id, "tag")?.with_context(|| format!("reading tag {id}: git cannot find it"))?;
+            // The message follows the headers and the blank line after them.
+            let message = memchr::memmem::find(&raw, b"\n\n").map_or(&raw[..0], |at| &raw[at + 2..]);
+            check_message(&scanner, &config, (TAG_MESSAGE_PATH, id), message, &mut checked)?;
         }
         Ok((config, checked))
     }
@@ -342,7 +374,7 @@ impl Mirror {
             copier.batch.object(id, "commit")?.with_context(|| format!("reading commit {id}: git cannot find it"))?;
         // The message follows the headers and the blank line after them.
         let message = memchr::memmem::find(&raw, b"\n\n").map_or(&raw[..0], |at| &raw[at + 2..]);
-        check_message(scanner, config, id, message, &mut checked)?;
+        check_message(scanner, config, (MESSAGE_PATH, id), message, &mut checked)?;
         Ok(checked)
     }
 }

@@ -222,8 +222,8 @@ pub fn history<'r>(repo: &'r Repository, spec: &str) -> Result<Range<'r>> {
     Ok(Range { walk, tip, tags: Vec::new() })
 }
 
-/// Every commit any ref reaches (`history --all`), with HEAD's allowlist (none when HEAD
-/// is unborn).
+/// Every commit any ref reaches (`history --all`), and every annotated tag a ref names,
+/// with HEAD's allowlist (none when HEAD is unborn).
 ///
 /// # Errors
 /// When the refs cannot be listed.
@@ -233,8 +233,22 @@ pub fn all_refs(repo: &Repository) -> Result<Range<'_>> {
     for id in crate::repo::ref_commits(repo, None)? {
         walk.push(id)?;
     }
+    let targets = if crate::repo::refs_by_git(repo) {
+        crate::plumbing::ref_targets(repo.path(), None)?
+    } else {
+        let refs = repo.references().context("listing this repository's refs")?;
+        refs.filter_map(|r| r.ok()?.target()).collect()
+    };
+    let mut tags: Vec<(Oid, Vec<u8>)> = Vec::new();
+    for id in targets {
+        for (tag, message) in tag_messages(repo, id) {
+            if !tags.iter().any(|(seen, _)| *seen == tag) {
+                tags.push((tag, message));
+            }
+        }
+    }
     let tip = crate::repo::head_commit(repo).ok().flatten();
-    Ok(Range { walk, tip, tags: Vec::new() })
+    Ok(Range { walk, tip, tags })
 }
 
 /// Scans every commit of the range, oldest first, each against its first parent, on all

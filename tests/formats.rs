@@ -205,6 +205,16 @@ fn history_reads_commit_messages(format: &[&str]) {
     let id = repo.head().unwrap();
     let run = repo.awsguard(&["history"]);
     run.assert_code(1).assert_contains(&format!("{}:COMMIT_MSG:3:5: aws.access-key-id:", &id[..12])).assert_lacks(&key);
+    // `--all` reads the messages of the annotated tags refs name, a tag of a tag too.
+    repo.git(&["commit", "-q", "--amend", "-m", "first"]);
+    let token = fake().key_id("ASIA");
+    repo.git(&["tag", "-a", "-m", &format!("rc\n{token}"), "rc"]);
+    repo.git(&["tag", "-a", "-m", "final", "v1", "rc"]);
+    let rc = repo.git(&["rev-parse", "rc"]).trim().to_string();
+    repo.git(&["tag", "-d", "rc"]);
+    repo.awsguard(&["history"]).assert_code(0);
+    let run = repo.awsguard(&["history", "--all"]);
+    run.assert_code(1).assert_contains(&format!("{}:TAG_MSG:2:1: aws.access-key-id:", &rc[..12])).assert_lacks(&token);
 }
 
 /// `<first 12 of commit>:<path>:<line>:<column>: <rule>:` as a history or push report says it.

@@ -73,3 +73,19 @@ fn the_first_unreadable_commit_in_history_order_is_reported() {
     let run = repo.awsguard(&["history"]);
     run.assert_code(2).assert_contains(&early).assert_lacks(&late);
 }
+
+/// `history --all` reads the messages of the annotated tags refs name (a tag of a tag too).
+#[test]
+fn history_all_reads_annotated_tag_messages() {
+    let repo = TestRepo::new();
+    repo.stage("a.txt", "a\n");
+    repo.commit_unchecked("first");
+    let key = fake().key_id("AKIA");
+    repo.git(&["tag", "-a", "-m", &format!("rc\n\nbuilt with {key}"), "rc"]);
+    repo.git(&["tag", "-a", "-m", "final", "v1", "rc"]);
+    let rc = repo.git(&["rev-parse", "rc"]).trim().to_string();
+    repo.git(&["tag", "-d", "rc"]);
+    repo.awsguard(&["history"]).assert_code(0);
+    let run = repo.awsguard(&["history", "--all"]);
+    run.assert_code(1).assert_contains(&format!("{}:TAG_MSG:3:12: aws.access-key-id:", &rc[..12])).assert_lacks(&key);
+}

@@ -172,14 +172,25 @@ impl Mirror {
         Ok(GitRange { commits: self.rev_list(&args)?, tip, tags: Vec::new() })
     }
 
-    /// Every commit any ref reaches (`history --all`), with HEAD's allowlist (none when
-    /// HEAD is unborn).
+    /// Every commit any ref reaches (`history --all`), and every annotated tag a ref names,
+    /// with HEAD's allowlist (none when HEAD is unborn).
     ///
     /// # Errors
     /// When git cannot list them.
     pub fn all_refs(&self) -> Result<GitRange> {
         let commits = self.rev_list(&["--all".to_string()])?;
-        Ok(GitRange { commits, tip: head_with(|| self.git.command()).ok().flatten(), tags: Vec::new() })
+        let listed = self.git.output(&["for-each-ref", "--format=%(objectname) %(objecttype)"])?;
+        let mut tags: Vec<String> = Vec::new();
+        for line in String::from_utf8_lossy(&listed).lines() {
+            if let Some(id) = line.strip_suffix(" tag") {
+                for tag in self.tags(id)? {
+                    if !tags.contains(&tag) {
+                        tags.push(tag);
+                    }
+                }
+            }
+        }
+        Ok(GitRange { commits, tip: head_with(|| self.git.command()).ok().flatten(), tags })
     }
 
     /// The commits a push to `remote` sends, as [`crate::commits::pushed`] has them: those

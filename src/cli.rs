@@ -12,80 +12,11 @@ use crate::report::Format;
 mod commands;
 pub use commands::{COMMANDS, Spec};
 
-/// The help text: what awsguard does, every command and option, and the exit codes.
-pub const HELP: &str = "\
-awsguard: block commits that add AWS credentials
-
-USAGE:
-    awsguard [pre-commit] [OPTIONS] [FILE...]
-                                         scan what `git commit` is about to record; with
-                                         FILEs (the pre-commit framework's file names),
-                                         their staged changes, and the whole staged content
-                                         of those without one
-    awsguard pre-push [REMOTE [URL]]     scan the commits being pushed (refs on stdin, as
-                                         git's pre-push hook gives them)
-    awsguard commit-msg FILE             scan a commit message (the commit-msg hook)
-    awsguard history [RANGE | --all]     scan what each commit of RANGE added (default:
-                                         all of HEAD's history; in CI: origin/main..HEAD;
-                                         --all: every ref's)
-    awsguard pre-receive                 on a server: scan what a push adds (refs on stdin,
-                                         as git's pre-receive hook gives them); rejects it
-    awsguard update REF OLD NEW          the same for one ref, as git's update hook
-    awsguard scan [PATH...]              scan files as they are on disk (default: .),
-                                         skipping what .gitignore ignores; `-` reads stdin
-    awsguard allow [FINGERPRINT...] --reason TEXT [--path GLOB] [--pattern REGEX]
-                   [--rule ID]... [--expires YYYY-MM-DD]
-                                         add an allowlist entry to .awsguard.toml, staged
-    awsguard check-config                validate the allowlists, list stale entries
-    awsguard install [--hook NAME]... [--global]
-                                         install the hooks (pre-commit, pre-push,
-                                         commit-msg or all; default pre-commit and
-                                         pre-push; into husky's or lefthook's files when
-                                         they manage the hooks), then scan the history
-    awsguard uninstall [--hook NAME]... [--global]
-                                         remove them (default: all), restoring any hook
-                                         they wrapped
-    awsguard rules [--show ID]           list the detection rules, or print one in full:
-                                         its regex expanded, filters, references, examples
-    awsguard help [COMMAND]              this help, or a command's (also COMMAND --help)
-    awsguard version                     print the version
-
-As a pre-commit hook, awsguard reads the index git is committing from (not your files),
-takes only the lines the commit adds, and blocks the commit if they hold an AWS access
-key ID, secret access key, session token, Bedrock API key, MWS auth token or AppSync API
-key. Documentation example keys, placeholders and variable references pass.
-
-EXCEPTIONS:
-    A line containing `awsguard:allow` (or `gitleaks:allow`, `pragma: allowlist secret`) is
-    never reported. Deliberate exceptions live in .awsguard.toml at the repository root,
-    read from the index so that they are committed and reviewed with what they excuse:
-        [[allow]]
-        fingerprint = \"sha256:3f1c9a0b2d4e5f60\"   # printed by a blocked commit
-        reason = \"revoked key quoted in the incident report\"
-    `awsguard allow` writes and stages such an entry.
-
-OPTIONS (of the scanning commands; each command takes only its own, see `help COMMAND`):
-    --format FORMAT      text (default), json or sarif
-    --color WHEN         auto (default: on a terminal, unless NO_COLOR is set), always, never
-    -q, --quiet          print findings only, no advice
-    --show-secrets[=always]
-                         print whole secret values; only on a terminal unless =always
-    --config PATH        an extra allowlist file (a CI policy), on top of the repository's
-                         and the user's ($XDG_CONFIG_HOME/awsguard/config.toml)
-    --archive-limits LIST
-                         bounds on scanning inside archives, e.g. depth=3,bytes=256MiB,
-                         total=1GiB,members=10000,ratio=1000 (these are the defaults)
-    -h, --help           print this help
-    -V, --version        print the version
-
-EXIT STATUS:
-    0  nothing found: the commit goes ahead
-    1  credentials found: the commit is blocked
-    2  error (not a repository, unreadable index, malformed allowlist...): the commit is
-       blocked too, and the message says what failed and how to fix it
-
-To bypass the hook once, knowingly: git commit --no-verify
-";
+/// The help text: what awsguard does, every command and option, and the exit codes
+/// (`src/cli/help.txt`, embedded deflated by build.rs).
+pub fn help() -> String {
+    crate::unpack(include_bytes!(concat!(env!("OUT_DIR"), "/help.txt.deflate")))
+}
 
 /// Which hook to install or uninstall.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -171,7 +102,7 @@ impl Command {
 
 /// The help text for `awsguard help [COMMAND]` and `COMMAND --help`.
 pub fn help_text(topic: Option<&Spec>) -> String {
-    topic.map_or_else(|| HELP.to_string(), commands::help)
+    topic.map_or_else(help, commands::help)
 }
 
 /// When to print whole secrets.

@@ -42,3 +42,12 @@ pub mod windowed;
 pub mod words;
 
 pub use cmd::{Outcome, run};
+
+/// Text that build.rs embeds deflated (the rules, the help): its length, then its bytes.
+fn unpack(packed: &[u8]) -> String {
+    let (len, deflated) = packed.split_at(4);
+    let mut text = vec![0; u32::from_le_bytes(len.try_into().expect("4 bytes")) as usize];
+    let inflated = libdeflater::Decompressor::new().deflate_decompress(deflated, &mut text);
+    assert_eq!(inflated.ok(), Some(text.len()), "embedded text inflates whole");
+    String::from_utf8(text).expect("embedded text is UTF-8")
+}

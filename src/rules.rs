@@ -25,12 +25,7 @@ pub static RULES: Lazy<Ruleset> = Lazy::new(|| Ruleset::parse(&embedded()).expec
 
 /// `aws.toml` as built in: without its comments, deflated behind its length (`build.rs`).
 fn embedded() -> String {
-    let packed = include_bytes!(concat!(env!("OUT_DIR"), "/aws.toml.deflate"));
-    let (len, deflated) = packed.split_at(4);
-    let mut text = vec![0; u32::from_le_bytes(len.try_into().expect("4 bytes")) as usize];
-    let inflated = libdeflater::Decompressor::new().deflate_decompress(deflated, &mut text);
-    assert_eq!(inflated.ok(), Some(text.len()), "the built-in rules inflate whole");
-    String::from_utf8(text).expect("the built-in rules are UTF-8")
+    crate::unpack(include_bytes!(concat!(env!("OUT_DIR"), "/aws.toml.deflate")))
 }
 
 /// What kind of credential a rule finds.

@@ -63,6 +63,10 @@ pub struct Scanner {
 /// a tenth of the speed; folding a cache-sized chunk and searching it exactly does not.
 const FOLD_CHUNK: usize = 64 * 1024;
 
+/// The bit of a keyword mask that stands for `decode_keywords`: the line is decoded, but
+/// no rule runs on it for that keyword.
+const DECODE_ONLY: u64 = 1 << 63;
+
 /// One Aho-Corasick automaton over keywords, with the mask of rules each one serves.
 struct Prefilter {
     automaton: AhoCorasick,
@@ -75,15 +79,16 @@ impl Prefilter {
     fn new(rules: &Ruleset, exact: bool) -> Prefilter {
         let mut keywords: Vec<Vec<u8>> = Vec::new();
         let mut masks: Vec<u64> = Vec::new();
-        for (i, rule) in rules.rules.iter().enumerate().filter(|(_, r)| r.exact_keywords == exact) {
-            for keyword in &rule.keywords {
-                let key = if exact { keyword.clone().into_bytes() } else { keyword.to_ascii_lowercase().into_bytes() };
-                match keywords.iter().position(|k| *k == key) {
-                    Some(p) => masks[p] |= 1 << i,
-                    None => {
-                        keywords.push(key);
-                        masks.push(1 << i);
-                    }
+        let by_rule = rules.rules.iter().enumerate().filter(|(_, r)| r.exact_keywords == exact);
+        let by_rule = by_rule.flat_map(|(i, r)| r.keywords.iter().map(move |k| (k, 1 << i)));
+        let decoding = rules.decode_keywords.iter().filter(|_| !exact).map(|k| (k, DECODE_ONLY));
+        for (keyword, bit) in by_rule.chain(decoding) {
+            let key = if exact { keyword.clone().into_bytes() } else { keyword.to_ascii_lowercase().into_bytes() };
+            match keywords.iter().position(|k| *k == key) {
+                Some(p) => masks[p] |= bit,
+                None => {
+                    keywords.push(key);
+                    masks.push(bit);
                 }
             }
         }
@@ -306,6 +311,7 @@ impl Scanner {
 
     /// Runs each rule in `mask` over one candidate line.
     fn confirm(&self, haystack: &[u8], start: usize, end: usize, mut mask: u64, out: &mut Vec<Match>) {
+        mask &= !DECODE_ONLY;
         while mask != 0 {
             let rule = mask.trailing_zeros() as usize;
             mask &= mask - 1;

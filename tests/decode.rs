@@ -437,3 +437,51 @@ fn base64_in_a_large_minified_file_is_found_by_the_parallel_search() {
     let run = repo.assert_blocked(&[], "dist/app.min.js:1:", &id);
     run.assert_contains("aws.secret-access-key").assert_contains("base64-encoded").assert_lacks(&secret);
 }
+
+/// What `powershell -EncodedCommand` takes: base64 of the script's UTF-16LE text.
+fn b64_utf16(text: &str) -> String {
+    let bytes: Vec<u8> = text.encode_utf16().flat_map(u16::to_le_bytes).collect();
+    String::from_utf8(encode(&bytes)).unwrap()
+}
+
+#[test]
+fn a_powershell_encoded_command_is_blocked() {
+    let mut fake = fake();
+    let (id, secret) = (fake.key_id("AKIA"), secret_with_slash(&mut fake));
+    let script =
+        format!("$env:AWS_ACCESS_KEY_ID = \"{id}\"\r\n$env:AWS_SECRET_ACCESS_KEY = \"{secret}\"\r\naws s3 ls\r\n");
+    let cmdlet = format!("Set-AWSCredential -AccessKey {id} -SecretKey {secret} -StoreAs ci");
+    let clixml = format!("<Objs Version=\"1.1.0.1\"><S>aws_secret_access_key={secret}</S></Objs>");
+    // The flag in full, its prefixes and aliases, in any case, after `-` or `/`; on the
+    // line of `powershell` or `pwsh`, or on the line after it.
+    let forms = [
+        ("run.cmd", format!("powershell.exe -NoProfile -EncodedCommand {}\r\n", b64_utf16(&script)), 1),
+        ("ci.yml", format!("steps:\n  - run: pwsh -ec {}\n", b64_utf16(&cmdlet)), 2),
+        ("task.bat", format!("@echo off\nPowerShell /E {}\n", b64_utf16(&script)), 2),
+        (
+            "task.xml",
+            format!("<Command>powershell.exe</Command>\n<Arguments>-NoP -enc {}</Arguments>\n", b64_utf16(&script)),
+            2,
+        ),
+        ("job.ps1", format!("Start-Process pwsh -ArgumentList '-EncodedC','{}'\n", b64_utf16(&script)), 1),
+        ("args.ps1", format!("pwsh -c '& ./sync.ps1' -EncodedArguments {}\n", b64_utf16(&clixml)), 1),
+    ];
+    for (path, text, line) in &forms {
+        let repo = TestRepo::with_hook();
+        repo.stage(path, text);
+        let run = repo.assert_blocked(&[], &format!("{path}:{line}:"), &secret);
+        run.assert_contains("aws.secret-access-key").assert_contains("UTF-16, then base64-encoded");
+    }
+}
+
+#[test]
+fn powershell_encoded_near_misses_commit() {
+    let repo = TestRepo::with_hook();
+    let doc_id = ["AKIA", "IOSFODNN7EXAMPLE"].concat();
+    let doc_secret = ["wJalrXUtnFEMI/K7MDENG/", "bPxRfiCYEXAMPLEKEY"].concat();
+    let script =
+        format!("$env:AWS_REGION = 'eu-west-1'\r\nWrite-Host 'deploying'\r\n$env:AWS_ACCESS_KEY_ID = '{doc_id}'\r\n");
+    let other = format!("Set-AWSCredential -AccessKey {doc_id} -SecretKey {doc_secret}");
+    repo.stage("deploy.cmd", format!("powershell -enc {}\r\npwsh -e {}\r\n", b64_utf16(&script), b64_utf16(&other)));
+    repo.assert_commits(&[]);
+}

@@ -210,6 +210,7 @@ fn adversarial_inputs_stay_within_the_budget() {
         ("encoded keywords", b64(&repeat("aws_secret_access_key=AKIA "))),
         ("three layers", b64(&b64(&b64(&repeat("secret AKIA "))))),
         ("labelled tokens", repeat("secret: QUJDREVGR0hJSktMTU5PUFFSU1RVVldY\n")),
+        ("encoded commands", repeat("pwsh -e QUJDREVGR0hJSktMTU5PUFFSU1RVVldY\n")),
     ];
     for (name, input) in inputs {
         let mut lines = Vec::new();

@@ -485,3 +485,73 @@ fn powershell_encoded_near_misses_commit() {
     repo.stage("deploy.cmd", format!("powershell -enc {}\r\npwsh -e {}\r\n", b64_utf16(&script), b64_utf16(&other)));
     repo.assert_commits(&[]);
 }
+
+/// Quoted-printable as a mail client writes it: `=` as `=3D`, `/` and `+` escaped, and
+/// lines longer than 76 characters split by a soft break (`=` at the end of a line).
+fn quoted_printable(text: &str, width: usize, newline: &str) -> String {
+    let mut out = String::new();
+    for line in text.lines() {
+        let escaped: String = line
+            .chars()
+            .map(|c| match c {
+                '=' | '/' | '+' => format!("={:02X}", c as u32),
+                c => c.to_string(),
+            })
+            .collect();
+        let mut rest = escaped.as_str();
+        while rest.len() > width {
+            // Never split an escape.
+            let mut cut = width;
+            while rest[..cut].rfind('=').is_some_and(|i| i + 3 > cut) {
+                cut -= 1;
+            }
+            out.push_str(&rest[..cut]);
+            out.push('=');
+            out.push_str(newline);
+            rest = &rest[cut..];
+        }
+        out.push_str(rest);
+        out.push_str(newline);
+    }
+    out
+}
+
+#[test]
+fn a_quoted_printable_mail_is_blocked() {
+    let mut fake = fake();
+    for newline in ["\n", "\r\n"] {
+        let (id, secret) = (fake.key_id("AKIA"), secret_with_slash(&mut fake));
+        let body = format!(
+            "Hi, the keys for the backup job:\naws_access_key_id = {id}\naws_secret_access_key = {secret}\nThanks\n"
+        );
+        // Narrow lines: the label and the secret are both split by soft breaks.
+        let mail = format!(
+            "From: ops@example.com{newline}Subject: keys{newline}MIME-Version: 1.0{newline}\
+             Content-Type: multipart/alternative; boundary=\"b1\"{newline}{newline}--b1{newline}\
+             Content-Type: text/plain; charset=utf-8{newline}{newline}see below{newline}--b1{newline}\
+             Content-Type: text/plain; charset=utf-8{newline}Content-Transfer-Encoding: quoted-printable{newline}\
+             {newline}{}--b1--{newline}",
+            quoted_printable(&body, 18, newline)
+        );
+        assert!(!mail.contains(&secret) && !mail.contains("aws_secret_access_key"));
+        let repo = TestRepo::with_hook();
+        repo.stage("keys.eml", &mail);
+        let first = mail.lines().position(|l| l.starts_with("aws_secret_")).unwrap() + 1;
+        let run = repo.assert_blocked(&[], &format!("keys.eml:{first}:1: aws.secret-access-key:"), &secret);
+        run.assert_contains("aws.access-key-id:").assert_contains("quoted-printable").assert_lacks(&id);
+    }
+}
+
+#[test]
+fn quoted_printable_near_misses_commit() {
+    let mut fake = fake();
+    let repo = TestRepo::with_hook();
+    let doc_secret = ["wJalrXUtnFEMI/K7MDENG/", "bPxRfiCYEXAMPLEKEY"].concat();
+    let hash = fake.chars(b"0123456789abcdef", 40);
+    let body = format!("aws_secret_access_key = {doc_secret}\naws_secret_access_key = {hash}\nregion = us-east-1\n");
+    let mail = format!("Content-Transfer-Encoding: quoted-printable\n\n{}", quoted_printable(&body, 20, "\n"));
+    repo.stage("docs.eml", mail);
+    // Escapes without the header are not quoted-printable: `=3D` in a URL stays as it is.
+    repo.stage("notes.txt", format!("see https://example.com/?q=3D{}\n", fake.secret()));
+    repo.assert_commits(&[]);
+}

@@ -2,10 +2,12 @@
 //!
 //! Every blob is scanned as raw bytes, and as UTF-8 if it is UTF-16 ([`utf16`]). Then
 //! the encoded spans of the view are decoded in place ([`decoded_view`]): base64 runs
-//! ([`base64`]) and backslash, HTML and percent escapes ([`escapes`]). Unlike gitleaks
+//! ([`base64`]), backslash, HTML and percent escapes and quoted-printable MIME parts
+//! ([`escapes`]). Unlike gitleaks
 //! (which decodes every base64-looking run of a fragment) and trufflehog (which decodes
 //! whole chunks and loses the text around them), a span is decoded only where a cheap
-//! sign says it may matter (an encoded keyword, a keyword on its line, an escape), and it
+//! sign says it may matter (an encoded keyword, a keyword on its line, an escape, a word
+//! announcing an encoding: `pwsh -enc`, `quoted-printable`), and it
 //! is decoded in place: the label beside a base64 value (`AWS_SECRET_ACCESS_KEY: d0ph...`)
 //! still labels it. Decoded spans are decoded again, to [`MAX_DEPTH`] layers, and every
 //! decoded byte is charged to a budget proportional to the blob, so cost stays linear.
@@ -42,6 +44,8 @@ pub enum Encoding {
     Utf16,
     /// gzip inside base64: cloud-init `gz+b64`, Terraform `base64gzip`, Helm releases.
     Gzip,
+    /// A MIME part's `=3D`, `=2F` and soft line breaks (`.eml`).
+    QuotedPrintable,
 }
 
 impl Encoding {
@@ -55,6 +59,7 @@ impl Encoding {
             Encoding::Percent => "percent",
             Encoding::Utf16 => "utf-16",
             Encoding::Gzip => "gzip",
+            Encoding::QuotedPrintable => "quoted-printable",
         }
     }
 
@@ -68,6 +73,7 @@ impl Encoding {
             Encoding::Percent => "percent-encoded",
             Encoding::Utf16 => "UTF-16",
             Encoding::Gzip => "gzip-compressed",
+            Encoding::QuotedPrintable => "quoted-printable",
         }
     }
 }
@@ -300,6 +306,9 @@ fn gunzip_text(gz: &[u8], budget: &mut Budget) -> Option<Vec<u8>> {
 /// Encoded characters sampled to find a clipped run's alignment.
 const ALIGNMENT_SAMPLE: usize = 256;
 
+/// Longest line that is looked at as a `Content-Transfer-Encoding: quoted-printable` header.
+const QP_HEADER_MAX: usize = 256;
+
 /// Shortest base64 token on a keyword's line worth decoding: a 12-byte value.
 const MIN_TOKEN: usize = 16;
 
@@ -411,6 +420,16 @@ fn find(
         }
         covered = covered.max(le);
     }
+    // Quoted-printable MIME parts, after a header that says so (a `[decode]` keyword).
+    let mut printable = Vec::new();
+    let mut covered = 0;
+    for &(ls, le) in lines {
+        if ls >= covered && le - ls <= QP_HEADER_MAX && escapes::names_quoted_printable(&bytes[ls..le]) {
+            covered = escapes::quoted_printable_part(bytes, le, budget, &mut |src, text| {
+                printable.push(Found { src, chain: vec![Encoding::QuotedPrintable], bytes: text, inner: Vec::new() });
+            });
+        }
+    }
     // Escaped runs.
     let mut escaped: Vec<Found> = Vec::new();
     let mut covered = 0;
@@ -443,6 +462,7 @@ fn find(
     }
     let mut found = encoded_keywords;
     found.append(&mut labelled);
+    found.append(&mut printable);
     found.append(&mut escaped);
     found.sort_by_key(|f| f.src.start);
     let mut kept_end = 0;

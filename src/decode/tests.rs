@@ -113,6 +113,19 @@ fn escapes_decode() {
 }
 
 #[test]
+fn quoted_printable_parts_decode_from_their_header_to_their_boundary() {
+    let mut fake = Fake::from_env_or(0xdec3);
+    let (secret, after) = (fake.secret(), fake.secret());
+    let text = format!(
+        "Content-Transfer-Encoding: quoted-printable\r\n\r\naws_secret_acc=\r\ness_key=3D{}=\r\n{}\r\n--b--\r\n\
+         aws_secret_access_key=3D{after}\r\n",
+        &secret[..10],
+        &secret[10..]
+    );
+    assert_eq!(found(&text), [(secret, vec![Encoding::QuotedPrintable])]);
+}
+
+#[test]
 fn decoded_values_carry_their_layers() {
     let mut fake = Fake::from_env_or(0xdec1);
     let id = fake.key_id("AKIA");
@@ -211,6 +224,7 @@ fn adversarial_inputs_stay_within_the_budget() {
         ("three layers", b64(&b64(&b64(&repeat("secret AKIA "))))),
         ("labelled tokens", repeat("secret: QUJDREVGR0hJSktMTU5PUFFSU1RVVldY\n")),
         ("encoded commands", repeat("pwsh -e QUJDREVGR0hJSktMTU5PUFFSU1RVVldY\n")),
+        ("quoted-printable", repeat("Content-Transfer-Encoding: quoted-printable\n=3D=\n=2F\n")),
     ];
     for (name, input) in inputs {
         let mut lines = Vec::new();

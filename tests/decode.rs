@@ -555,3 +555,34 @@ fn quoted_printable_near_misses_commit() {
     repo.stage("notes.txt", format!("see https://example.com/?q=3D{}\n", fake.secret()));
     repo.assert_commits(&[]);
 }
+
+#[test]
+fn a_base64_session_token_is_fingerprinted_decoded() {
+    let mut fake = fake();
+    let token = fake.session_token();
+    let secret_yaml = |token: &str| {
+        format!("apiVersion: v1\nkind: Secret\nmetadata:\n  name: sts\ndata:\n  AWS_SESSION_TOKEN: {}\n", b64(token))
+    };
+    // Blocked, reported and fingerprinted as the decoded token.
+    let repo = TestRepo::with_hook();
+    repo.stage("sts.yaml", secret_yaml(&token));
+    let fp = awsguard::allowlist::fingerprint(token.as_bytes());
+    let run = repo.assert_blocked(&[], "sts.yaml:6:22: aws.session-token:", &token);
+    run.assert_contains("base64-encoded")
+        .assert_contains(&format!("fingerprint = \"{fp}\""))
+        .assert_lacks(&b64(&token));
+    // An entry taken from the plain token lets the encoded one through...
+    let repo = TestRepo::with_hook();
+    repo.stage(".awsguard.toml", format!("[[allow]]\nfingerprint = \"{fp}\"\nreason = \"revoked fixture\"\n"));
+    repo.stage("sts.yaml", secret_yaml(&token));
+    repo.assert_commits(&[]);
+    // ...and the entry the encoded one's report advises lets the plain one through.
+    let other = fake.session_token();
+    let repo = TestRepo::with_hook();
+    repo.stage("sts.yaml", secret_yaml(&other));
+    let run = repo.assert_blocked(&[], "sts.yaml:6:22:", &other);
+    let advised = run.all().lines().find_map(|l| l.trim().strip_prefix("fingerprint = ").map(str::to_string)).unwrap();
+    repo.stage(".awsguard.toml", format!("[[allow]]\nfingerprint = {advised}\nreason = \"revoked fixture\"\n"));
+    repo.stage("sts.yaml", format!("export AWS_SESSION_TOKEN={other}\n"));
+    repo.assert_commits(&[]);
+}

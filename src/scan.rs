@@ -13,6 +13,7 @@ use regex::bytes::Regex;
 
 use crate::decode::base64::Fragments;
 use crate::rules::{Ruleset, decode_value};
+use crate::words::reads_like_words;
 
 /// Bytes on either side of a value that a `near` or `context` window may span, so a
 /// minified file's giant line costs a bounded amount per value, never a pass per value.
@@ -333,6 +334,7 @@ impl Scanner {
         let slice = &haystack[start..end];
         let mut locs = regex.capture_locations();
         let body_group = body_group(regex);
+        let words_group = regex.capture_names().position(|n| n == Some("words"));
         let mut at = 0;
         while at <= slice.len() {
             let Some(m) = regex.captures_read_at(&mut locs, slice, at) else { break };
@@ -347,6 +349,9 @@ impl Scanner {
                 None => Cow::Borrowed(&*value),
             };
             if !rule.accepts(&value, &body) {
+                continue;
+            }
+            if words_group.and_then(|g| locs.get(g)).is_some_and(|(ws, we)| reads_like_words(&slice[ws..we])) {
                 continue;
             }
             let (abs_start, abs_end) = (start + vs, start + ve);

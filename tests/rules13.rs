@@ -468,3 +468,20 @@ fn a_secret_beside_a_placeholder_key_id_is_blocked() {
     );
     repo.assert_commits(&[]);
 }
+
+/// `ASIA` + words is a region or a team, not an STS key ID, whatever follows its colon;
+/// an AKIA key ID that reads like words, joined to its secret, still counts.
+#[test]
+fn asia_and_words_joined_to_random_text_commits() {
+    let mut fake = fake();
+    let repo = TestRepo::with_hook();
+    let words = ["PACIFICSALESTEAM", "NORTHBONDMARKETS", "EUROPEWAREHOUSES"];
+    let text: String =
+        words.iter().map(|w| format!("ASIA{w}:{}\nbackups:ASIA{w}:{}\n", fake.secret(), fake.secret())).collect();
+    repo.stage("regions.txt", text);
+    repo.assert_commits(&[]);
+    let secret = fake.secret();
+    repo.stage(".passwd-s3fs", format!("AKIA{}:{secret}\n", "THEQUICKBROWNFOX"));
+    repo.assert_blocked(&[], ".passwd-s3fs:1:1: aws.access-key-id.joined:", &secret)
+        .assert_contains("aws.secret-access-key");
+}

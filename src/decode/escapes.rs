@@ -174,8 +174,9 @@ pub fn quoted_printable_part(
     let line_end = |at: usize| memchr::memchr(b'\n', &bytes[at..]).map_or(bytes.len(), |i| at + i);
     let soft = |end: usize| bytes[..end].strip_suffix(b"\r").unwrap_or(&bytes[..end]).ends_with(b"=");
     let mut at = (from + 1).min(bytes.len());
-    // `-- ` is a signature's delimiter, not a boundary.
-    while at < bytes.len() && !(bytes[at..].starts_with(b"--") && !bytes[at..].starts_with(b"-- ")) {
+    // A boundary line starts `--`; `-- ` is a signature's delimiter, not one.
+    let boundary = |at: usize| bytes[at..].starts_with(b"--") && !bytes[at..].starts_with(b"-- ");
+    while at < bytes.len() && !boundary(at) {
         let mut end = line_end(at);
         while end < bytes.len() && soft(end) {
             end = line_end(end + 1);

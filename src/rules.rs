@@ -17,8 +17,9 @@ mod values;
 
 pub use source::compact_regex;
 use source::{compile, expand_fragments};
+use values::distinct;
+pub(crate) use values::is_placeholder;
 pub use values::{MAX_ACCOUNT_ID, account_id, decode_value, entropy};
-use values::{distinct, is_placeholder};
 
 /// The built-in ruleset.
 pub static RULES: Lazy<Ruleset> = Lazy::new(|| Ruleset::parse(&embedded()).expect("built-in rules load"));

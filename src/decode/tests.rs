@@ -69,13 +69,13 @@ fn a_wrapped_run_continues_into_a_last_line_of_one_padded_quantum() {
     }
 }
 
-/// Whatever precedes a keyword (of a rule that needs no context), its base64 encoding
-/// holds one of its fixed middles.
+/// Whatever precedes a keyword (of a rule that needs no context, and not itself a
+/// placeholder), its base64 encoding holds one of its fixed middles.
 #[test]
 fn every_alignment_of_every_keyword_is_a_fragment_hit() {
     let mut fake = Fake::from_env_or(0xdec0);
     for rule in RULES.rules.iter().filter(|r| r.context_lines == 0) {
-        for keyword in &rule.keywords {
+        for keyword in rule.keywords.iter().filter(|k| !crate::rules::is_placeholder(k.as_bytes())) {
             for prefix_len in 0..6 {
                 let plain = format!("{}{keyword}{}", fake.chars(B64, prefix_len), fake.chars(B64, 3));
                 let encoded = base64::encode(plain.as_bytes());

@@ -168,35 +168,51 @@ pub fn names_quoted_printable(line: &[u8]) -> bool {
 /// lines joined by soft breaks, `=` at a line's end) that decoding changes, as its range
 /// and text, so a finding is reported on the lines it came from. Returns where the part
 /// ends. Linear: every byte is looked at once, and the text is charged to `budget`.
-pub fn quoted_printable_part(
-    bytes: &[u8],
-    from: usize,
-    budget: &mut super::Budget,
-    each: &mut dyn FnMut(std::ops::Range<usize>, Vec<u8>),
-) -> usize {
-    let line_end = |at: usize| memchr::memchr(b'\n', &bytes[at..]).map_or(bytes.len(), |i| at + i);
-    let soft = |end: usize| bytes[..end].strip_suffix(b"\r").unwrap_or(&bytes[..end]).ends_with(b"=");
+pub fn quoted_printable_part(bytes: &[u8], from: usize, budget: &mut super::Budget, each: &mut Each<'_>) -> usize {
     let mut at = (from + 1).min(bytes.len());
     // A boundary line starts `--`; `-- ` is a signature's delimiter, not one.
     let boundary = |at: usize| bytes[at..].starts_with(b"--") && !bytes[at..].starts_with(b"-- ");
     while at < bytes.len() && !boundary(at) {
-        let mut end = line_end(at);
-        while end < bytes.len() && soft(end) {
-            end = line_end(end + 1);
-        }
-        let run = &bytes[at..end];
-        if memchr::memchr(b'=', run).is_some() {
-            let text = decode_quoted_printable(run);
-            if !budget.charge(text.len()) {
-                return bytes.len();
-            }
-            if text != run {
-                each(at..end, text);
-            }
+        let end = logical_line_end(bytes, at);
+        if memchr::memchr(b'=', &bytes[at..end]).is_some() && !decode_logical_line(bytes, at..end, budget, each) {
+            return bytes.len();
         }
         at = end + 1;
     }
     at.min(bytes.len())
+}
+
+/// What gets each decoded logical line: its range in the bytes and its text.
+pub type Each<'a> = dyn FnMut(std::ops::Range<usize>, Vec<u8>) + 'a;
+
+/// Where the logical line starting at `at` ends: physical lines joined by soft breaks.
+fn logical_line_end(bytes: &[u8], at: usize) -> usize {
+    let line_end = |at: usize| memchr::memchr(b'\n', &bytes[at..]).map_or(bytes.len(), |i| at + i);
+    let soft = |end: usize| bytes[..end].strip_suffix(b"\r").unwrap_or(&bytes[..end]).ends_with(b"=");
+    let mut end = line_end(at);
+    while end < bytes.len() && soft(end) {
+        end = line_end(end + 1);
+    }
+    end
+}
+
+/// Decodes one logical line and hands it to `each` if decoding changed it; false when the
+/// budget ran out.
+fn decode_logical_line(
+    bytes: &[u8],
+    range: std::ops::Range<usize>,
+    budget: &mut super::Budget,
+    each: &mut Each<'_>,
+) -> bool {
+    let run = &bytes[range.clone()];
+    let text = decode_quoted_printable(run);
+    if !budget.charge(text.len()) {
+        return false;
+    }
+    if text != run {
+        each(range, text);
+    }
+    true
 }
 
 /// `=XX` as its byte, `=` and a line break as nothing; anything else as it is.

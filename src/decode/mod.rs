@@ -420,7 +420,7 @@ fn find(
         }
         covered = covered.max(le);
     }
-    // Quoted-printable MIME parts, after a header that says so (a `[decode]` keyword).
+    // Quoted-printable MIME parts, after a header that says so (a `decode_keywords` word).
     let mut printable = Vec::new();
     let mut covered = 0;
     for &(ls, le) in lines {

@@ -116,9 +116,10 @@ fn escapes_decode() {
 fn quoted_printable_parts_decode_from_their_header_to_their_boundary() {
     let mut fake = Fake::from_env_or(0xdec3);
     let (secret, after) = (fake.secret(), fake.secret());
+    // After the boundary, a soft break alone is no escape: the line is not decoded.
     let text = format!(
-        "Content-Transfer-Encoding: quoted-printable\r\n\r\naws_secret_acc=\r\ness_key=3D{}=\r\n{}\r\n--b--\r\n\
-         aws_secret_access_key=3D{after}\r\n",
+        "Content-Transfer-Encoding: quoted-printable\r\n\r\naws_secret_acc=\r\ness_key: {}=\r\n{}\r\n--b--\r\n\
+         aws_secret_acc=\r\ness_key: {after}\r\n",
         &secret[..10],
         &secret[10..]
     );

@@ -9,7 +9,6 @@ use std::borrow::Cow;
 
 use aho_corasick::{AhoCorasick, AhoCorasickBuilder, Input, MatchKind};
 use memchr::{memchr, memchr_iter, memrchr};
-use regex::bytes::Regex;
 
 use crate::decode::base64::Fragments;
 use crate::rules::{Ruleset, decode_value};
@@ -333,8 +332,14 @@ impl Scanner {
         let regex = rule.regex();
         let slice = &haystack[start..end];
         let mut locs = regex.capture_locations();
-        let body_group = body_group(regex);
-        let words_group = regex.capture_names().position(|n| n == Some("words"));
+        let (mut body_group, mut words_group) = (None, None);
+        for (i, name) in regex.capture_names().enumerate() {
+            match name {
+                Some("body") => body_group = Some(i),
+                Some("words") => words_group = Some(i),
+                _ => {}
+            }
+        }
         let mut at = 0;
         while at <= slice.len() {
             let Some(m) = regex.captures_read_at(&mut locs, slice, at) else { break };
@@ -463,10 +468,6 @@ impl Scanner {
 
 /// The prefixes of access key IDs that are credentials.
 const KEY_PREFIXES: [&[u8]; 4] = [b"AKIA", b"ASIA", b"ABIA", b"ACCA"];
-
-fn body_group(regex: &Regex) -> Option<usize> {
-    regex.capture_names().position(|n| n == Some("body"))
-}
 
 /// Bytes that can continue a token: base64, and the escapes values may contain.
 fn is_token_byte(b: u8) -> bool {

@@ -156,11 +156,15 @@ fn backslash(run: &[u8], i: usize) -> Option<(char, usize)> {
 }
 
 /// Whether a line names the quoted-printable transfer encoding (its MIME part's header).
-/// (Only at a `q`: candidate lines are many, and the test runs on each.)
+/// The header ends with the name (a quote or comma after it in JSON): only the end is
+/// looked at, since candidate lines are many and the test runs on each.
 pub fn names_quoted_printable(line: &[u8]) -> bool {
     let name = b"quoted-printable";
-    memchr::memchr2_iter(b'q', b'Q', line)
-        .any(|i| line.get(i..i + name.len()).is_some_and(|w| w.eq_ignore_ascii_case(name)))
+    let mut end = line.len();
+    while end > 0 && matches!(line[end - 1], b' ' | b'\t' | b'\r' | b'"' | b'\'' | b',' | b';') {
+        end -= 1;
+    }
+    end >= name.len() && line[end - name.len()..end].eq_ignore_ascii_case(name)
 }
 
 /// Decodes the quoted-printable part whose header line ends at `from`, up to its MIME

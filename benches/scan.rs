@@ -314,7 +314,7 @@ fn decoded(h: &Harness) {
                 out.clear();
                 lines.clear();
                 scanner.scan_with_lines(black_box(input), &mut out, &mut lines);
-                let found = awsguard::decode::scan_encoded(&scanner, input, &lines, &out).expect("within budget");
+                let found = awsguard::decode::scan_encoded(&scanner, input, &lines, &mut out).expect("within budget");
                 black_box(out.len() + found.len());
             },
         );

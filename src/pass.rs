@@ -225,7 +225,7 @@ impl<'a> Checker<'a> {
             matches.clear();
             lines.clear();
             self.scanner.scan_part(window.bytes, binary, &mut matches, &mut lines);
-            let encoded = scan_encoded(self.scanner, window.bytes, &lines, &matches)
+            let encoded = scan_encoded(self.scanner, window.bytes, &lines, &mut matches)
                 .map_err(|e| decode_error(&change.path, &e))?;
             let (bytes, own) = (window.bytes, &window.own);
             for m in matches.iter().filter(|m| own.contains(&m.start)) {
@@ -512,7 +512,7 @@ fn check_view(
         matches.clear();
         lines.clear();
         scanner.scan_with_lines(view, &mut matches, &mut lines);
-        let encoded = scan_encoded(scanner, view, &lines, &matches).map_err(|e| decode_error(place.path, &e))?;
+        let encoded = scan_encoded(scanner, view, &lines, &mut matches).map_err(|e| decode_error(place.path, &e))?;
         let place = Place { view, ..*place };
         for m in &matches {
             let value = m.value(view).into_owned();

@@ -17,8 +17,9 @@ mod values;
 
 pub use source::compact_regex;
 use source::{compile, expand_fragments};
+use values::distinct;
+pub(crate) use values::is_placeholder;
 pub use values::{MAX_ACCOUNT_ID, account_id, decode_value, entropy};
-use values::{distinct, is_placeholder};
 
 /// The built-in ruleset.
 pub static RULES: Lazy<Ruleset> = Lazy::new(|| Ruleset::parse(&embedded()).expect("built-in rules load"));
@@ -77,6 +78,8 @@ enum CharClass {
 struct RulesFile {
     #[serde(default)]
     fragments: BTreeMap<String, String>,
+    #[serde(default)]
+    decode_keywords: Vec<String>,
     rule: Vec<RuleSyntax>,
 }
 
@@ -318,6 +321,9 @@ impl CharClass {
 /// the same value).
 pub struct Ruleset {
     pub rules: Vec<Rule>,
+    /// Words (ASCII case-insensitive) that make a line a candidate for decoding only
+    /// (`decode_keywords`): no rule runs on it for them.
+    pub decode_keywords: Vec<String>,
     pair_lines: u32,
 }
 
@@ -399,8 +405,8 @@ impl Ruleset {
                 run,
             });
         }
-        if rules.len() > 64 {
-            bail!("at most 64 rules are supported (the prefilter keeps a 64-bit rule mask)");
+        if rules.len() > 63 {
+            bail!("at most 63 rules are supported (the prefilter keeps a 64-bit rule mask, one bit for decoding)");
         }
         if let Some(unused) = file.fragments.keys().find(|name| !used.contains(*name)) {
             bail!("fragment <<{unused}>> is used by no rule");
@@ -414,7 +420,7 @@ impl Ruleset {
             .map(|(_, lines)| u32::try_from(lines).unwrap_or(u32::MAX))
             .max()
             .unwrap_or(0);
-        Ok(Ruleset { rules, pair_lines })
+        Ok(Ruleset { rules, decode_keywords: file.decode_keywords, pair_lines })
     }
 
     /// Lines apart at which an access key ID and a secret access key make one credential

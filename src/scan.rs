@@ -9,10 +9,10 @@ use std::borrow::Cow;
 
 use aho_corasick::{AhoCorasick, AhoCorasickBuilder, Input, MatchKind};
 use memchr::{memchr, memchr_iter, memrchr};
-use regex::bytes::Regex;
 
 use crate::decode::base64::Fragments;
 use crate::rules::{Ruleset, decode_value};
+use crate::words::reads_like_words;
 
 /// Bytes on either side of a value that a `near` or `context` window may span, so a
 /// minified file's giant line costs a bounded amount per value, never a pass per value.
@@ -63,6 +63,10 @@ pub struct Scanner {
 /// a tenth of the speed; folding a cache-sized chunk and searching it exactly does not.
 const FOLD_CHUNK: usize = 64 * 1024;
 
+/// The bit of a keyword mask that stands for `decode_keywords`: the line is decoded, but
+/// no rule runs on it for that keyword.
+const DECODE_ONLY: u64 = 1 << 63;
+
 /// One Aho-Corasick automaton over keywords, with the mask of rules each one serves.
 struct Prefilter {
     automaton: AhoCorasick,
@@ -75,15 +79,16 @@ impl Prefilter {
     fn new(rules: &Ruleset, exact: bool) -> Prefilter {
         let mut keywords: Vec<Vec<u8>> = Vec::new();
         let mut masks: Vec<u64> = Vec::new();
-        for (i, rule) in rules.rules.iter().enumerate().filter(|(_, r)| r.exact_keywords == exact) {
-            for keyword in &rule.keywords {
-                let key = if exact { keyword.clone().into_bytes() } else { keyword.to_ascii_lowercase().into_bytes() };
-                match keywords.iter().position(|k| *k == key) {
-                    Some(p) => masks[p] |= 1 << i,
-                    None => {
-                        keywords.push(key);
-                        masks.push(1 << i);
-                    }
+        let by_rule = rules.rules.iter().enumerate().filter(|(_, r)| r.exact_keywords == exact);
+        let by_rule = by_rule.flat_map(|(i, r)| r.keywords.iter().map(move |k| (k, 1 << i)));
+        let decoding = rules.decode_keywords.iter().filter(|_| !exact).map(|k| (k, DECODE_ONLY));
+        for (keyword, bit) in by_rule.chain(decoding) {
+            let key = if exact { keyword.clone().into_bytes() } else { keyword.to_ascii_lowercase().into_bytes() };
+            match keywords.iter().position(|k| *k == key) {
+                Some(p) => masks[p] |= bit,
+                None => {
+                    keywords.push(key);
+                    masks.push(bit);
                 }
             }
         }
@@ -306,6 +311,7 @@ impl Scanner {
 
     /// Runs each rule in `mask` over one candidate line.
     fn confirm(&self, haystack: &[u8], start: usize, end: usize, mut mask: u64, out: &mut Vec<Match>) {
+        mask &= !DECODE_ONLY;
         while mask != 0 {
             let rule = mask.trailing_zeros() as usize;
             mask &= mask - 1;
@@ -329,7 +335,14 @@ impl Scanner {
         }
         let regex = rule.regex();
         let mut locs = regex.capture_locations();
-        let body_group = body_group(regex);
+        let (mut body_group, mut words_group) = (None, None);
+        for (i, name) in regex.capture_names().enumerate() {
+            match name {
+                Some("body") => body_group = Some(i),
+                Some("words") => words_group = Some(i),
+                _ => {}
+            }
+        }
         let mut at = 0;
         while at <= slice.len() {
             let Some(m) = regex.captures_read_at(&mut locs, slice, at) else { break };
@@ -344,6 +357,9 @@ impl Scanner {
                 None => Cow::Borrowed(&*value),
             };
             if !rule.accepts(&value, &body) {
+                continue;
+            }
+            if words_group.and_then(|g| locs.get(g)).is_some_and(|(ws, we)| reads_like_words(&slice[ws..we])) {
                 continue;
             }
             let (abs_start, abs_end) = (start + vs, start + ve);
@@ -468,10 +484,6 @@ const DEEP: usize = 64;
 
 /// The prefixes of access key IDs that are credentials.
 const KEY_PREFIXES: [&[u8]; 4] = [b"AKIA", b"ASIA", b"ABIA", b"ACCA"];
-
-fn body_group(regex: &Regex) -> Option<usize> {
-    regex.capture_names().position(|n| n == Some("body"))
-}
 
 /// Bytes that can continue a token: base64, and the escapes values may contain.
 fn is_token_byte(b: u8) -> bool {

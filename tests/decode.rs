@@ -441,3 +441,152 @@ fn base64_in_a_large_minified_file_is_found_by_the_parallel_search() {
     let run = repo.assert_blocked(&[], "dist/app.min.js:1:", &id);
     run.assert_contains("aws.secret-access-key").assert_contains("base64-encoded").assert_lacks(&secret);
 }
+
+/// What `powershell -EncodedCommand` takes: base64 of the script's UTF-16LE text.
+fn b64_utf16(text: &str) -> String {
+    let bytes: Vec<u8> = text.encode_utf16().flat_map(u16::to_le_bytes).collect();
+    String::from_utf8(encode(&bytes)).unwrap()
+}
+
+#[test]
+fn a_powershell_encoded_command_is_blocked() {
+    let mut fake = fake();
+    let (id, secret) = (fake.key_id("AKIA"), secret_with_slash(&mut fake));
+    let script =
+        format!("$env:AWS_ACCESS_KEY_ID = \"{id}\"\r\n$env:AWS_SECRET_ACCESS_KEY = \"{secret}\"\r\naws s3 ls\r\n");
+    let cmdlet = format!("Set-AWSCredential -AccessKey {id} -SecretKey {secret} -StoreAs ci");
+    let clixml = format!("<Objs Version=\"1.1.0.1\"><S>aws_secret_access_key={secret}</S></Objs>");
+    // The flag in full, its prefixes and aliases, in any case, after `-` or `/`; on the
+    // line of `powershell` or `pwsh`, or on the line after it.
+    let forms = [
+        ("run.cmd", format!("powershell.exe -NoProfile -EncodedCommand {}\r\n", b64_utf16(&script)), 1),
+        ("ci.yml", format!("steps:\n  - run: pwsh -ec {}\n", b64_utf16(&cmdlet)), 2),
+        ("task.bat", format!("@echo off\nPowerShell /E {}\n", b64_utf16(&script)), 2),
+        (
+            "task.xml",
+            format!("<Command>powershell.exe</Command>\n<Arguments>-NoP -enc {}</Arguments>\n", b64_utf16(&script)),
+            2,
+        ),
+        ("job.ps1", format!("Start-Process pwsh -ArgumentList '-EncodedC','{}'\n", b64_utf16(&script)), 1),
+        ("args.ps1", format!("pwsh -c '& ./sync.ps1' -EncodedArguments {}\n", b64_utf16(&clixml)), 1),
+    ];
+    for (path, text, line) in &forms {
+        let repo = TestRepo::with_hook();
+        repo.stage(path, text);
+        let run = repo.assert_blocked(&[], &format!("{path}:{line}:"), &secret);
+        run.assert_contains("aws.secret-access-key").assert_contains("UTF-16, then base64-encoded");
+    }
+}
+
+#[test]
+fn powershell_encoded_near_misses_commit() {
+    let repo = TestRepo::with_hook();
+    let doc_id = ["AKIA", "IOSFODNN7EXAMPLE"].concat();
+    let doc_secret = ["wJalrXUtnFEMI/K7MDENG/", "bPxRfiCYEXAMPLEKEY"].concat();
+    let script =
+        format!("$env:AWS_REGION = 'eu-west-1'\r\nWrite-Host 'deploying'\r\n$env:AWS_ACCESS_KEY_ID = '{doc_id}'\r\n");
+    let other = format!("Set-AWSCredential -AccessKey {doc_id} -SecretKey {doc_secret}");
+    repo.stage("deploy.cmd", format!("powershell -enc {}\r\npwsh -e {}\r\n", b64_utf16(&script), b64_utf16(&other)));
+    repo.assert_commits(&[]);
+}
+
+/// Quoted-printable as a mail client writes it: `=` as `=3D`, `/` and `+` escaped, and
+/// lines longer than 76 characters split by a soft break (`=` at the end of a line).
+fn quoted_printable(text: &str, width: usize, newline: &str) -> String {
+    let mut out = String::new();
+    for line in text.lines() {
+        let escaped: String = line
+            .chars()
+            .map(|c| match c {
+                '=' | '/' | '+' => format!("={:02X}", c as u32),
+                c => c.to_string(),
+            })
+            .collect();
+        let mut rest = escaped.as_str();
+        while rest.len() > width {
+            // Never split an escape.
+            let mut cut = width;
+            while rest[..cut].rfind('=').is_some_and(|i| i + 3 > cut) {
+                cut -= 1;
+            }
+            out.push_str(&rest[..cut]);
+            out.push('=');
+            out.push_str(newline);
+            rest = &rest[cut..];
+        }
+        out.push_str(rest);
+        out.push_str(newline);
+    }
+    out
+}
+
+#[test]
+fn a_quoted_printable_mail_is_blocked() {
+    let mut fake = fake();
+    for newline in ["\n", "\r\n"] {
+        let (id, secret) = (fake.key_id("AKIA"), secret_with_slash(&mut fake));
+        let body = format!(
+            "Hi, the keys for the backup job:\naws_access_key_id = {id}\naws_secret_access_key = {secret}\nThanks\n"
+        );
+        // Narrow lines: the label and the secret are both split by soft breaks.
+        let mail = format!(
+            "From: ops@example.com{newline}Subject: keys{newline}MIME-Version: 1.0{newline}\
+             Content-Type: multipart/alternative; boundary=\"b1\"{newline}{newline}--b1{newline}\
+             Content-Type: text/plain; charset=utf-8{newline}{newline}see below{newline}--b1{newline}\
+             Content-Type: text/plain; charset=utf-8{newline}Content-Transfer-Encoding: quoted-printable{newline}\
+             {newline}{}--b1--{newline}",
+            quoted_printable(&body, 18, newline)
+        );
+        assert!(!mail.contains(&secret) && !mail.contains("aws_secret_access_key"));
+        let repo = TestRepo::with_hook();
+        repo.stage("keys.eml", &mail);
+        let first = mail.lines().position(|l| l.starts_with("aws_secret_")).unwrap() + 1;
+        let run = repo.assert_blocked(&[], &format!("keys.eml:{first}:1: aws.secret-access-key:"), &secret);
+        run.assert_contains("aws.access-key-id:").assert_contains("quoted-printable").assert_lacks(&id);
+    }
+}
+
+#[test]
+fn quoted_printable_near_misses_commit() {
+    let mut fake = fake();
+    let repo = TestRepo::with_hook();
+    let doc_secret = ["wJalrXUtnFEMI/K7MDENG/", "bPxRfiCYEXAMPLEKEY"].concat();
+    let hash = fake.chars(b"0123456789abcdef", 40);
+    let body = format!("aws_secret_access_key = {doc_secret}\naws_secret_access_key = {hash}\nregion = us-east-1\n");
+    let mail = format!("Content-Transfer-Encoding: quoted-printable\n\n{}", quoted_printable(&body, 20, "\n"));
+    repo.stage("docs.eml", mail);
+    // Escapes without the header are not quoted-printable: `=3D` in a URL stays as it is.
+    repo.stage("notes.txt", format!("see https://example.com/?q=3D{}\n", fake.secret()));
+    repo.assert_commits(&[]);
+}
+
+#[test]
+fn a_base64_session_token_is_fingerprinted_decoded() {
+    let mut fake = fake();
+    let token = fake.session_token();
+    let secret_yaml = |token: &str| {
+        format!("apiVersion: v1\nkind: Secret\nmetadata:\n  name: sts\ndata:\n  AWS_SESSION_TOKEN: {}\n", b64(token))
+    };
+    // Blocked, reported and fingerprinted as the decoded token.
+    let repo = TestRepo::with_hook();
+    repo.stage("sts.yaml", secret_yaml(&token));
+    let fp = awsguard::allowlist::fingerprint(token.as_bytes());
+    let run = repo.assert_blocked(&[], "sts.yaml:6:22: aws.session-token:", &token);
+    run.assert_contains("base64-encoded")
+        .assert_contains(&format!("fingerprint = \"{fp}\""))
+        .assert_lacks(&b64(&token));
+    // An entry taken from the plain token lets the encoded one through...
+    let repo = TestRepo::with_hook();
+    repo.stage(".awsguard.toml", format!("[[allow]]\nfingerprint = \"{fp}\"\nreason = \"revoked fixture\"\n"));
+    repo.stage("sts.yaml", secret_yaml(&token));
+    repo.assert_commits(&[]);
+    // ...and the entry the encoded one's report advises lets the plain one through.
+    let other = fake.session_token();
+    let repo = TestRepo::with_hook();
+    repo.stage("sts.yaml", secret_yaml(&other));
+    let run = repo.assert_blocked(&[], "sts.yaml:6:22:", &other);
+    let advised = run.all().lines().find_map(|l| l.trim().strip_prefix("fingerprint = ").map(str::to_string)).unwrap();
+    repo.stage(".awsguard.toml", format!("[[allow]]\nfingerprint = {advised}\nreason = \"revoked fixture\"\n"));
+    repo.stage("sts.yaml", format!("export AWS_SESSION_TOKEN={other}\n"));
+    repo.assert_commits(&[]);
+}

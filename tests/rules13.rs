@@ -414,3 +414,74 @@ fn iam_key_exports_are_blocked_whatever_the_key_id() {
     repo.stage("rotations.csv", format!("Access key ID,Secret access key\n{hashes}").replace("AKIA", "AIDA"));
     repo.assert_commits(&[]);
 }
+
+/// A random secret next to a documentation placeholder key ID (AKIAIOSFODNN7EXAMPLE,
+/// AKIAXXXX...) is still a secret: joined to it, in a Terraform state's `aws_iam_access_key`,
+/// under an AWS label in tfvars. The secret alone is reported; the placeholder is not.
+#[test]
+fn a_secret_beside_a_placeholder_key_id_is_blocked() {
+    let mut fake = fake();
+    let example = ["AKIA", "IOSFODNN7EXAMPLE"].concat();
+    let xs = format!("AKIA{}", "X".repeat(16));
+    let tfstate = "{\n  \"resources\": [\n    {\n      \"mode\": \"managed\",\n      \"type\": \"aws_iam_access_key\",\n      \
+                   \"name\": \"ci\",\n      \"provider\": \"provider[\\\"registry.terraform.io/hashicorp/aws\\\"]\",\n      \
+                   \"instances\": [\n        {\n          \"schema_version\": 0,\n          \"attributes\": {\n            \
+                   \"create_date\": \"2024-01-01T00:00:00Z\",\n            \"encrypted_secret\": null,\n            \
+                   \"id\": \"{ID}\",\n            \"pgp_key\": null,\n            \"secret\": \"{S}\",\n            \
+                   \"status\": \"Active\"\n          }\n        }\n      ]\n    }\n  ]\n}\n";
+    let forms = [
+        (".passwd-s3fs", "{ID}:{S}\n", 1),
+        ("etc/passwd-s3fs", "backups:{ID}:{S}\n", 1),
+        (".aws/config", "[s3fs]\ncredentials = {ID}:{S}\n", 2),
+        ("sync.sh", "curl -u {ID}:{S} https://s3.amazonaws.com/backups/\n", 1),
+        ("terraform.tfstate", tfstate, 16),
+        ("prod.tfvars", "aws_access_key = \"{ID}\"\naws_secret_key = \"{S}\"\n", 2),
+        (
+            "net.tfstate",
+            "\"backend\": \"s3\",\n\"config\": {\n  \"value\": {\n    \"access_key\": \"{ID}\",\n    \"secret_key\": \"{S}\"\n",
+            5,
+        ),
+    ];
+    for id in [&example, &xs] {
+        for (path, text, line) in &forms {
+            let secret = fake.secret();
+            let repo = TestRepo::with_hook();
+            repo.stage(path, text.replace("{ID}", id).replace("{S}", &secret));
+            let run = repo.assert_blocked(&[], &format!("{path}:{line}:"), &secret);
+            run.assert_contains("aws.secret-access-key").assert_lacks("aws.access-key-id");
+        }
+    }
+    // The documentation pair, a hash after a placeholder, another resource's secret commit.
+    let repo = TestRepo::with_hook();
+    let doc = format!(
+        "{xs}:{}\n{example}:wJalrXUtnFEMI/K7MDENG/{}\n",
+        fake.chars(b"0123456789abcdef", 40),
+        "bPxRfiCYEXAMPLEKEY"
+    );
+    repo.stage(".passwd-s3fs", doc);
+    repo.stage(
+        "random.tfstate",
+        tfstate
+            .replace("aws_iam_access_key", "random_password")
+            .replace("{ID}", &example)
+            .replace("{S}", &fake.secret()),
+    );
+    repo.assert_commits(&[]);
+}
+
+/// `ASIA` + words is a region or a team, not an STS key ID, whatever follows its colon;
+/// an AKIA key ID that reads like words, joined to its secret, still counts.
+#[test]
+fn asia_and_words_joined_to_random_text_commits() {
+    let mut fake = fake();
+    let repo = TestRepo::with_hook();
+    let words = ["PACIFICSALESTEAM", "NORTHBONDMARKETS", "EUROPEWAREHOUSES"];
+    let text: String =
+        words.iter().map(|w| format!("ASIA{w}:{}\nbackups:ASIA{w}:{}\n", fake.secret(), fake.secret())).collect();
+    repo.stage("regions.txt", text);
+    repo.assert_commits(&[]);
+    let secret = fake.secret();
+    repo.stage(".passwd-s3fs", format!("AKIA{}:{secret}\n", "THEQUICKBROWNFOX"));
+    repo.assert_blocked(&[], ".passwd-s3fs:1:1: aws.access-key-id.joined:", &secret)
+        .assert_contains("aws.secret-access-key");
+}

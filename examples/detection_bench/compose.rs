@@ -299,30 +299,75 @@ pub fn comment(t: &FileType, text: &str) -> String {
 
 /// Writes each `[[base64:TEXT:base64]]` block of a template as the base64 of TEXT, its
 /// values in place and `\\n` as newlines (a credentials file, `ID:SECRET`, a JSON
-/// document); its values are recorded on the block's line.
+/// document); its values are recorded on the block's line. `[[utf16:TEXT:utf16]]` is the
+/// base64 of TEXT's UTF-16LE (a PowerShell `-EncodedCommand`), `[[qp:TEXT:qp]]` TEXT as
+/// quoted-printable (its values recorded on the line their logical line starts).
 fn encode_blocks(b: &mut B, composed: &str) -> String {
-    const OPEN: &str = "[[base64:";
-    const CLOSE: &str = ":base64]]";
     let mut out = composed.to_string();
-    while let Some(start) = out.find(OPEN) {
-        let end = start + out[start..].find(CLOSE).expect("base64 blocks are closed");
-        let line = out[..start].matches('\n').count() + 1;
-        let mut plain = String::new();
-        let mut rest = &out[start + OPEN.len()..end];
-        while let Some(pos) = rest.find(PLANT_OPEN) {
-            plain.push_str(&rest[..pos]);
-            let body = &rest[pos + PLANT_OPEN.len_utf8()..];
-            let close = body.find(PLANT_CLOSE).expect("markers are closed");
-            let plant = &mut b.plants[body[..close].parse::<usize>().expect("marker holds an index")];
-            plant.line = line;
-            plain.push_str(&plant.appears);
-            rest = &body[close + PLANT_CLOSE.len_utf8()..];
+    for kind in ["base64", "utf16", "qp"] {
+        let (open, close) = (format!("[[{kind}:"), format!(":{kind}]]"));
+        while let Some(start) = out.find(&open) {
+            let end = start + out[start..].find(&close).expect("encoded blocks are closed");
+            let line = out[..start].matches('\n').count() + 1;
+            let mut plain = String::new();
+            let mut planted = Vec::new();
+            let mut rest = &out[start + open.len()..end];
+            while let Some(pos) = rest.find(PLANT_OPEN) {
+                plain.push_str(&rest[..pos]);
+                let body = &rest[pos + PLANT_OPEN.len_utf8()..];
+                let close = body.find(PLANT_CLOSE).expect("markers are closed");
+                let index = body[..close].parse::<usize>().expect("marker holds an index");
+                planted.push((index, plain.replace("\\n", "\n").matches('\n').count()));
+                plain.push_str(&b.plants[index].appears);
+                rest = &body[close + PLANT_CLOSE.len_utf8()..];
+            }
+            plain.push_str(rest);
+            let plain = plain.replace("\\n", "\n");
+            let (encoded, lines) = match kind {
+                "base64" => (base64(plain.as_bytes()), Vec::new()),
+                "utf16" => (base64(&plain.encode_utf16().flat_map(u16::to_le_bytes).collect::<Vec<u8>>()), Vec::new()),
+                _ => quoted_printable(&plain),
+            };
+            for (index, plain_line) in planted {
+                b.plants[index].line = line + lines.get(plain_line).copied().unwrap_or(0);
+            }
+            out.replace_range(start..end + close.len(), &encoded);
         }
-        plain.push_str(rest);
-        let encoded = base64(plain.replace("\\n", "\n").as_bytes());
-        out.replace_range(start..end + CLOSE.len(), &encoded);
     }
     out
+}
+
+/// TEXT as a mail client writes quoted-printable: `=`, `/` and `+` escaped, lines over 40
+/// characters split by soft breaks (never inside an escape); and, for each line of TEXT,
+/// the physical line of the output it starts on.
+fn quoted_printable(text: &str) -> (String, Vec<usize>) {
+    const WIDTH: usize = 40;
+    let (mut out, mut starts) = (String::new(), Vec::new());
+    for (i, line) in text.split('\n').enumerate() {
+        if i > 0 {
+            out.push('\n');
+        }
+        starts.push(out.matches('\n').count());
+        let mut escaped = String::new();
+        for c in line.chars() {
+            match c {
+                '=' | '/' | '+' => escaped.push_str(&format!("={:02X}", c as u32)),
+                c => escaped.push(c),
+            }
+        }
+        let mut rest = escaped.as_str();
+        while rest.len() > WIDTH {
+            let mut cut = WIDTH;
+            while rest[..cut].rfind('=').is_some_and(|at| at + 3 > cut) {
+                cut -= 1;
+            }
+            out.push_str(&rest[..cut]);
+            out.push_str("=\n");
+            rest = &rest[cut..];
+        }
+        out.push_str(rest);
+    }
+    (out, starts)
 }
 
 /// Replaces the markers of a composed file with the values, and records on which line each

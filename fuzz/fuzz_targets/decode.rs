@@ -14,7 +14,7 @@ static SCANNER: LazyLock<Scanner> = LazyLock::new(|| Scanner::new(&RULES));
 fuzz_target!(|data: &[u8]| {
     let (mut raw, mut lines) = (Vec::new(), Vec::new());
     SCANNER.scan_with_lines(data, &mut raw, &mut lines);
-    let Ok(found) = awsguard::decode::scan_encoded(&SCANNER, data, &lines, &raw) else { return };
+    let Ok(found) = awsguard::decode::scan_encoded(&SCANNER, data, &lines, &mut raw) else { return };
     for f in &found {
         assert!(f.line_start <= f.line_end && f.line_end <= data.len(), "line outside the haystack");
         assert!(f.line >= 1 && f.line <= f.last_line, "lines out of order");

@@ -9,7 +9,7 @@
 
 use aho_corasick::{AhoCorasick, AhoCorasickBuilder, MatchKind};
 
-use crate::rules::{Kind, Ruleset};
+use crate::rules::{Kind, Ruleset, is_placeholder};
 
 const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
 
@@ -47,7 +47,9 @@ impl Fragments {
                 Kind::SecretAccessKey => 1,
                 _ => 2,
             };
-            for keyword in &rule.keywords {
+            // A keyword that is itself a placeholder (`EXAMPLE`, `XXXXXXXX`) marks what is
+            // never a credential: its encodings would send decoding after documentation keys.
+            for keyword in rule.keywords.iter().filter(|k| !is_placeholder(k.as_bytes())) {
                 let mut forms = vec![keyword.clone()];
                 if !rule.exact_keywords {
                     let lower = keyword.to_ascii_lowercase();

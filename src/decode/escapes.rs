@@ -1,6 +1,7 @@
 //! Escapes: backslash (`\u002F`, `\x2F`, JSON's `\"` `\\` `\/`), HTML entities (`&#x2F;`,
 //! `&#43;`, `&amp;`) and percent-encoding (`%2F`). A run is only decoded where one of its
-//! escapes is; one layer per pass, so `\\/` (doubly escaped JSON) takes two.
+//! escapes is; one layer per pass, so `\\/` (doubly escaped JSON) takes two. And the lines
+//! of a quoted-printable MIME part (`=3D`, soft line breaks).
 
 use super::Encoding;
 
@@ -152,4 +153,96 @@ fn backslash(run: &[u8], i: usize) -> Option<(char, usize)> {
         b'\\' | b'"' | b'/' | b'\'' => Some((char::from(next), 2)),
         _ => None,
     }
+}
+
+/// Whether a line names the quoted-printable transfer encoding (its MIME part's header).
+/// The header ends with the name (a quote or comma after it in JSON): only the end is
+/// looked at, since candidate lines are many and the test runs on each.
+pub fn names_quoted_printable(line: &[u8]) -> bool {
+    let name = b"quoted-printable";
+    let mut end = line.len();
+    while end > 0 && matches!(line[end - 1], b' ' | b'\t' | b'\r' | b'"' | b'\'' | b',' | b';') {
+        end -= 1;
+    }
+    end >= name.len() && line[end - name.len()..end].eq_ignore_ascii_case(name)
+}
+
+/// Decodes the quoted-printable part whose header line ends at `from`, up to its MIME
+/// boundary (a line starting `--`) or the end: `each` gets every logical line (physical
+/// lines joined by soft breaks, `=` at a line's end) that decoding changes, as its range
+/// and text, so a finding is reported on the lines it came from. Returns where the part
+/// ends. Linear: every byte is looked at once, and the text is charged to `budget`.
+pub fn quoted_printable_part(bytes: &[u8], from: usize, budget: &mut super::Budget, each: &mut Each<'_>) -> usize {
+    let mut at = (from + 1).min(bytes.len());
+    // A boundary line starts `--`; `-- ` is a signature's delimiter, not one.
+    let boundary = |at: usize| bytes[at..].starts_with(b"--") && !bytes[at..].starts_with(b"-- ");
+    while at < bytes.len() && !boundary(at) {
+        let end = logical_line_end(bytes, at);
+        if memchr::memchr(b'=', &bytes[at..end]).is_some() && !decode_logical_line(bytes, at..end, budget, each) {
+            return bytes.len();
+        }
+        at = end + 1;
+    }
+    at.min(bytes.len())
+}
+
+/// What gets each decoded logical line: its range in the bytes and its text.
+pub type Each<'a> = dyn FnMut(std::ops::Range<usize>, Vec<u8>) + 'a;
+
+/// Where the logical line starting at `at` ends: physical lines joined by soft breaks.
+fn logical_line_end(bytes: &[u8], at: usize) -> usize {
+    let line_end = |at: usize| memchr::memchr(b'\n', &bytes[at..]).map_or(bytes.len(), |i| at + i);
+    let soft = |end: usize| bytes[..end].strip_suffix(b"\r").unwrap_or(&bytes[..end]).ends_with(b"=");
+    let mut end = line_end(at);
+    while end < bytes.len() && soft(end) {
+        end = line_end(end + 1);
+    }
+    end
+}
+
+/// Decodes one logical line and hands it to `each` if decoding changed it; false when the
+/// budget ran out.
+fn decode_logical_line(
+    bytes: &[u8],
+    range: std::ops::Range<usize>,
+    budget: &mut super::Budget,
+    each: &mut Each<'_>,
+) -> bool {
+    let run = &bytes[range.clone()];
+    let text = decode_quoted_printable(run);
+    if !budget.charge(text.len()) {
+        return false;
+    }
+    if text != run {
+        each(range, text);
+    }
+    true
+}
+
+/// `=XX` as its byte, `=` and a line break as nothing; anything else as it is.
+fn decode_quoted_printable(run: &[u8]) -> Vec<u8> {
+    let mut out = Vec::with_capacity(run.len());
+    let mut i = 0;
+    while i < run.len() {
+        if run[i] == b'=' {
+            let rest = &run[i + 1..];
+            let newline = match rest {
+                [b'\r', b'\n', ..] => 2,
+                [b'\n', ..] => 1,
+                _ => 0,
+            };
+            if newline > 0 {
+                i += 1 + newline;
+                continue;
+            }
+            if let Some(v) = rest.get(..2).and_then(hex) {
+                out.push(v as u8);
+                i += 3;
+                continue;
+            }
+        }
+        out.push(run[i]);
+        i += 1;
+    }
+    out
 }

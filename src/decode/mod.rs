@@ -2,13 +2,15 @@
 //!
 //! Every blob is scanned as raw bytes, and as UTF-8 if it is UTF-16 ([`utf16`]). Then
 //! the encoded spans of the view are decoded in place ([`decoded_view`]): base64 runs
-//! ([`base64`]) and backslash, HTML and percent escapes ([`escapes`]). Unlike gitleaks
-//! (which decodes every base64-looking run of a fragment) and trufflehog (which decodes
-//! whole chunks and loses the text around them), a span is decoded only where a cheap
-//! sign says it may matter (an encoded keyword, a keyword on its line, an escape), and it
-//! is decoded in place: the label beside a base64 value (`AWS_SECRET_ACCESS_KEY: d0ph...`)
-//! still labels it. Decoded spans are decoded again, to [`MAX_DEPTH`] layers, and every
-//! decoded byte is charged to a budget proportional to the blob, so cost stays linear.
+//! ([`base64`]), backslash, HTML and percent escapes and quoted-printable MIME parts
+//! ([`escapes`]). Unlike gitleaks (which decodes every base64-looking run of a fragment)
+//! and trufflehog (which decodes whole chunks and loses the text around them), a span is
+//! decoded only where a cheap sign says it may matter (an encoded keyword, a keyword on
+//! its line, an escape, a word announcing an encoding: `pwsh -enc`, `quoted-printable`),
+//! and it is decoded in place: the label beside a base64 value
+//! (`AWS_SECRET_ACCESS_KEY: d0ph...`) still labels it. Decoded spans are decoded again, to
+//! [`MAX_DEPTH`] layers, and every decoded byte is charged to a budget proportional to the
+//! blob, so cost stays linear.
 
 pub mod base64;
 pub mod escapes;
@@ -42,6 +44,8 @@ pub enum Encoding {
     Utf16,
     /// gzip inside base64: cloud-init `gz+b64`, Terraform `base64gzip`, Helm releases.
     Gzip,
+    /// A MIME part's `=3D`, `=2F` and soft line breaks (`.eml`).
+    QuotedPrintable,
 }
 
 impl Encoding {
@@ -55,6 +59,7 @@ impl Encoding {
             Encoding::Percent => "percent",
             Encoding::Utf16 => "utf-16",
             Encoding::Gzip => "gzip",
+            Encoding::QuotedPrintable => "quoted-printable",
         }
     }
 
@@ -68,6 +73,7 @@ impl Encoding {
             Encoding::Percent => "percent-encoded",
             Encoding::Utf16 => "UTF-16",
             Encoding::Gzip => "gzip-compressed",
+            Encoding::QuotedPrintable => "quoted-printable",
         }
     }
 }
@@ -300,6 +306,9 @@ fn gunzip_text(gz: &[u8], budget: &mut Budget) -> Option<Vec<u8>> {
 /// Encoded characters sampled to find a clipped run's alignment.
 const ALIGNMENT_SAMPLE: usize = 256;
 
+/// Longest line that is looked at as a `Content-Transfer-Encoding: quoted-printable` header.
+const QP_HEADER_MAX: usize = 256;
+
 /// Shortest base64 token on a keyword's line worth decoding: a 12-byte value.
 const MIN_TOKEN: usize = 16;
 
@@ -411,6 +420,16 @@ fn find(
         }
         covered = covered.max(le);
     }
+    // Quoted-printable MIME parts, after a header that says so (a `decode_keywords` word).
+    let mut printable = Vec::new();
+    let mut covered = 0;
+    for &(ls, le) in lines {
+        if ls >= covered && le - ls <= QP_HEADER_MAX && escapes::names_quoted_printable(&bytes[ls..le]) {
+            covered = escapes::quoted_printable_part(bytes, le, budget, &mut |src, text| {
+                printable.push(Found { src, chain: vec![Encoding::QuotedPrintable], bytes: text, inner: Vec::new() });
+            });
+        }
+    }
     // Escaped runs.
     let mut escaped: Vec<Found> = Vec::new();
     let mut covered = 0;
@@ -443,6 +462,7 @@ fn find(
     }
     let mut found = encoded_keywords;
     found.append(&mut labelled);
+    found.append(&mut printable);
     found.append(&mut escaped);
     found.sort_by_key(|f| f.src.start);
     let mut kept_end = 0;
@@ -480,8 +500,12 @@ pub struct Located {
 /// Decodes the encoded spans of `haystack` (given its candidate `lines` and the `raw`
 /// matches from [`Scanner::scan_with_lines`]), scans them, and places each match at its
 /// encoded span. Matches in the raw text between spans are left out: the raw scan found
-/// them; so are spans inside a raw match (a Bedrock short-term key is base64 of a URL
-/// holding an STS key ID and token: the key is the finding, not its parts).
+/// them; so are matches in spans inside a raw match of another kind (a Bedrock short-term
+/// key is base64 of a URL holding an STS key ID and token: the key is the finding, not its
+/// parts). A raw match of the same kind is the encoded form of what the span holds (a
+/// base64 session token is itself long random base64 under its label): the decoded match
+/// replaces it in `raw`, so the finding and its fingerprint are the decoded credential's,
+/// and an allowlist entry holds whichever way it is encoded.
 ///
 /// # Errors
 /// When decoding would exceed the budget: fail closed, never pass what was not decoded.
@@ -489,7 +513,7 @@ pub fn scan_encoded(
     scanner: &Scanner,
     haystack: &[u8],
     lines: &[(usize, usize)],
-    raw: &[Match],
+    raw: &mut Vec<Match>,
 ) -> Result<Vec<Located>, String> {
     scan_encoded_with(scanner, haystack, lines, raw, None)
 }
@@ -502,7 +526,7 @@ pub fn scan_encoded_with(
     scanner: &Scanner,
     haystack: &[u8],
     lines: &[(usize, usize)],
-    raw: &[Match],
+    raw: &mut Vec<Match>,
     hits: Option<Vec<usize>>,
 ) -> Result<Vec<Located>, String> {
     let mut budget = Budget::for_len(haystack.len());
@@ -517,14 +541,26 @@ pub fn scan_encoded_with(
     let Some(decoded) = decoded else { return Ok(Vec::new()) };
     let mut matches = Vec::new();
     scanner.scan(&decoded.view, &mut matches);
-    let inside_raw = |s: &Span| {
-        let i = raw.partition_point(|m| m.start <= s.src.start);
-        i.checked_sub(1).is_some_and(|i| raw[i].end >= s.src.end)
-    };
-    let mut found: Vec<(usize, &Span, Match)> = matches
-        .into_iter()
-        .filter_map(|m| decoded.span_at(m.start).filter(|s| !inside_raw(s)).map(|s| (s.src.start, s, m)))
-        .collect();
+    let rules = &scanner.rules().rules;
+    let mut replaced = Vec::new();
+    let mut found: Vec<(usize, &Span, Match)> = Vec::new();
+    for m in matches {
+        let Some(span) = decoded.span_at(m.start) else { continue };
+        let i = raw.partition_point(|r| r.start <= span.src.start);
+        match i.checked_sub(1).filter(|&i| raw[i].end >= span.src.end) {
+            Some(i) if rules[raw[i].rule].kind != rules[m.rule].kind => continue,
+            Some(i) => replaced.push(i),
+            None => {}
+        }
+        found.push((span.src.start, span, m));
+    }
+    if !replaced.is_empty() {
+        let mut i = 0;
+        raw.retain(|_| {
+            i += 1;
+            !replaced.contains(&(i - 1))
+        });
+    }
     found.sort_by_key(|(at, _, _)| *at);
     let mut out = Vec::with_capacity(found.len());
     let (mut line, mut counted, mut line_start, mut line_end) = (1u32, 0usize, 0usize, 0usize);

@@ -52,7 +52,7 @@ const LONG_TOKEN: usize = 100;
 /// `0123456789`). A random 40-character secret has such a run once in 10^11. A run of `/`
 /// or `+` in a long token is no placeholder: it is how base64 writes bytes 0xFF (real STS
 /// tokens hold `EJr//////////wEa...`, a protobuf varint of a negative number).
-pub(super) fn is_placeholder(value: &[u8]) -> bool {
+pub(crate) fn is_placeholder(value: &[u8]) -> bool {
     let has_example = value.windows(7).any(|w| w.eq_ignore_ascii_case(b"EXAMPLE"));
     let long = value.len() >= LONG_TOKEN;
     let has_repeat = value.windows(6).any(|w| w.iter().all(|&b| b == w[0]) && !(long && matches!(w[0], b'/' | b'+')));

@@ -65,8 +65,9 @@ pub struct Packs {
     /// mappings may be shared with other threads' readers (they are only read): mapped once,
     /// a pack's pages count once in the process's memory.
     packs: OnceCell<Arc<[Pack]>>,
-    bases: RefCell<Bases>,
-    trees: RefCell<Bases>,
+    bases: RefCell<Bases<u64>>,
+    /// Checked trees by id: a tree found here needs no lookup in the pack index either.
+    trees: RefCell<Bases<[u8; 20]>>,
     inflater: RefCell<Decompressor>,
 }
 
@@ -128,12 +129,12 @@ impl Packs {
     /// The object `id` if it is in these packs, of type `kind`, and at most `limit` bytes.
     fn object(&self, id: &[u8], kind: u8, limit: usize) -> Packed {
         let Ok(id) = <&[u8; 20]>::try_from(id) else { return Packed::NotHere };
-        let Some((pack, offset)) = self.find(id) else { return Packed::NotHere };
         if kind == TREE
-            && let Some(tree) = self.trees.borrow_mut().get(key(pack, offset))
+            && let Some(tree) = self.trees.borrow_mut().get(*id)
         {
             return Packed::Read(tree);
         }
+        let Some((pack, offset)) = self.find(id) else { return Packed::NotHere };
         match self.read(pack, offset, kind, limit) {
             Some(Read::Object(object)) if hash_matches(kind, id, &object) => {
                 if kind == TREE {
@@ -141,7 +142,7 @@ impl Packs {
                     if !crate::tree::well_formed(&object) {
                         return Packed::NotHere;
                     }
-                    self.trees.borrow_mut().insert(key(pack, offset), Rc::clone(&object));
+                    self.trees.borrow_mut().insert(*id, Rc::clone(&object));
                 }
                 Packed::Read(object)
             }
@@ -506,10 +507,10 @@ fn apply_delta(base: &[u8], delta: &[u8]) -> Option<Buffer> {
     (out.len() == result_size).then_some(Buffer::Heap(out))
 }
 
-/// Objects rebuilt recently, by pack and offset (see [`key`]), up to `limit` bytes, the
-/// least recently used dropped first.
-struct Bases {
-    entries: HashMap<u64, (Rc<Buffer>, u64)>,
+/// Objects rebuilt recently, by pack and offset (see [`key`]) or by id, up to `limit` bytes,
+/// the least recently used dropped first.
+struct Bases<K> {
+    entries: HashMap<K, (Rc<Buffer>, u64)>,
     bytes: usize,
     clock: u64,
     limit: usize,
@@ -521,19 +522,19 @@ fn key(pack: usize, offset: u64) -> u64 {
     (pack as u64) << 48 | offset
 }
 
-impl Bases {
-    fn new(limit: usize) -> Bases {
+impl<K: std::hash::Hash + Eq> Bases<K> {
+    fn new(limit: usize) -> Bases<K> {
         Bases { entries: HashMap::new(), bytes: 0, clock: 0, limit }
     }
 
-    fn get(&mut self, key: u64) -> Option<Rc<Buffer>> {
+    fn get(&mut self, key: K) -> Option<Rc<Buffer>> {
         self.clock += 1;
         let (base, used) = self.entries.get_mut(&key)?;
         *used = self.clock;
         Some(Rc::clone(base))
     }
 
-    fn insert(&mut self, key: u64, base: Rc<Buffer>) {
+    fn insert(&mut self, key: K, base: Rc<Buffer>) {
         // One base may take a quarter of the cache at most.
         if base.len() > self.limit / 4 {
             return;

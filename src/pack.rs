@@ -22,10 +22,14 @@ use std::cell::{OnceCell, RefCell};
 use std::collections::HashMap;
 use std::fs::File;
 use std::path::{Path, PathBuf};
+use std::ptr::NonNull;
 use std::rc::Rc;
 use std::sync::Arc;
 
-use libdeflater::Decompressor;
+use libdeflate_sys::{
+    libdeflate_alloc_decompressor, libdeflate_decompressor, libdeflate_free_decompressor,
+    libdeflate_result_LIBDEFLATE_SUCCESS, libdeflate_zlib_decompress,
+};
 use sha1::{Digest, Sha1};
 
 use crate::objects::Buffer;
@@ -68,7 +72,8 @@ pub struct Packs {
     bases: RefCell<Bases<u64>>,
     /// Checked trees by id: a tree found here needs no lookup in the pack index either.
     trees: RefCell<Bases<[u8; 20]>>,
-    inflater: RefCell<Decompressor>,
+    /// `None` if libdeflate could not allocate one: then libgit2 reads everything.
+    inflater: RefCell<Option<Inflater>>,
 }
 
 impl Packs {
@@ -80,7 +85,7 @@ impl Packs {
             packs: OnceCell::new(),
             bases: RefCell::new(Bases::new(CACHE_LIMIT)),
             trees: RefCell::new(Bases::new(TREE_CACHE_LIMIT)),
-            inflater: RefCell::new(Decompressor::new()),
+            inflater: RefCell::new(Inflater::new()),
         }
     }
 
@@ -225,14 +230,49 @@ impl Packs {
 
     /// An entry's data inflated: exactly `entry.size` bytes, or `None`.
     fn inflate(&self, pack: &Pack, entry: &Entry) -> Option<Buffer> {
-        let mut out = Buffer::zeroed(entry.size)?;
         let data = pack.data.get(entry.data..pack.data.len() - 20)?;
-        // libdeflate stops at the end of the zlib stream (the next entry follows it) and
-        // checks its Adler-32; more output than the buffer holds is an error.
-        match self.inflater.borrow_mut().zlib_decompress(data, &mut out) {
-            Ok(n) if n == entry.size => Some(out),
-            _ => None,
-        }
+        let mut inflater = self.inflater.borrow_mut();
+        let inflater = inflater.as_mut()?;
+        // SAFETY: `zlib` is true only when it wrote all `entry.size` bytes.
+        unsafe { Buffer::written(entry.size, |out| inflater.zlib(data, out, entry.size)) }
+    }
+}
+
+/// libdeflate's decompressor through its C interface, which (unlike `libdeflater`'s, made of
+/// slices) inflates into memory that was never zeroed: see [`Buffer::written`].
+struct Inflater(NonNull<libdeflate_decompressor>);
+
+impl Inflater {
+    fn new() -> Option<Inflater> {
+        // SAFETY: no arguments; a null pointer (out of memory) is checked.
+        NonNull::new(unsafe { libdeflate_alloc_decompressor() }).map(Inflater)
+    }
+
+    /// Inflates the zlib stream at the start of `data` into the `size` bytes at `out`: true
+    /// when it fills exactly those. libdeflate stops at the end of the stream (the next
+    /// entry follows it) and checks its Adler-32; more output than `size` is an error.
+    fn zlib(&mut self, data: &[u8], out: *mut u8, size: usize) -> bool {
+        let mut written = 0;
+        // SAFETY: `data` is readable for its length, `out` writable for `size` bytes (the
+        // caller's contract), and libdeflate writes nowhere else and reads only what it wrote.
+        let result = unsafe {
+            libdeflate_zlib_decompress(
+                self.0.as_ptr(),
+                data.as_ptr().cast(),
+                data.len(),
+                out.cast(),
+                size,
+                &mut written,
+            )
+        };
+        result == libdeflate_result_LIBDEFLATE_SUCCESS && written == size
+    }
+}
+
+impl Drop for Inflater {
+    fn drop(&mut self) {
+        // SAFETY: allocated by `libdeflate_alloc_decompressor`, freed once.
+        unsafe { libdeflate_free_decompressor(self.0.as_ptr()) }
     }
 }
 

@@ -134,7 +134,8 @@ fn ascii_lowercase(bytes: &mut [u8]) {
 }
 
 /// The merged, ordered keyword hits of both prefilters over one haystack, produced a chunk
-/// at a time so that memory stays small whatever the haystack's size.
+/// at a time so that memory stays small whatever the haystack's size. Its two buffers are
+/// the thread's [`SCRATCH`], given back when it is dropped.
 struct Hits<'s, 'h> {
     scanner: &'s Scanner,
     haystack: &'h [u8],
@@ -143,6 +144,32 @@ struct Hits<'s, 'h> {
     folded: Vec<u8>,
     pending: Vec<(usize, u64)>,
     taken: usize,
+}
+
+/// A folded chunk and a list of hits, as [`Hits`] keeps them.
+type Buffers = (Vec<u8>, Vec<(usize, u64)>);
+
+thread_local! {
+    /// The buffers of the last [`Hits`] on this thread: a history scan searches hundreds of
+    /// thousands of blobs (and their decoded views), each once allocating a folded chunk
+    /// and a list of hits afresh.
+    static SCRATCH: std::cell::Cell<Buffers> = const { std::cell::Cell::new((Vec::new(), Vec::new())) };
+}
+
+impl<'s, 'h> Hits<'s, 'h> {
+    fn new(scanner: &'s Scanner, haystack: &'h [u8]) -> Hits<'s, 'h> {
+        let (mut folded, mut pending) = SCRATCH.take();
+        folded.clear();
+        pending.clear();
+        Hits { scanner, haystack, next_chunk: 0, folded, pending, taken: 0 }
+    }
+}
+
+impl Drop for Hits<'_, '_> {
+    fn drop(&mut self) {
+        // A buffer grown for a huge chunk is kept too: at most one chunk's size.
+        SCRATCH.set((std::mem::take(&mut self.folded), std::mem::take(&mut self.pending)));
+    }
 }
 
 impl Iterator for Hits<'_, '_> {
@@ -200,7 +227,7 @@ impl Scanner {
 
     /// The lines of `haystack` that hold a keyword, as byte ranges without newlines.
     pub fn candidate_lines(&self, haystack: &[u8], out: &mut Vec<(usize, usize)>) {
-        let hits = Hits { scanner: self, haystack, next_chunk: 0, folded: Vec::new(), pending: Vec::new(), taken: 0 };
+        let hits = Hits::new(self, haystack);
         let mut line_end = 0;
         for (at, _) in hits {
             if at < line_end && !out.is_empty() {
@@ -238,7 +265,7 @@ impl Scanner {
         let mut line_start = 0;
         let mut line_end = 0;
         let mut mask = 0u64;
-        let hits = Hits { scanner: self, haystack, next_chunk: 0, folded: Vec::new(), pending: Vec::new(), taken: 0 };
+        let hits = Hits::new(self, haystack);
         for (at, rules) in hits {
             if at < line_end {
                 mask |= rules;

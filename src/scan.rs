@@ -11,7 +11,7 @@ use aho_corasick::{AhoCorasick, AhoCorasickBuilder, Input, MatchKind};
 use memchr::{memchr, memchr_iter, memrchr};
 use regex::bytes::Regex;
 
-use crate::decode::base64::Fragments;
+use crate::decode::base64::{Fragments, longest_run};
 use crate::rules::{Ruleset, decode_value};
 
 /// Bytes on either side of a value that a `near` or `context` window may span, so a
@@ -56,6 +56,8 @@ pub struct Scanner {
     /// Whether a rule's pattern spans lines (`lines`): two candidate lines may then reach
     /// the same value.
     multi_line: bool,
+    /// The fewest base64 characters in a row that every keyword and encoded keyword holds.
+    shortest_run: usize,
 }
 
 /// How much of the haystack is lower-cased at a time for the case-insensitive keywords.
@@ -69,6 +71,9 @@ struct Prefilter {
     rules: Vec<u64>,
     /// The longest keyword, for the overlap between folded chunks.
     longest: usize,
+    /// The fewest base64 characters in a row that every keyword holds (lower-casing changes
+    /// no byte's being one), for [`Scanner::may_hold_keywords`].
+    shortest_run: usize,
 }
 
 impl Prefilter {
@@ -88,11 +93,12 @@ impl Prefilter {
             }
         }
         let longest = keywords.iter().map(Vec::len).max().unwrap_or(0);
+        let shortest_run = keywords.iter().map(|k| longest_run(k)).min().unwrap_or(usize::MAX);
         let automaton = AhoCorasickBuilder::new()
             .match_kind(MatchKind::LeftmostFirst)
             .build(&keywords)
             .expect("built-in keywords build an automaton");
-        Prefilter { automaton, rules: masks, longest }
+        Prefilter { automaton, rules: masks, longest, shortest_run }
     }
 
     /// Every keyword hit in `haystack[from..to]`, as (start, rules), in order. Restarting
@@ -217,7 +223,16 @@ impl Scanner {
         }
         let (exact, folded) = (Prefilter::new(rules, true), Prefilter::new(rules, false));
         let multi_line = rules.rules.iter().any(|r| r.lines > 1);
-        Scanner { rules, exact, folded, anchors, fragments: Fragments::new(rules), multi_line }
+        let fragments = Fragments::new(rules);
+        let shortest_run = exact.shortest_run.min(folded.shortest_run).min(fragments.shortest_run);
+        Scanner { rules, exact, folded, anchors, fragments, multi_line, shortest_run }
+    }
+
+    /// Whether `haystack` may hold a keyword or an encoded keyword: each holds a run of
+    /// base64 characters at least as long as the shortest such run among them all. Most
+    /// `\u` escapes decode to a character or two, which then need no search.
+    pub fn may_hold_keywords(&self, haystack: &[u8]) -> bool {
+        longest_run(haystack) >= self.shortest_run
     }
 
     /// Where the rules' keywords appear base64-encoded in `haystack`.

@@ -230,6 +230,13 @@ fn context_end(haystack: &[u8], found: &Found) -> usize {
 
 /// The whole of `bytes` with its encoded spans decoded in place, and where they are.
 fn expand(scanner: &Scanner, bytes: Vec<u8>, depth: usize, budget: &mut Budget) -> (Vec<u8>, Vec<Span>) {
+    // Nothing [`find`] looks for can be there: no escape, no keyword (so no labelled
+    // token), no encoded keyword. A history scan decodes millions of escapes, nearly all
+    // of them to a character or two.
+    let [a, b, c] = escapes::STARTS;
+    if memchr::memchr3(a, b, c, &bytes).is_none() && !scanner.may_hold_keywords(&bytes) {
+        return (bytes, Vec::new());
+    }
     let mut lines = Vec::new();
     scanner.candidate_lines(&bytes, &mut lines);
     let found = find(scanner, &bytes, &lines, None, depth, budget);

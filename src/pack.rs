@@ -22,10 +22,14 @@ use std::cell::{OnceCell, RefCell};
 use std::collections::HashMap;
 use std::fs::File;
 use std::path::{Path, PathBuf};
+use std::ptr::NonNull;
 use std::rc::Rc;
 use std::sync::Arc;
 
-use libdeflater::Decompressor;
+use libdeflate_sys::{
+    libdeflate_alloc_decompressor, libdeflate_decompressor, libdeflate_free_decompressor,
+    libdeflate_result_LIBDEFLATE_SUCCESS, libdeflate_zlib_decompress,
+};
 use sha1::{Digest, Sha1};
 
 use crate::objects::Buffer;
@@ -65,9 +69,11 @@ pub struct Packs {
     /// mappings may be shared with other threads' readers (they are only read): mapped once,
     /// a pack's pages count once in the process's memory.
     packs: OnceCell<Arc<[Pack]>>,
-    bases: RefCell<Bases>,
-    trees: RefCell<Bases>,
-    inflater: RefCell<Decompressor>,
+    bases: RefCell<Bases<u64>>,
+    /// Checked trees by id: a tree found here needs no lookup in the pack index either.
+    trees: RefCell<Bases<[u8; 20]>>,
+    /// `None` if libdeflate could not allocate one: then libgit2 reads everything.
+    inflater: RefCell<Option<Inflater>>,
 }
 
 impl Packs {
@@ -79,7 +85,7 @@ impl Packs {
             packs: OnceCell::new(),
             bases: RefCell::new(Bases::new(CACHE_LIMIT)),
             trees: RefCell::new(Bases::new(TREE_CACHE_LIMIT)),
-            inflater: RefCell::new(Decompressor::new()),
+            inflater: RefCell::new(Inflater::new()),
         }
     }
 
@@ -128,12 +134,12 @@ impl Packs {
     /// The object `id` if it is in these packs, of type `kind`, and at most `limit` bytes.
     fn object(&self, id: &[u8], kind: u8, limit: usize) -> Packed {
         let Ok(id) = <&[u8; 20]>::try_from(id) else { return Packed::NotHere };
-        let Some((pack, offset)) = self.find(id) else { return Packed::NotHere };
         if kind == TREE
-            && let Some(tree) = self.trees.borrow_mut().get(key(pack, offset))
+            && let Some(tree) = self.trees.borrow_mut().get(*id)
         {
             return Packed::Read(tree);
         }
+        let Some((pack, offset)) = self.find(id) else { return Packed::NotHere };
         match self.read(pack, offset, kind, limit) {
             Some(Read::Object(object)) if hash_matches(kind, id, &object) => {
                 if kind == TREE {
@@ -141,7 +147,7 @@ impl Packs {
                     if !crate::tree::well_formed(&object) {
                         return Packed::NotHere;
                     }
-                    self.trees.borrow_mut().insert(key(pack, offset), Rc::clone(&object));
+                    self.trees.borrow_mut().insert(*id, Rc::clone(&object));
                 }
                 Packed::Read(object)
             }
@@ -224,14 +230,49 @@ impl Packs {
 
     /// An entry's data inflated: exactly `entry.size` bytes, or `None`.
     fn inflate(&self, pack: &Pack, entry: &Entry) -> Option<Buffer> {
-        let mut out = Buffer::zeroed(entry.size)?;
         let data = pack.data.get(entry.data..pack.data.len() - 20)?;
-        // libdeflate stops at the end of the zlib stream (the next entry follows it) and
-        // checks its Adler-32; more output than the buffer holds is an error.
-        match self.inflater.borrow_mut().zlib_decompress(data, &mut out) {
-            Ok(n) if n == entry.size => Some(out),
-            _ => None,
-        }
+        let mut inflater = self.inflater.borrow_mut();
+        let inflater = inflater.as_mut()?;
+        // SAFETY: `zlib` is true only when it wrote all `entry.size` bytes.
+        unsafe { Buffer::written(entry.size, |out| inflater.zlib(data, out, entry.size)) }
+    }
+}
+
+/// libdeflate's decompressor through its C interface, which (unlike `libdeflater`'s, made of
+/// slices) inflates into memory that was never zeroed: see [`Buffer::written`].
+struct Inflater(NonNull<libdeflate_decompressor>);
+
+impl Inflater {
+    fn new() -> Option<Inflater> {
+        // SAFETY: no arguments; a null pointer (out of memory) is checked.
+        NonNull::new(unsafe { libdeflate_alloc_decompressor() }).map(Inflater)
+    }
+
+    /// Inflates the zlib stream at the start of `data` into the `size` bytes at `out`: true
+    /// when it fills exactly those. libdeflate stops at the end of the stream (the next
+    /// entry follows it) and checks its Adler-32; more output than `size` is an error.
+    fn zlib(&mut self, data: &[u8], out: *mut u8, size: usize) -> bool {
+        let mut written = 0;
+        // SAFETY: `data` is readable for its length, `out` writable for `size` bytes (the
+        // caller's contract), and libdeflate writes nowhere else and reads only what it wrote.
+        let result = unsafe {
+            libdeflate_zlib_decompress(
+                self.0.as_ptr(),
+                data.as_ptr().cast(),
+                data.len(),
+                out.cast(),
+                size,
+                &mut written,
+            )
+        };
+        result == libdeflate_result_LIBDEFLATE_SUCCESS && written == size
+    }
+}
+
+impl Drop for Inflater {
+    fn drop(&mut self) {
+        // SAFETY: allocated by `libdeflate_alloc_decompressor`, freed once.
+        unsafe { libdeflate_free_decompressor(self.0.as_ptr()) }
     }
 }
 
@@ -506,10 +547,10 @@ fn apply_delta(base: &[u8], delta: &[u8]) -> Option<Buffer> {
     (out.len() == result_size).then_some(Buffer::Heap(out))
 }
 
-/// Objects rebuilt recently, by pack and offset (see [`key`]), up to `limit` bytes, the
-/// least recently used dropped first.
-struct Bases {
-    entries: HashMap<u64, (Rc<Buffer>, u64)>,
+/// Objects rebuilt recently, by pack and offset (see [`key`]) or by id, up to `limit` bytes,
+/// the least recently used dropped first.
+struct Bases<K> {
+    entries: HashMap<K, (Rc<Buffer>, u64)>,
     bytes: usize,
     clock: u64,
     limit: usize,
@@ -521,19 +562,19 @@ fn key(pack: usize, offset: u64) -> u64 {
     (pack as u64) << 48 | offset
 }
 
-impl Bases {
-    fn new(limit: usize) -> Bases {
+impl<K: std::hash::Hash + Eq> Bases<K> {
+    fn new(limit: usize) -> Bases<K> {
         Bases { entries: HashMap::new(), bytes: 0, clock: 0, limit }
     }
 
-    fn get(&mut self, key: u64) -> Option<Rc<Buffer>> {
+    fn get(&mut self, key: K) -> Option<Rc<Buffer>> {
         self.clock += 1;
         let (base, used) = self.entries.get_mut(&key)?;
         *used = self.clock;
         Some(Rc::clone(base))
     }
 
-    fn insert(&mut self, key: u64, base: Rc<Buffer>) {
+    fn insert(&mut self, key: K, base: Rc<Buffer>) {
         // One base may take a quarter of the cache at most.
         if base.len() > self.limit / 4 {
             return;

@@ -10,7 +10,7 @@ use std::borrow::Cow;
 use aho_corasick::{AhoCorasick, AhoCorasickBuilder, Input, MatchKind};
 use memchr::{memchr, memchr_iter, memrchr};
 
-use crate::decode::base64::Fragments;
+use crate::decode::base64::{Fragments, longest_run};
 use crate::rules::{Ruleset, decode_value};
 use crate::words::reads_like_words;
 
@@ -56,6 +56,8 @@ pub struct Scanner {
     /// Whether a rule's pattern spans lines (`lines`): two candidate lines may then reach
     /// the same value.
     multi_line: bool,
+    /// The fewest base64 characters in a row that every keyword and encoded keyword holds.
+    shortest_run: usize,
 }
 
 /// How much of the haystack is lower-cased at a time for the case-insensitive keywords.
@@ -73,6 +75,9 @@ struct Prefilter {
     rules: Vec<u64>,
     /// The longest keyword, for the overlap between folded chunks.
     longest: usize,
+    /// The fewest base64 characters in a row that every keyword holds (lower-casing changes
+    /// no byte's being one), for [`Scanner::may_hold_keywords`].
+    shortest_run: usize,
 }
 
 impl Prefilter {
@@ -93,11 +98,12 @@ impl Prefilter {
             }
         }
         let longest = keywords.iter().map(Vec::len).max().unwrap_or(0);
+        let shortest_run = keywords.iter().map(|k| longest_run(k)).min().unwrap_or(usize::MAX);
         let automaton = AhoCorasickBuilder::new()
             .match_kind(MatchKind::LeftmostFirst)
             .build(&keywords)
             .expect("built-in keywords build an automaton");
-        Prefilter { automaton, rules: masks, longest }
+        Prefilter { automaton, rules: masks, longest, shortest_run }
     }
 
     /// Every keyword hit in `haystack[from..to]`, as (start, rules), in order. Restarting
@@ -139,7 +145,8 @@ fn ascii_lowercase(bytes: &mut [u8]) {
 }
 
 /// The merged, ordered keyword hits of both prefilters over one haystack, produced a chunk
-/// at a time so that memory stays small whatever the haystack's size.
+/// at a time so that memory stays small whatever the haystack's size. Its two buffers are
+/// the thread's [`SCRATCH`], given back when it is dropped.
 struct Hits<'s, 'h> {
     scanner: &'s Scanner,
     haystack: &'h [u8],
@@ -148,6 +155,32 @@ struct Hits<'s, 'h> {
     folded: Vec<u8>,
     pending: Vec<(usize, u64)>,
     taken: usize,
+}
+
+/// A folded chunk and a list of hits, as [`Hits`] keeps them.
+type Buffers = (Vec<u8>, Vec<(usize, u64)>);
+
+thread_local! {
+    /// The buffers of the last [`Hits`] on this thread: a history scan searches hundreds of
+    /// thousands of blobs (and their decoded views), each once allocating a folded chunk
+    /// and a list of hits afresh.
+    static SCRATCH: std::cell::Cell<Buffers> = const { std::cell::Cell::new((Vec::new(), Vec::new())) };
+}
+
+impl<'s, 'h> Hits<'s, 'h> {
+    fn new(scanner: &'s Scanner, haystack: &'h [u8]) -> Hits<'s, 'h> {
+        let (mut folded, mut pending) = SCRATCH.take();
+        folded.clear();
+        pending.clear();
+        Hits { scanner, haystack, next_chunk: 0, folded, pending, taken: 0 }
+    }
+}
+
+impl Drop for Hits<'_, '_> {
+    fn drop(&mut self) {
+        // A buffer grown for a huge chunk is kept too: at most one chunk's size.
+        SCRATCH.set((std::mem::take(&mut self.folded), std::mem::take(&mut self.pending)));
+    }
 }
 
 impl Iterator for Hits<'_, '_> {
@@ -195,7 +228,16 @@ impl Scanner {
         }
         let (exact, folded) = (Prefilter::new(rules, true), Prefilter::new(rules, false));
         let multi_line = rules.rules.iter().any(|r| r.lines > 1);
-        Scanner { rules, exact, folded, anchors, fragments: Fragments::new(rules), multi_line }
+        let fragments = Fragments::new(rules);
+        let shortest_run = exact.shortest_run.min(folded.shortest_run).min(fragments.shortest_run);
+        Scanner { rules, exact, folded, anchors, fragments, multi_line, shortest_run }
+    }
+
+    /// Whether `haystack` may hold a keyword or an encoded keyword: each holds a run of
+    /// base64 characters at least as long as the shortest such run among them all. Most
+    /// `\u` escapes decode to a character or two, which then need no search.
+    pub fn may_hold_keywords(&self, haystack: &[u8]) -> bool {
+        longest_run(haystack) >= self.shortest_run
     }
 
     /// Where the rules' keywords appear base64-encoded in `haystack`.
@@ -205,7 +247,7 @@ impl Scanner {
 
     /// The lines of `haystack` that hold a keyword, as byte ranges without newlines.
     pub fn candidate_lines(&self, haystack: &[u8], out: &mut Vec<(usize, usize)>) {
-        let hits = Hits { scanner: self, haystack, next_chunk: 0, folded: Vec::new(), pending: Vec::new(), taken: 0 };
+        let hits = Hits::new(self, haystack);
         let mut line_end = 0;
         for (at, _) in hits {
             if at < line_end && !out.is_empty() {
@@ -243,7 +285,7 @@ impl Scanner {
         let mut line_start = 0;
         let mut line_end = 0;
         let mut mask = 0u64;
-        let hits = Hits { scanner: self, haystack, next_chunk: 0, folded: Vec::new(), pending: Vec::new(), taken: 0 };
+        let hits = Hits::new(self, haystack);
         for (at, rules) in hits {
             if at < line_end {
                 mask |= rules;

@@ -16,10 +16,12 @@ const ZIP64_LOCATOR: &[u8] = b"PK\x06\x07";
 const KNOWN_METHODS: &[u16] = &[0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 12, 14, 16, 18, 19, 20, 93, 94, 95, 96, 97, 98, 99];
 
 /// Whether the end-of-central-directory record is where a zip keeps it: in the last 22
-/// bytes plus the longest comment.
+/// bytes plus the longest comment. Searched forwards: only whether it is there matters, and
+/// memchr's forward search is vectorised where its reverse one is not (every blob of a
+/// history scan is asked).
 pub(super) fn has_end_record(bytes: &[u8]) -> bool {
     let tail = &bytes[bytes.len().saturating_sub(22 + 0xffff)..];
-    memmem::rfind(tail, END_RECORD).is_some()
+    memmem::find(tail, END_RECORD).is_some()
 }
 
 /// How many entries the last end-of-central-directory record declares: the zip64 record's

@@ -30,6 +30,8 @@ const MAX_AUTOMATA: usize = 2;
 /// The automata over the encoded keywords of every rule.
 pub struct Fragments {
     automata: Vec<AhoCorasick>,
+    /// The fewest base64 characters in a row that every literal holds (see [`longest_run`]).
+    pub shortest_run: usize,
 }
 
 impl Fragments {
@@ -82,6 +84,7 @@ impl Fragments {
                 patterns.push(p);
             }
         }
+        let shortest_run = patterns.iter().map(|p| longest_run(p)).min().unwrap_or(usize::MAX);
         let automata = patterns
             .chunks(TEDDY_LIMIT)
             .map(|chunk| {
@@ -91,7 +94,7 @@ impl Fragments {
                     .expect("encoded keywords build an automaton")
             })
             .collect();
-        Fragments { automata }
+        Fragments { automata, shortest_run }
     }
 
     /// Start offsets of every encoded keyword in `haystack`, in order.
@@ -195,6 +198,12 @@ fn value(b: u8) -> Option<u32> {
 #[inline]
 pub fn is_char(b: u8) -> bool {
     VALUES[usize::from(b)] != NOT_BASE64
+}
+
+/// The longest run of base64 characters (of either alphabet) in `bytes`: bytes with none
+/// as long as a literal's own longest run cannot hold that literal.
+pub fn longest_run(bytes: &[u8]) -> usize {
+    bytes.split(|&b| !is_char(b)).map(<[u8]>::len).max().unwrap_or(0)
 }
 
 /// Decodes base64 characters, skipping line breaks and indentation; padding ends it.

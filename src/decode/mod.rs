@@ -166,10 +166,10 @@ fn decoded_view_with(
     let mut out = Decoded::default();
     let mut i = 0;
     while i < found.len() {
-        let (ws, mut we) = context(haystack, &found[i]);
+        let (ws, mut we) = (context_start(haystack, &found[i]), context_end(haystack, &found[i]));
         let mut j = i + 1;
         while j < found.len() && found[j].src.start < we {
-            we = we.max(context(haystack, &found[j]).1);
+            we = we.max(context_end(haystack, &found[j]));
             j += 1;
         }
         let mut at = ws.min(found[i].src.start);
@@ -203,33 +203,46 @@ fn embed(out: &mut Decoded, f: &Found) {
     out.view.extend_from_slice(&f.bytes);
 }
 
-/// The [`CONTEXT_LINES`] around a span (a key ID and its secret may be lines apart),
-/// clipped to [`CONTEXT_BYTES`] either side.
-fn context(haystack: &[u8], found: &Found) -> (usize, usize) {
+/// Where the view of a span starts: [`CONTEXT_LINES`] before it (a key ID and its secret
+/// may be lines apart), at most [`CONTEXT_BYTES`] before it.
+fn context_start(haystack: &[u8], found: &Found) -> usize {
     let src = found.src.clone();
-    let lines = CONTEXT_LINES;
     let lo = src.start.saturating_sub(CONTEXT_BYTES);
-    let hi = (src.end + CONTEXT_BYTES).min(haystack.len());
     let mut ws = src.start;
-    for _ in 0..=lines {
+    for _ in 0..=CONTEXT_LINES {
         ws = memchr::memrchr(b'\n', &haystack[lo..ws]).map_or(lo, |i| lo + i);
         if ws == lo {
             break;
         }
     }
     let ws = if ws > lo || haystack.get(ws) == Some(&b'\n') { ws + 1 } else { ws };
+    ws.min(src.start)
+}
+
+/// Where the view of a span ends: [`CONTEXT_LINES`] after it, at most [`CONTEXT_BYTES`]
+/// after it. Apart from [`context_start`]: a span inside another's view needs only this.
+fn context_end(haystack: &[u8], found: &Found) -> usize {
+    let src = found.src.clone();
+    let hi = (src.end + CONTEXT_BYTES).min(haystack.len());
     let mut we = src.end;
-    for _ in 0..=lines {
+    for _ in 0..=CONTEXT_LINES {
         we = memchr::memchr(b'\n', &haystack[(we + 1).min(hi)..hi]).map_or(hi, |i| we + 1 + i);
         if we >= hi {
             break;
         }
     }
-    (ws.min(src.start), we.min(hi).max(src.end))
+    we.min(hi).max(src.end)
 }
 
 /// The whole of `bytes` with its encoded spans decoded in place, and where they are.
 fn expand(scanner: &Scanner, bytes: Vec<u8>, depth: usize, budget: &mut Budget) -> (Vec<u8>, Vec<Span>) {
+    // Nothing [`find`] looks for can be there: no escape, no keyword (so no labelled
+    // token), no encoded keyword. A history scan decodes millions of escapes, nearly all
+    // of them to a character or two.
+    let [a, b, c] = escapes::STARTS;
+    if memchr::memchr3(a, b, c, &bytes).is_none() && !scanner.may_hold_keywords(&bytes) {
+        return (bytes, Vec::new());
+    }
     let mut lines = Vec::new();
     scanner.candidate_lines(&bytes, &mut lines);
     let found = find(scanner, &bytes, &lines, None, depth, budget);

@@ -19,7 +19,7 @@ pub use source::compact_regex;
 use source::{compile, expand_fragments};
 use values::distinct;
 pub(crate) use values::is_placeholder;
-pub use values::{MAX_ACCOUNT_ID, account_id, decode_value, entropy};
+pub use values::{MAX_ACCOUNT_ID, account_id, decode_value, entropy, has_run};
 
 /// The built-in ruleset.
 pub static RULES: Lazy<Ruleset> = Lazy::new(|| Ruleset::parse(&embedded()).expect("built-in rules load"));
@@ -204,12 +204,7 @@ impl Rule {
     /// run: in ordinary code, `value` and `secret` are common words, and most rules' regexes
     /// take about a millisecond to compile.
     pub fn may_match(&self, haystack: &[u8]) -> bool {
-        let Some((alphabet, len)) = self.run else { return true };
-        let mut run = 0;
-        haystack.iter().any(|&b| {
-            run = if alphabet.contains(b) { run + 1 } else { 0 };
-            run >= len
-        })
+        self.run.is_none_or(|(alphabet, len)| has_run(haystack, len, |b| alphabet.contains(b)))
     }
 
     /// The context regex, if this rule needs AWS named close to its value.

@@ -11,7 +11,7 @@ use aho_corasick::{AhoCorasick, AhoCorasickBuilder, Input, MatchKind};
 use memchr::{memchr, memchr_iter, memrchr};
 
 use crate::decode::base64::{Fragments, longest_run};
-use crate::rules::{Ruleset, decode_value};
+use crate::rules::{Alphabet, Ruleset, decode_value, has_run};
 use crate::words::reads_like_words;
 
 /// Bytes on either side of a value that a `near` or `context` window may span, so a
@@ -237,7 +237,7 @@ impl Scanner {
     /// base64 characters at least as long as the shortest such run among them all. Most
     /// `\u` escapes decode to a character or two, which then need no search.
     pub fn may_hold_keywords(&self, haystack: &[u8]) -> bool {
-        longest_run(haystack) >= self.shortest_run
+        has_run(haystack, self.shortest_run, crate::decode::base64::is_char)
     }
 
     /// Where the rules' keywords appear base64-encoded in `haystack`.
@@ -527,11 +527,6 @@ const DEEP: usize = 64;
 /// The prefixes of access key IDs that are credentials.
 const KEY_PREFIXES: [&[u8]; 4] = [b"AKIA", b"ASIA", b"ABIA", b"ACCA"];
 
-/// Bytes that can continue a token: base64, and the escapes values may contain.
-fn is_token_byte(b: u8) -> bool {
-    b.is_ascii_alphanumeric() || matches!(b, b'+' | b'/' | b'=' | b'%' | b'\\')
-}
-
 /// A value must not run on into more base64: the regexes cap their repetition, so a
 /// longer token would otherwise yield a 40-character slice of itself.
 fn ends_cleanly(slice: &[u8], end: usize) -> bool {
@@ -569,12 +564,13 @@ fn window(haystack: &[u8], start: usize, end: usize, lines: usize, bytes: usize)
 /// never make the middle of a long token look like a value of its own.
 fn token_window(haystack: &[u8], (mut ws, mut we): (usize, usize)) -> (usize, usize) {
     if ws > 0 && haystack[ws - 1] != b'\n' {
-        while ws < we && is_token_byte(haystack[ws]) {
+        // Bytes that can continue a token: base64, and the escapes values may contain.
+        while ws < we && Alphabet::Base64.contains(haystack[ws]) {
             ws += 1;
         }
     }
     if we < haystack.len() && haystack[we] != b'\n' {
-        while we > ws && is_token_byte(haystack[we - 1]) {
+        while we > ws && Alphabet::Base64.contains(haystack[we - 1]) {
             we -= 1;
         }
     }

@@ -2,6 +2,16 @@
 //! looks, and the account an access key ID belongs to. The filters of [`super::Rule`]
 //! judge values with these.
 
+/// Whether `bytes` hold `len` bytes in a row that are all `member`s (always, for 0).
+pub fn has_run(bytes: &[u8], len: usize, member: impl Fn(u8) -> bool) -> bool {
+    let mut run = 0;
+    len == 0
+        || bytes.iter().any(|&b| {
+            run = if member(b) { run + 1 } else { 0 };
+            run >= len
+        })
+}
+
 /// Decodes the escapes a credential picks up in transit: `\/` from JSON, and `%2F`, `%2B`,
 /// `%3D` from URL encoding. Borrowed unchanged when there is nothing to decode.
 pub fn decode_value(raw: &[u8]) -> std::borrow::Cow<'_, [u8]> {

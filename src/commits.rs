@@ -105,8 +105,8 @@ pub fn pushed<'r>(repo: &'r Repository, updates: &[Update], remote: Option<&str>
         }
         walk.push(local_id).with_context(|| format!("finding commit {local_id}"))?;
         // An annotated tag's commit is the tip whose allowlist applies.
-        let commit = repo.find_object(local_id, None).and_then(|o| o.peel_to_commit());
-        tip.get_or_insert(commit.with_context(|| format!("finding commit {local_id}"))?.id());
+        let commit = crate::repo::peel_to_commit(repo, local_id);
+        tip.get_or_insert(commit.with_context(|| format!("finding commit {local_id}"))?);
         if parse_oid(remote).ok() != Some(local_id) {
             tags.extend(tag_messages(repo, local_id));
         }
@@ -229,18 +229,12 @@ pub fn history<'r>(repo: &'r Repository, spec: &str) -> Result<Range<'r>> {
 /// When the refs cannot be listed.
 pub fn all_refs(repo: &Repository) -> Result<Range<'_>> {
     let mut walk = repo.revwalk().context("walking history")?;
-    // Refs to trees or blobs are skipped: they have no history.
-    for id in crate::repo::ref_commits(repo, None)? {
-        walk.push(id)?;
-    }
-    let targets = if crate::repo::refs_by_git(repo) {
-        crate::plumbing::ref_targets(repo.path(), None)?
-    } else {
-        let refs = repo.references().context("listing this repository's refs")?;
-        refs.filter_map(|r| r.ok()?.target()).collect()
-    };
     let mut tags: Vec<(Oid, Vec<u8>)> = Vec::new();
-    for id in targets {
+    for id in crate::repo::ref_targets(repo, None)? {
+        // Refs to trees or blobs are skipped: they have no history.
+        if let Some(commit) = crate::repo::peel_to_commit(repo, id) {
+            walk.push(commit)?;
+        }
         for (tag, message) in tag_messages(repo, id) {
             if !tags.iter().any(|(seen, _)| *seen == tag) {
                 tags.push((tag, message));

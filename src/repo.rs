@@ -190,19 +190,31 @@ pub fn resolve_commit(repo: &Repository, spec: &str) -> Result<Oid> {
 /// # Errors
 /// When the refs cannot be listed.
 pub fn ref_commits(repo: &Repository, glob: Option<&str>) -> Result<Vec<Oid>> {
+    Ok(ref_targets(repo, glob)?.into_iter().filter_map(|id| peel_to_commit(repo, id)).collect())
+}
+
+/// The objects the refs matching `glob` (all when `None`) point to, symbolic refs resolved.
+///
+/// # Errors
+/// When the refs cannot be listed.
+pub fn ref_targets(repo: &Repository, glob: Option<&str>) -> Result<Vec<Oid>> {
     if refs_by_git(repo) {
-        let peel = |id| Some(repo.find_object(id, None).ok()?.peel_to_commit().ok()?.id());
-        return Ok(plumbing::ref_targets(repo.path(), glob)?.into_iter().filter_map(peel).collect());
+        return plumbing::ref_targets(repo.path(), glob);
     }
     let refs = match glob {
         Some(glob) => repo.references_glob(glob),
         None => repo.references(),
     };
-    let mut commits = Vec::new();
+    let mut targets = Vec::new();
     for reference in refs.context("listing this repository's refs")? {
-        if let Ok(commit) = reference?.peel_to_commit() {
-            commits.push(commit.id());
+        if let Some(id) = reference?.resolve().ok().and_then(|r| r.target()) {
+            targets.push(id);
         }
     }
-    Ok(commits)
+    Ok(targets)
+}
+
+/// The commit `id` is or (a tag) points to, if any.
+pub fn peel_to_commit(repo: &Repository, id: Oid) -> Option<Oid> {
+    Some(repo.find_object(id, None).ok()?.peel_to_commit().ok()?.id())
 }

@@ -185,17 +185,35 @@ pub(crate) struct Listed<'a> {
 /// # Errors
 /// A record not in that form.
 pub(crate) fn listed_entries(out: &[u8]) -> Result<Vec<Listed<'_>>> {
-    let mut entries = Vec::new();
-    for record in out.split(|&b| b == 0).filter(|r| !r.is_empty()) {
-        let malformed = || anyhow!("malformed `git ls-files` output: {}", escape(record));
-        let tab = record.iter().position(|&b| b == b'\t').ok_or_else(malformed)?;
-        let meta = std::str::from_utf8(&record[..tab]).map_err(|_| malformed())?;
-        let [mode, object, stage] = meta.split(' ').collect::<Vec<_>>()[..] else { return Err(malformed()) };
-        let mode = u32::from_str_radix(mode, 8).map_err(|_| malformed())?;
-        let stage = stage.parse().map_err(|_| malformed())?;
-        entries.push(Listed { path: &record[tab + 1..], mode, object, stage });
-    }
-    Ok(entries)
+    records(out, "ls-files")
+        .map(|(record, fields)| {
+            let (mode, object, stage, path) = fields?;
+            let stage = stage.parse().map_err(|_| malformed("ls-files", record))?;
+            Ok(Listed { path, mode, object, stage })
+        })
+        .collect()
+}
+
+/// A record's fields `<mode> <a> <b>\t<path>`, the mode parsed.
+type Fields<'a> = (u32, &'a str, &'a str, &'a [u8]);
+
+/// The `-z` records of `git ls-files --stage` or `git ls-tree` output, each with its
+/// fields or the error that it is malformed.
+fn records<'a>(out: &'a [u8], command: &'static str) -> impl Iterator<Item = (&'a [u8], Result<Fields<'a>>)> {
+    out.split(|&b| b == 0).filter(|r| !r.is_empty()).map(move |record| {
+        let fields = || {
+            let tab = record.iter().position(|&b| b == b'\t')?;
+            let meta = std::str::from_utf8(&record[..tab]).ok()?;
+            let [mode, a, b] = meta.split(' ').collect::<Vec<_>>()[..] else { return None };
+            Some((u32::from_str_radix(mode, 8).ok()?, a, b, &record[tab + 1..]))
+        };
+        (record, fields().ok_or_else(|| malformed(command, record)))
+    })
+}
+
+/// A record of `git <command>` output that is not in the expected form.
+fn malformed(command: &str, record: &[u8]) -> anyhow::Error {
+    anyhow!("malformed `git {command}` output: {}", escape(record))
 }
 
 /// A work tree and its index as git itself handles them: all that `awsguard allow` needs,
@@ -464,14 +482,10 @@ impl Copier<'_> {
 fn files_of(git: &Git, id: &str) -> Result<HashMap<Vec<u8>, (u32, String)>> {
     let out = git.output(&["ls-tree", "-r", "-z", "--full-tree", id])?;
     let mut files = HashMap::new();
-    for record in out.split(|&b| b == 0).filter(|r| !r.is_empty()) {
+    for (_, fields) in records(&out, "ls-tree") {
         // "<mode> <type> <object>\t<path>"
-        let malformed = || anyhow!("malformed `git ls-tree` output: {}", escape(record));
-        let tab = record.iter().position(|&b| b == b'\t').ok_or_else(malformed)?;
-        let meta = std::str::from_utf8(&record[..tab]).map_err(|_| malformed())?;
-        let [mode, _, object] = meta.split(' ').collect::<Vec<_>>()[..] else { return Err(malformed()) };
-        let mode = u32::from_str_radix(mode, 8).map_err(|_| malformed())?;
-        files.insert(record[tab + 1..].to_vec(), (mode, object.to_string()));
+        let (mode, _, object, path) = fields?;
+        files.insert(path.to_vec(), (mode, object.to_string()));
     }
     Ok(files)
 }

@@ -415,8 +415,8 @@ fn iam_key_exports_are_blocked_whatever_the_key_id() {
     repo.assert_commits(&[]);
 }
 
-/// A random secret next to a documentation placeholder key ID (AKIAIOSFODNN7EXAMPLE,
-/// AKIAXXXX...) is still a secret: joined to it, in a Terraform state's `aws_iam_access_key`,
+/// A random secret next to a documentation placeholder key ID (the documentation's
+/// `AKIA...EXAMPLE`, AKIAXXXX...) is still a secret: joined to it, in a Terraform state's `aws_iam_access_key`,
 /// under an AWS label in tfvars. The secret alone is reported; the placeholder is not.
 #[test]
 fn a_secret_beside_a_placeholder_key_id_is_blocked() {

@@ -65,7 +65,7 @@ pub struct Scanner {
 /// a tenth of the speed; folding a cache-sized chunk and searching it exactly does not.
 const FOLD_CHUNK: usize = 64 * 1024;
 
-/// The bit of a keyword mask that stands for `decode_keywords`: the line is decoded, but
+/// The bit of a keyword mask that stands for `decode_keywords` and hex keywords: the line is decoded, but
 /// no rule runs on it for that keyword.
 const DECODE_ONLY: u64 = 1 << 63;
 
@@ -86,7 +86,9 @@ impl Prefilter {
         let mut masks: Vec<u64> = Vec::new();
         let by_rule = rules.rules.iter().enumerate().filter(|(_, r)| r.exact_keywords == exact);
         let by_rule = by_rule.flat_map(|(i, r)| r.keywords.iter().map(move |k| (k, 1 << i)));
-        let decoding = rules.decode_keywords.iter().filter(|_| !exact).map(|k| (k, DECODE_ONLY));
+        // Hex keywords are lower-case hex digits: found case-insensitively, like `0x414B4941`.
+        let hex = if exact { Vec::new() } else { crate::decode::hex::keywords(rules) };
+        let decoding = rules.decode_keywords.iter().filter(|_| !exact).chain(&hex).map(|k| (k, DECODE_ONLY));
         for (keyword, bit) in by_rule.chain(decoding) {
             let key = if exact { keyword.clone().into_bytes() } else { keyword.to_ascii_lowercase().into_bytes() };
             match keywords.iter().position(|k| *k == key) {

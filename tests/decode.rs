@@ -1,5 +1,5 @@
 //! Encoded credentials, end to end through real commits: base64 (Kubernetes secrets, CI
-//! variables, basic auth, wrapped lines), `\u`, HTML, percent and doubly JSON escapes,
+//! variables, basic auth, wrapped lines), hex, `\u`, HTML, percent and doubly JSON escapes,
 //! nested encodings, binary containers storing key and secret back to back, and the
 //! near-misses that must still pass.
 
@@ -168,6 +168,40 @@ fn percent_encoded_credentials_are_blocked() {
     let secret = fake.secret();
     repo.stage("links.md", format!("[x](https://example.com/?aws_secret_access_key={})\n", percent_all(&secret)));
     repo.assert_blocked(&[], "links.md:1:", &secret).assert_contains("percent-encoded");
+}
+
+fn hex(text: &str) -> String {
+    text.bytes().map(|b| format!("{b:02x}")).collect()
+}
+
+/// `xxd -p` of a credentials file, `bytes.fromhex` of a secret, upper-case hex of a key ID;
+/// and hex that is no text (a digest) or the documentation pair passes.
+#[test]
+fn hex_encoded_credentials_are_blocked() {
+    let repo = TestRepo::with_hook();
+    let mut fake = fake();
+    let (id, secret) = (fake.key_id("AKIA"), fake.secret());
+    let file = format!("[default]\naws_access_key_id = {id}\naws_secret_access_key = {secret}\n");
+    repo.stage("restore.sh", format!("#!/bin/sh\necho {} | xxd -r -p > ~/.aws/credentials\n", hex(&file)));
+    let run = repo.assert_blocked(&[], "restore.sh:2:6: aws.access-key-id:", &id);
+    run.assert_contains("restore.sh:2:6: aws.secret-access-key").assert_contains("hex-encoded").assert_lacks(&secret);
+    repo.git(&["rm", "-q", "--cached", "restore.sh"]);
+    let secret = fake.secret();
+    repo.stage("settings.py", format!("AWS_SECRET_ACCESS_KEY = bytes.fromhex(\"{}\").decode()\n", hex(&secret)));
+    repo.assert_blocked(&[], "settings.py:1:40: aws.secret-access-key:", &secret).assert_contains("hex-encoded");
+    repo.git(&["rm", "-q", "--cached", "settings.py"]);
+    let id = fake.key_id("ASIA");
+    repo.stage("ids.txt", format!("assumed = 0x{}\n", hex(&id).to_uppercase()));
+    repo.assert_blocked(&[], "ids.txt:1:11: aws.access-key-id:", &id);
+    repo.git(&["rm", "-q", "--cached", "ids.txt"]);
+    let doc = format!(
+        "aws_access_key_id = {}\naws_secret_access_key = {}\n",
+        ["AKIA", "IOSFODNN7EXAMPLE"].concat(),
+        ["wJalrXUtnFEMI/K7MDENG/", "bPxRfiCYEXAMPLEKEY"].concat()
+    );
+    let digest = hex(&fake.chars(b"ABCDEFGHIJKLMNOPQRSTUVWXYZ", 32)).replace('4', "e").replace('5', "f");
+    repo.stage("docs.md", format!("example: {}\naws_secret_access_key_sha256: {digest}\n", hex(&doc)));
+    repo.assert_commits(&[]);
 }
 
 #[test]

@@ -7,7 +7,7 @@ use crate::Family;
 use crate::data::{Cat, Data, FileType, Labelled, Rule, Ty, Value};
 use crate::layouts::{self, Encoding};
 pub use crate::truth::{GenFile, Kind, Near, Plant};
-use crate::values::{G, LOWER36, base64, expand_with, percent_encode};
+use crate::values::{G, LOWER36, base64, expand_with, hex, percent_encode};
 
 pub const PLANT_OPEN: char = '\u{27EA}';
 pub const PLANT_CLOSE: char = '\u{27EB}';
@@ -106,6 +106,8 @@ impl<'g> B<'g> {
                 percent_encode(&value, lower)
             }
             "base64" => base64(value.as_bytes()),
+            "hex" if self.g.chance(0.3) => hex(value.as_bytes()).to_uppercase(),
+            "hex" => hex(value.as_bytes()),
             _ => value.clone(),
         };
         if token.encoding != "none" {
@@ -129,7 +131,7 @@ impl<'g> B<'g> {
 
     /// Registers a near-miss line: the template is filled now, and the marker stands for it.
     pub fn near(&mut self, cat: Cat, template: &str) -> String {
-        let text = self.g.fill(template, true);
+        let text = encode_near_blocks(self.g.fill(template, true));
         self.nears.push(Near { cat, template: template.to_string(), text, line: 0, block: self.block, col: 0, len: 0 });
         format!("{NEAR_OPEN}{}{NEAR_CLOSE}", self.nears.len() - 1)
     }
@@ -301,10 +303,11 @@ pub fn comment(t: &FileType, text: &str) -> String {
 /// values in place and `\\n` as newlines (a credentials file, `ID:SECRET`, a JSON
 /// document); its values are recorded on the block's line. `[[utf16:TEXT:utf16]]` is the
 /// base64 of TEXT's UTF-16LE (a PowerShell `-EncodedCommand`), `[[qp:TEXT:qp]]` TEXT as
-/// quoted-printable (its values recorded on the line their logical line starts).
+/// quoted-printable (its values recorded on the line their logical line starts), and
+/// `[[hex:TEXT:hex]]` TEXT as lower-case hex.
 fn encode_blocks(b: &mut B, composed: &str) -> String {
     let mut out = composed.to_string();
-    for kind in ["base64", "utf16", "qp"] {
+    for kind in ["base64", "utf16", "qp", "hex"] {
         let (open, close) = (format!("[[{kind}:"), format!(":{kind}]]"));
         while let Some(start) = out.find(&open) {
             let end = start + out[start..].find(&close).expect("encoded blocks are closed");
@@ -322,16 +325,36 @@ fn encode_blocks(b: &mut B, composed: &str) -> String {
                 rest = &body[close + PLANT_CLOSE.len_utf8()..];
             }
             plain.push_str(rest);
-            let plain = plain.replace("\\n", "\n");
-            let (encoded, lines) = match kind {
-                "base64" => (base64(plain.as_bytes()), Vec::new()),
-                "utf16" => (base64(&plain.encode_utf16().flat_map(u16::to_le_bytes).collect::<Vec<u8>>()), Vec::new()),
-                _ => quoted_printable(&plain),
-            };
+            let (encoded, lines) = encode_block(kind, &plain.replace("\\n", "\n"));
             for (index, plain_line) in planted {
                 b.plants[index].line = line + lines.get(plain_line).copied().unwrap_or(0);
             }
             out.replace_range(start..end + close.len(), &encoded);
+        }
+    }
+    out
+}
+
+/// The text of one `[[KIND:TEXT:KIND]]` block, and the encoded line each plain line starts on.
+fn encode_block(kind: &str, plain: &str) -> (String, Vec<usize>) {
+    match kind {
+        "base64" => (base64(plain.as_bytes()), Vec::new()),
+        "utf16" => (base64(&plain.encode_utf16().flat_map(u16::to_le_bytes).collect::<Vec<u8>>()), Vec::new()),
+        "hex" => (hex(plain.as_bytes()), Vec::new()),
+        _ => quoted_printable(plain),
+    }
+}
+
+/// A near-miss line with its one-line blocks (base64, UTF-16 base64, hex) encoded: it holds
+/// no planted value, and is placed whole by its marker.
+fn encode_near_blocks(text: String) -> String {
+    let mut out = text;
+    for kind in ["base64", "utf16", "hex"] {
+        let (open, close) = (format!("[[{kind}:"), format!(":{kind}]]"));
+        while let Some(start) = out.find(&open) {
+            let end = start + out[start..].find(&close).expect("encoded blocks are closed");
+            let plain = out[start + open.len()..end].replace("\\n", "\n");
+            out.replace_range(start..end + close.len(), &encode_block(kind, &plain).0);
         }
     }
     out

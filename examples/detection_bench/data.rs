@@ -186,7 +186,7 @@ pub struct Token {
     pub generator: String,
     /// The generator's argument: key ID prefixes with weights.
     pub arg: String,
-    /// none, json-slash, json-u002f, percent, base64.
+    /// none, json-slash, json-u002f, percent, base64, hex.
     pub encoding: String,
 }
 
@@ -223,7 +223,7 @@ const NEAR_MISSES: &str = include_str!("../../bench/detection/nearmisses.toml");
 
 const GENERATORS: &[&str] =
     &["key-id", "secret", "session-token", "bedrock-long", "bedrock-short", "mws", "appsync", "codeartifact"];
-const ENCODINGS: &[&str] = &["none", "json-slash", "json-u002f", "json-double", "html", "percent", "base64"];
+const ENCODINGS: &[&str] = &["none", "json-slash", "json-u002f", "json-double", "html", "percent", "base64", "hex"];
 const LAYOUTS: &[&str] = &["lines", "json", "notebook", "minified", "csv", "lock"];
 
 impl Data {

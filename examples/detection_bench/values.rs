@@ -90,6 +90,11 @@ pub fn base64(bytes: &[u8]) -> String {
     out
 }
 
+/// Lower-case hex, two digits a byte (`xxd -p`, Python's `bytes.hex()`).
+pub fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
 /// Percent-encodes what a query string must: `/`, `+`, `=`.
 pub fn percent_encode(value: &str, lower: bool) -> String {
     let mut out = String::with_capacity(value.len() + 8);

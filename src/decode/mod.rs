@@ -2,8 +2,8 @@
 //!
 //! Every blob is scanned as raw bytes, and as UTF-8 if it is UTF-16 ([`utf16`]). Then
 //! the encoded spans of the view are decoded in place ([`decoded_view`]): base64 runs
-//! ([`base64`]), backslash, HTML and percent escapes and quoted-printable MIME parts
-//! ([`escapes`]). Unlike gitleaks (which decodes every base64-looking run of a fragment)
+//! ([`base64`]), hex tokens ([`hex`]), backslash, HTML and percent escapes and
+//! quoted-printable MIME parts ([`escapes`]). Unlike gitleaks (which decodes every base64-looking run of a fragment)
 //! and trufflehog (which decodes whole chunks and loses the text around them), a span is
 //! decoded only where a cheap sign says it may matter (an encoded keyword, a keyword on
 //! its line, an escape, a word announcing an encoding: `pwsh -enc`, `quoted-printable`),
@@ -14,6 +14,7 @@
 
 pub mod base64;
 pub mod escapes;
+pub mod hex;
 mod utf16;
 
 use std::ops::Range;
@@ -46,6 +47,8 @@ pub enum Encoding {
     Gzip,
     /// A MIME part's `=3D`, `=2F` and soft line breaks (`.eml`).
     QuotedPrintable,
+    /// Pairs of hex digits: `xxd -p`, `bytes.hex()`.
+    Hex,
 }
 
 impl Encoding {
@@ -60,6 +63,7 @@ impl Encoding {
             Encoding::Utf16 => "utf-16",
             Encoding::Gzip => "gzip",
             Encoding::QuotedPrintable => "quoted-printable",
+            Encoding::Hex => "hex",
         }
     }
 
@@ -74,6 +78,7 @@ impl Encoding {
             Encoding::Utf16 => "UTF-16",
             Encoding::Gzip => "gzip-compressed",
             Encoding::QuotedPrintable => "quoted-printable",
+            Encoding::Hex => "hex-encoded",
         }
     }
 }
@@ -411,8 +416,8 @@ fn find(
             encoded_keywords.push(Found { src: start..end, chain, bytes: text, inner: Vec::new() });
         }
     }
-    // Base64 tokens on a keyword's line or the line after it: a value whose label is
-    // outside it.
+    // Base64 and hex tokens on a keyword's line or the line after it: a value whose label
+    // is outside it. (A keyword's hex is itself a keyword, see [`hex::keywords`].)
     let mut labelled: Vec<Found> = Vec::new();
     let mut covered = 0;
     for &(ls, le) in lines {
@@ -426,6 +431,18 @@ fn find(
                 || overlaps(&encoded_keywords, start, end)
             {
                 continue;
+            }
+            if let Some(digits) = hex::digits(&bytes[start..end]) {
+                let text = hex::decode(&bytes[start + digits.start..start + digits.end]);
+                if budget.charge(text.len()) && is_text(&text) {
+                    labelled.push(Found {
+                        src: start..end,
+                        chain: vec![Encoding::Hex],
+                        bytes: text,
+                        inner: Vec::new(),
+                    });
+                    continue;
+                }
             }
             if let Some((text, chain)) = base64_text(&bytes[start..end], true, budget) {
                 labelled.push(Found { src: start..end, chain, bytes: text, inner: Vec::new() });

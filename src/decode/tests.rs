@@ -142,6 +142,21 @@ fn decoded_values_carry_their_layers() {
         found(&format!("aws_secret: {}\n", b64(&b64(&b64(&id))))),
         [(id.clone(), vec![Encoding::Base64, Encoding::Base64, Encoding::Base64])]
     );
+    // Hex, where its keyword's hex is (`AKIA` is `414b4941`) or a label marks it, in either
+    // case of digit; and base64 of hex under a label (base64 of a keyword's hex is not an
+    // encoded keyword: the literals are kept for base64 and base64 of base64).
+    let hex = |s: &str| s.bytes().map(|b| format!("{b:02x}")).collect::<String>();
+    assert_eq!(found(&format!("x: {}\n", hex(&id))), [(id.clone(), vec![Encoding::Hex])]);
+    assert_eq!(found(&format!("x = 0X{}\n", hex(&id).to_uppercase())), [(id.clone(), vec![Encoding::Hex])]);
+    let secret = fake.secret();
+    let labelled = format!("aws_secret_access_key = {}\n", hex(&secret));
+    assert_eq!(found(&labelled), [(secret.clone(), vec![Encoding::Hex])]);
+    assert_eq!(
+        found(&format!("aws_secret: {}\n", b64(&hex(&id)))),
+        [(id.clone(), vec![Encoding::Base64, Encoding::Hex])]
+    );
+    // A digest under a label is hex of no text: nothing to decode.
+    assert!(view(format!("secret_sha256: {}\n", hex(&fake.chars(B64, 32)).replace('4', "c")).as_bytes()).0.is_none());
     // Four layers are one too many.
     assert!(found(&format!("aws_secret: {}\n", b64(&b64(&b64(&b64(&id)))))).is_empty());
     // Plain text holds nothing to decode.
@@ -226,6 +241,8 @@ fn adversarial_inputs_stay_within_the_budget() {
         ("labelled tokens", repeat("secret: QUJDREVGR0hJSktMTU5PUFFSU1RVVldY\n")),
         ("encoded commands", repeat("pwsh -e QUJDREVGR0hJSktMTU5PUFFSU1RVVldY\n")),
         ("quoted-printable", repeat("Content-Transfer-Encoding: quoted-printable\n=3D=\n=2F\n")),
+        ("hex keywords", repeat("414b4941414b4941414b4941414b4941\n")),
+        ("hex labelled", repeat("secret 736563726574736563726574\n")),
     ];
     for (name, input) in inputs {
         let mut lines = Vec::new();

@@ -52,14 +52,7 @@ impl Fragments {
             // A keyword that is itself a placeholder (`EXAMPLE`, `XXXXXXXX`) marks what is
             // never a credential: its encodings would send decoding after documentation keys.
             for keyword in rule.keywords.iter().filter(|k| !is_placeholder(k.as_bytes())) {
-                let mut forms = vec![keyword.clone()];
-                if !rule.exact_keywords {
-                    let lower = keyword.to_ascii_lowercase();
-                    let mut capital = lower.clone();
-                    capital[..1].make_ascii_uppercase();
-                    forms.extend([lower.clone(), keyword.to_ascii_uppercase(), capital]);
-                }
-                for form in forms {
+                for form in super::case_forms(keyword, rule.exact_keywords) {
                     let middles = encoded_middles(form.as_bytes());
                     if rank < 2 {
                         for middle in middles.iter().filter(|m| m.len() > MIN_FRAGMENT) {

@@ -17,14 +17,7 @@ pub fn keywords(rules: &Ruleset) -> Vec<String> {
     let rules = rules.rules.iter().filter(|r| r.context_lines == 0);
     for rule in rules.filter(|r| matches!(r.kind, Kind::AccessKeyId | Kind::SecretAccessKey)) {
         for keyword in rule.keywords.iter().filter(|k| !is_placeholder(k.as_bytes())) {
-            let mut forms = vec![keyword.clone()];
-            if !rule.exact_keywords {
-                let lower = keyword.to_ascii_lowercase();
-                let mut capital = lower.clone();
-                capital[..1].make_ascii_uppercase();
-                forms.extend([lower, keyword.to_ascii_uppercase(), capital]);
-            }
-            for form in forms {
+            for form in super::case_forms(keyword, rule.exact_keywords) {
                 let hex: String = form.bytes().map(|b| format!("{b:02x}")).collect();
                 if !out.contains(&hex) {
                     out.push(hex);

@@ -83,6 +83,19 @@ impl Encoding {
     }
 }
 
+/// The forms of a keyword to look for once encoded, where case is no longer folded: as
+/// written, and (for a case-insensitive keyword) lower, upper and capitalised.
+fn case_forms(keyword: &str, exact: bool) -> Vec<String> {
+    let mut forms = vec![keyword.to_string()];
+    if !exact {
+        let lower = keyword.to_ascii_lowercase();
+        let mut capital = lower.clone();
+        capital[..1].make_ascii_uppercase();
+        forms.extend([lower, keyword.to_ascii_uppercase(), capital]);
+    }
+    forms
+}
+
 /// A stretch of a decoded view that came from an encoded span of the scanned bytes.
 #[derive(Clone, Debug)]
 pub struct Span {

@@ -68,10 +68,11 @@ fn wrapped_base64_is_decoded_across_lines() {
     let file = format!("# {}\n[default]\naws_access_key_id={id}\naws_secret_access_key={secret}\n", "=".repeat(90));
     let encoded = b64(&file);
     let wrapped: Vec<&str> = encoded.as_bytes().chunks(76).map(|c| std::str::from_utf8(c).unwrap()).collect::<Vec<_>>();
-    // `base64 -w 76` output, and the same as a YAML block scalar.
+    // `base64 -w 76` output, the same as a YAML block scalar, and pasted into a JSON string.
     for (path, text) in [
         ("creds.b64", format!("{}\n", wrapped.join("\n"))),
         ("values.yaml", format!("aws:\n  blob: |\n    {}\n  region: x\n", wrapped.join("\n    "))),
+        ("vars.json", format!("{{\"blob\": \"{}\"}}\n", wrapped.join("\\n"))),
     ] {
         let repo = TestRepo::with_hook();
         repo.stage(path, text);

@@ -199,16 +199,22 @@ pub fn longest_run(bytes: &[u8]) -> usize {
     bytes.split(|&b| !is_char(b)).map(<[u8]>::len).max().unwrap_or(0)
 }
 
-/// Decodes base64 characters, skipping line breaks and indentation; padding ends it.
-/// `skip` characters are dropped first (to try another alignment of a clipped run).
+/// Decodes base64 characters, skipping line breaks and indentation (and a JSON string's
+/// `\n` and `\r`); padding ends it. `skip` characters are dropped first (to try another
+/// alignment of a clipped run).
 pub fn decode(encoded: &[u8], skip: usize) -> Vec<u8> {
     let mut out = Vec::with_capacity(encoded.len() * 3 / 4);
     let (mut acc, mut bits, mut skipped) = (0u32, 0u32, 0);
+    let mut escaped = false;
     for &b in encoded {
+        if std::mem::take(&mut escaped) && matches!(b, b'n' | b'r') {
+            continue;
+        }
         let Some(v) = value(b) else {
             if b == b'=' {
                 break;
             }
+            escaped = b == b'\\';
             continue;
         };
         if skipped < skip {
@@ -236,9 +242,27 @@ fn is_wrapped_line(line: &[u8]) -> bool {
     (body.len() >= 4 || quantum && body.len() >= 2) && body.iter().all(|&b| is_char(b))
 }
 
+/// The length of a JSON string's escaped line break at the start of `rest` (`\n`, `\r\n`):
+/// `base64` output wraps at 76 columns, and pasted into a JSON string its lines are joined
+/// by these.
+fn escaped_break(rest: &[u8]) -> usize {
+    match rest {
+        [b'\\', b'n', ..] => 2,
+        [b'\\', b'r', b'\\', b'n', ..] => 4,
+        _ => 0,
+    }
+}
+
+/// Whether a run continues after an escaped line break: a quantum of characters, or a
+/// last padded one (`ago=`, `Cg==`).
+fn continues(rest: &[u8]) -> bool {
+    let chars = rest.iter().take(4).take_while(|&&b| is_char(b)).count();
+    chars == 4 || chars >= 2 && rest[chars..].iter().take(4 - chars).all(|&b| b == b'=') && rest.len() >= 4
+}
+
 /// The run of base64 around `at`: characters of either alphabet, continued over line
-/// breaks into lines that hold nothing else (PEM, `base64 -w 76`, YAML block scalars),
-/// with its trailing padding, and at most [`REACH`] bytes on either side, never before
+/// breaks into lines that hold nothing else (PEM, `base64 -w 76`, YAML block scalars) and
+/// over a JSON string's `\n` into more characters, with its trailing padding, and at most [`REACH`] bytes on either side, never before
 /// `from` (where the previous run ended). The third value says whether the start was
 /// clipped (its alignment is then unknown).
 pub fn run_around(haystack: &[u8], at: usize, from: usize) -> (usize, usize, bool) {
@@ -248,6 +272,14 @@ pub fn run_around(haystack: &[u8], at: usize, from: usize) -> (usize, usize, boo
     loop {
         while start > lo && is_char(haystack[start - 1]) {
             start -= 1;
+        }
+        // An escaped line break (its `n` was taken for a character) between characters.
+        if start > lo + 1 && haystack[start - 1] == b'\\' && continues(&haystack[start..]) {
+            let at = if start > lo + 3 && &haystack[start - 3..start - 1] == b"\\r" { start - 3 } else { start - 1 };
+            if at > lo && is_char(haystack[at - 1]) && haystack[start] == b'n' {
+                start = at;
+                continue;
+            }
         }
         // A line break with a whole base64 line before it continues the run.
         let before = &haystack[lo..start];
@@ -272,6 +304,11 @@ pub fn run_around(haystack: &[u8], at: usize, from: usize) -> (usize, usize, boo
             break;
         }
         let rest = &haystack[end..hi];
+        let escaped = escaped_break(rest);
+        if escaped > 0 && continues(&rest[escaped..]) {
+            end += escaped;
+            continue;
+        }
         let cr = usize::from(rest.first() == Some(&b'\r'));
         if rest.get(cr) != Some(&b'\n') {
             break;

@@ -69,6 +69,26 @@ fn a_wrapped_run_continues_into_a_last_line_of_one_padded_quantum() {
     }
 }
 
+/// `base64` output pasted into a JSON string: its 76-column lines joined by `\n` (or
+/// `\r\n`) escapes, the last line a padded quantum or two; the secret's label is lines
+/// into the run, so the run is found backwards over the escapes too.
+#[test]
+fn a_wrapped_run_continues_over_a_json_strings_escaped_line_breaks() {
+    let mut fake = Fake::from_env_or(0x0a0e);
+    for (separator, rest) in [("\\n", 1), ("\\r\\n", 2), ("\\n", 0)] {
+        let secret = fake.secret();
+        let mut file = format!("# {}\naws_secret_access_key = {secret}\n", fake.chars(B64, 200));
+        while file.len() % 3 != rest {
+            file.insert(0, '#');
+        }
+        let encoded = base64::encode(file.as_bytes());
+        let lines: Vec<&str> = encoded.chunks(76).map(|c| std::str::from_utf8(c).unwrap()).collect();
+        let text = format!("{{\"credentials\": \"{}\"}}\n", lines.join(separator));
+        let found = found(&text);
+        assert_eq!(found, [(secret, vec![Encoding::Base64])], "{separator} {rest}: {text}");
+    }
+}
+
 /// Whatever precedes a keyword (of a rule that needs no context, and not itself a
 /// placeholder), its base64 encoding holds one of its fixed middles.
 #[test]
@@ -242,6 +262,10 @@ fn adversarial_inputs_stay_within_the_budget() {
         ("encoded commands", repeat("pwsh -e QUJDREVGR0hJSktMTU5PUFFSU1RVVldY\n")),
         ("quoted-printable", repeat("Content-Transfer-Encoding: quoted-printable\n=3D=\n=2F\n")),
         ("hex keywords", repeat("414b4941414b4941414b4941414b4941\n")),
+        (
+            "escaped line breaks",
+            b64(&repeat("aws_secret_access_key=AKIA ")).chunks(76).collect::<Vec<_>>().join(&b"\\n"[..]),
+        ),
         ("hex labelled", repeat("secret 736563726574736563726574\n")),
     ];
     for (name, input) in inputs {

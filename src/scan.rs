@@ -65,8 +65,8 @@ pub struct Scanner {
 /// a tenth of the speed; folding a cache-sized chunk and searching it exactly does not.
 const FOLD_CHUNK: usize = 64 * 1024;
 
-/// The bit of a keyword mask that stands for `decode_keywords` and hex keywords: the line is decoded, but
-/// no rule runs on it for that keyword.
+/// The bit of a keyword mask that stands for `decode_keywords` and hex keywords: the line
+/// is decoded, but no rule runs on it for that keyword.
 const DECODE_ONLY: u64 = 1 << 63;
 
 /// One Aho-Corasick automaton over keywords, with the mask of rules each one serves.

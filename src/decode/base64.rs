@@ -262,9 +262,9 @@ fn continues(rest: &[u8]) -> bool {
 
 /// The run of base64 around `at`: characters of either alphabet, continued over line
 /// breaks into lines that hold nothing else (PEM, `base64 -w 76`, YAML block scalars) and
-/// over a JSON string's `\n` into more characters, with its trailing padding, and at most [`REACH`] bytes on either side, never before
-/// `from` (where the previous run ended). The third value says whether the start was
-/// clipped (its alignment is then unknown).
+/// over a JSON string's `\n` into more characters, with its trailing padding, and at most
+/// [`REACH`] bytes on either side, never before `from` (where the previous run ended). The
+/// third value says whether the start was clipped (its alignment is then unknown).
 pub fn run_around(haystack: &[u8], at: usize, from: usize) -> (usize, usize, bool) {
     let lo = at.saturating_sub(REACH).max(from);
     let hi = (at + REACH).min(haystack.len());

@@ -1,13 +1,13 @@
 //! Decoding: views of a blob other than its raw bytes, each scanned like the bytes.
 //!
-//! Every blob is scanned as raw bytes, and as UTF-8 if it is UTF-16 ([`utf16`]). Then
-//! the encoded spans of the view are decoded in place ([`decoded_view`]): base64 runs
+//! Every blob is scanned as raw bytes, and as UTF-8 if it is UTF-16 ([`utf16`]). Then the
+//! encoded spans of the view are decoded in place ([`decoded_view`]): base64 runs
 //! ([`base64`]), hex tokens ([`hex`]), backslash, HTML and percent escapes and
-//! quoted-printable MIME parts ([`escapes`]). Unlike gitleaks (which decodes every base64-looking run of a fragment)
-//! and trufflehog (which decodes whole chunks and loses the text around them), a span is
-//! decoded only where a cheap sign says it may matter (an encoded keyword, a keyword on
-//! its line, an escape, a word announcing an encoding: `pwsh -enc`, `quoted-printable`),
-//! and it is decoded in place: the label beside a base64 value
+//! quoted-printable MIME parts ([`escapes`]). Unlike gitleaks (which decodes every
+//! base64-looking run of a fragment) and trufflehog (which decodes whole chunks and loses
+//! the text around them), a span is decoded only where a cheap sign says it may matter (an
+//! encoded keyword, a keyword on its line, an escape, a word announcing an encoding:
+//! `pwsh -enc`, `quoted-printable`), and it is decoded in place: the label beside a base64 value
 //! (`AWS_SECRET_ACCESS_KEY: d0ph...`) still labels it. Decoded spans are decoded again, to
 //! [`MAX_DEPTH`] layers, and every decoded byte is charged to a budget proportional to the
 //! blob, so cost stays linear.

@@ -230,16 +230,14 @@ pub fn history<'r>(repo: &'r Repository, spec: &str) -> Result<Range<'r>> {
 pub fn all_refs(repo: &Repository) -> Result<Range<'_>> {
     let mut walk = repo.revwalk().context("walking history")?;
     let mut tags: Vec<(Oid, Vec<u8>)> = Vec::new();
+    // Several refs may name one tag; a repository may hold tens of thousands.
+    let mut seen = std::collections::HashSet::new();
     for id in crate::repo::ref_targets(repo, None)? {
         // Refs to trees or blobs are skipped: they have no history.
         if let Some(commit) = crate::repo::peel_to_commit(repo, id) {
             walk.push(commit)?;
         }
-        for (tag, message) in tag_messages(repo, id) {
-            if !tags.iter().any(|(seen, _)| *seen == tag) {
-                tags.push((tag, message));
-            }
-        }
+        tags.extend(tag_messages(repo, id).into_iter().filter(|(tag, _)| seen.insert(*tag)));
     }
     let tip = crate::repo::head_commit(repo).ok().flatten();
     Ok(Range { walk, tip, tags })

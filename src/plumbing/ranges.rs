@@ -181,13 +181,11 @@ impl Mirror {
         let commits = self.rev_list(&["--all".to_string()])?;
         let listed = self.git.output(&["for-each-ref", "--format=%(objectname) %(objecttype)"])?;
         let mut tags: Vec<String> = Vec::new();
+        // Several refs may name one tag; a repository may hold tens of thousands.
+        let mut seen = HashSet::new();
         for line in String::from_utf8_lossy(&listed).lines() {
-            if let Some(id) = line.strip_suffix(" tag") {
-                for tag in self.tags(id)? {
-                    if !tags.contains(&tag) {
-                        tags.push(tag);
-                    }
-                }
+            if let Some(id) = line.strip_suffix(" tag").filter(|id| !seen.contains(*id)) {
+                tags.extend(self.tags(id)?.into_iter().filter(|tag| seen.insert(tag.clone())));
             }
         }
         Ok(GitRange { commits, tip: head_with(|| self.git.command()).ok().flatten(), tags })

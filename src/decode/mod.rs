@@ -313,6 +313,13 @@ fn base64_text(encoded: &[u8], sure_of_start: bool, budget: &mut Budget) -> Opti
     Some((text, vec![Encoding::Base64, Encoding::Utf16]))
 }
 
+/// Decodes a token of hex digits into text. Tried before base64: hex digits are base64
+/// characters too, and hex read as base64 is seldom text.
+fn hex_text(token: &[u8], budget: &mut Budget) -> Option<(Vec<u8>, Vec<Encoding>)> {
+    let text = hex::decode(&token[hex::digits(token)?]);
+    (budget.charge(text.len()) && is_text(&text)).then(|| (text, vec![Encoding::Hex]))
+}
+
 /// The first bytes of a gzip stream (and `H4sI` is their base64, see [`base64::Fragments`]).
 const GZIP_MAGIC: [u8; 3] = [0x1f, 0x8b, 0x08];
 
@@ -445,19 +452,8 @@ fn find(
             {
                 continue;
             }
-            if let Some(digits) = hex::digits(&bytes[start..end]) {
-                let text = hex::decode(&bytes[start + digits.start..start + digits.end]);
-                if budget.charge(text.len()) && is_text(&text) {
-                    labelled.push(Found {
-                        src: start..end,
-                        chain: vec![Encoding::Hex],
-                        bytes: text,
-                        inner: Vec::new(),
-                    });
-                    continue;
-                }
-            }
-            if let Some((text, chain)) = base64_text(&bytes[start..end], true, budget) {
+            let token = &bytes[start..end];
+            if let Some((text, chain)) = hex_text(token, budget).or_else(|| base64_text(token, true, budget)) {
                 labelled.push(Found { src: start..end, chain, bytes: text, inner: Vec::new() });
             }
         }
@@ -598,10 +594,13 @@ pub fn scan_encoded_with(
         found.push((span.src.start, span, m));
     }
     if !replaced.is_empty() {
+        // Many decoded matches may replace one raw match, and a file may hold thousands.
+        replaced.sort_unstable();
+        replaced.dedup();
         let mut i = 0;
         raw.retain(|_| {
             i += 1;
-            !replaced.contains(&(i - 1))
+            replaced.binary_search(&(i - 1)).is_err()
         });
     }
     found.sort_by_key(|(at, _, _)| *at);

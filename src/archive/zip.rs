@@ -20,15 +20,26 @@ const KNOWN_METHODS: &[u16] = &[0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 12, 14, 16, 18
 /// memchr's forward search is vectorised where its reverse one is not (every blob of a
 /// history scan is asked).
 pub(super) fn has_end_record(bytes: &[u8]) -> bool {
-    let tail = &bytes[bytes.len().saturating_sub(22 + 0xffff)..];
-    memmem::find(tail, END_RECORD).is_some()
+    memmem::find(&bytes[tail_start(bytes)..], END_RECORD).is_some()
+}
+
+/// Where the end record may start at the earliest: 22 bytes and the longest comment before
+/// the end.
+fn tail_start(bytes: &[u8]) -> usize {
+    bytes.len().saturating_sub(22 + 0xffff)
+}
+
+/// Where the last end-of-central-directory record starts, if there is one where a zip
+/// keeps it (see [`has_end_record`]).
+fn last_end_record(bytes: &[u8]) -> Option<usize> {
+    let tail_start = tail_start(bytes);
+    memmem::rfind(&bytes[tail_start..], END_RECORD).map(|at| tail_start + at)
 }
 
 /// How many entries the last end-of-central-directory record declares: the zip64 record's
 /// count when the classic 16-bit field is saturated. `None` when there is no such record.
 fn declared_entries(bytes: &[u8]) -> Option<u64> {
-    let tail_start = bytes.len().saturating_sub(22 + 0xffff);
-    let end = tail_start + memmem::rfind(&bytes[tail_start..], END_RECORD)?;
+    let end = last_end_record(bytes)?;
     let classic = u64::from(u16::from_le_bytes(bytes.get(end + 10..end + 12)?.try_into().ok()?));
     if classic != 0xffff {
         return Some(classic);
@@ -48,8 +59,7 @@ fn declared_entries(bytes: &[u8]) -> Option<u64> {
 /// Whether a central directory header starts where the last end record says the central
 /// directory does (right before it, `size` bytes long). A zip64 archive's is not checked.
 fn central_directory_before_end(bytes: &[u8]) -> bool {
-    let tail_start = bytes.len().saturating_sub(22 + 0xffff);
-    let Some(end) = memmem::rfind(&bytes[tail_start..], END_RECORD).map(|at| tail_start + at) else { return false };
+    let Some(end) = last_end_record(bytes) else { return false };
     let Some(size) = bytes.get(end + 12..end + 16).map(|s| u32::from_le_bytes(s.try_into().expect("4 bytes"))) else {
         return false;
     };

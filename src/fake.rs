@@ -188,6 +188,33 @@ pub fn zip_of(files: &[(&str, &[u8])], method: zip::CompressionMethod) -> Vec<u8
     out.finish().expect("writing to memory").into_inner()
 }
 
+/// One line of text as a mail client writes it in quoted-printable: `=`, `/` and `+` as
+/// `=3D`, `=2F`, `=2B`, and split every `width` characters by a soft break (`=`, then
+/// `newline`), never inside an escape; no line break after the last piece.
+pub fn quoted_printable_line(line: &str, width: usize, newline: &str) -> String {
+    let escaped: String = line
+        .chars()
+        .map(|c| match c {
+            '=' | '/' | '+' => format!("={:02X}", c as u32),
+            c => c.to_string(),
+        })
+        .collect();
+    let mut out = String::new();
+    let mut rest = escaped.as_str();
+    while rest.len() > width {
+        let mut cut = width;
+        while rest[..cut].rfind('=').is_some_and(|i| i + 3 > cut) {
+            cut -= 1;
+        }
+        out.push_str(&rest[..cut]);
+        out.push('=');
+        out.push_str(newline);
+        rest = &rest[cut..];
+    }
+    out.push_str(rest);
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -6,6 +6,7 @@
 mod util;
 
 use awsguard::decode::base64::encode;
+use awsguard::fake::quoted_printable_line;
 use util::{TestRepo, fake};
 
 fn b64(text: &str) -> String {
@@ -525,34 +526,10 @@ fn powershell_encoded_near_misses_commit() {
     repo.assert_commits(&[]);
 }
 
-/// Quoted-printable as a mail client writes it: `=` as `=3D`, `/` and `+` escaped, and
-/// lines longer than 76 characters split by a soft break (`=` at the end of a line).
+/// Quoted-printable as a mail client writes it (see [`quoted_printable_line`]), each line
+/// ended by `newline`.
 fn quoted_printable(text: &str, width: usize, newline: &str) -> String {
-    let mut out = String::new();
-    for line in text.lines() {
-        let escaped: String = line
-            .chars()
-            .map(|c| match c {
-                '=' | '/' | '+' => format!("={:02X}", c as u32),
-                c => c.to_string(),
-            })
-            .collect();
-        let mut rest = escaped.as_str();
-        while rest.len() > width {
-            // Never split an escape.
-            let mut cut = width;
-            while rest[..cut].rfind('=').is_some_and(|i| i + 3 > cut) {
-                cut -= 1;
-            }
-            out.push_str(&rest[..cut]);
-            out.push('=');
-            out.push_str(newline);
-            rest = &rest[cut..];
-        }
-        out.push_str(rest);
-        out.push_str(newline);
-    }
-    out
+    text.lines().map(|line| format!("{}{newline}", quoted_printable_line(line, width, newline))).collect()
 }
 
 #[test]

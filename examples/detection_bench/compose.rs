@@ -371,24 +371,7 @@ fn quoted_printable(text: &str) -> (String, Vec<usize>) {
             out.push('\n');
         }
         starts.push(out.matches('\n').count());
-        let mut escaped = String::new();
-        for c in line.chars() {
-            match c {
-                '=' | '/' | '+' => escaped.push_str(&format!("={:02X}", c as u32)),
-                c => escaped.push(c),
-            }
-        }
-        let mut rest = escaped.as_str();
-        while rest.len() > WIDTH {
-            let mut cut = WIDTH;
-            while rest[..cut].rfind('=').is_some_and(|at| at + 3 > cut) {
-                cut -= 1;
-            }
-            out.push_str(&rest[..cut]);
-            out.push_str("=\n");
-            rest = &rest[cut..];
-        }
-        out.push_str(rest);
+        out.push_str(&awsguard::fake::quoted_printable_line(line, WIDTH, "\n"));
     }
     (out, starts)
 }

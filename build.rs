@@ -1,10 +1,10 @@
 //! Embeds the rules file without its comments (they document the rules for their readers
 //! and cost the binary 25 KB), deflated: 36 KB of text is 8 KB packed, and inflating it
 //! when the rules are first needed takes tens of microseconds. The help text is embedded
-//! deflated too (4.6 KB of text is 2 KB packed). Whole-line comments go everywhere; inside the `'''` strings
-//! (every pattern, context and fragment is `(?x)`, where a literal `#` is written `\#`), a
-//! `#` after whitespace starts a regex comment, which goes too. A test checks that the
-//! rules are the same, compared in compact form.
+//! deflated too (4.6 KB of text is 2 KB packed). Whole-line comments go everywhere; inside
+//! the `'''` strings (every pattern, context and fragment is `(?x)`, where a literal `#` is
+//! written `\#`), a `#` after whitespace starts a regex comment, which goes too. A test
+//! checks that the rules are the same, compared in compact form.
 
 fn main() {
     println!("cargo:rerun-if-changed=src/cli/help.txt");

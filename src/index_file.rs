@@ -1,17 +1,16 @@
 //! Git's index file, read directly: the entries the next commit is made of, and the
 //! cache-tree that says which directories are unchanged.
 //!
-//! libgit2 reads the index too, but in a 100k-file repository that costs more than the
-//! rest of a small commit's check: it re-hashes the file with collision-detecting SHA-1,
-//! validates and hashes every path, and copies every entry. Git itself does none of that
-//! on a normal read. This reader parses versions 2 to 4 in one pass and leaves the paths
-//! where the mapped file has them (version 4 compresses them, so those are copied out).
-//! The trailing checksum is verified with hardware SHA-1 on a second thread while the
-//! caller goes on ([`Checksum`]), and that thread then checks the entries' order: on a
-//! small commit the hash of the whole file is the longest single step, and nothing else
-//! waits for either. An index it does not understand (a
-//! mandatory extension such as a split or sparse index, an unknown version) is reported as
-//! [`Unsupported`] so the caller can ask git.
+//! libgit2 reads the index too, but in a 100k-file repository that costs more than the rest
+//! of a small commit's check: it re-hashes the file with collision-detecting SHA-1,
+//! validates and hashes every path, and copies every entry. Git itself does none of that on
+//! a normal read. This reader parses versions 2 to 4 in one pass and leaves the paths where
+//! the mapped file has them (version 4 compresses them, so those are copied out). The
+//! trailing checksum is verified with hardware SHA-1 on a second thread while the caller
+//! goes on ([`Checksum`]), and that thread then checks the entries' order: on a small
+//! commit the hash of the whole file is the longest single step, and nothing else waits for
+//! either. An index it does not understand (a mandatory extension such as a split or sparse
+//! index, an unknown version) is reported as [`Unsupported`] so the caller can ask git.
 
 use std::io::Write as _;
 use std::sync::Arc;

@@ -78,9 +78,7 @@ impl Buffer {
         heap.resize(len, 0);
         Some(Buffer::Heap(heap))
     }
-}
 
-impl Buffer {
     /// `len` bytes written by `fill`, which gets a pointer to them and says whether it wrote
     /// every one. A heap buffer is not zeroed first: for the many small objects a history
     /// scan inflates, zeroing memory only for libdeflate to overwrite it cost 2% of the scan.

@@ -7,8 +7,8 @@
 //! base64-looking run of a fragment) and trufflehog (which decodes whole chunks and loses
 //! the text around them), a span is decoded only where a cheap sign says it may matter (an
 //! encoded keyword, a keyword on its line, an escape, a word announcing an encoding:
-//! `pwsh -enc`, `quoted-printable`), and it is decoded in place: the label beside a base64 value
-//! (`AWS_SECRET_ACCESS_KEY: d0ph...`) still labels it. Decoded spans are decoded again, to
+//! `pwsh -enc`, `quoted-printable`), and it is decoded in place: the label beside a base64
+//! value (`AWS_SECRET_ACCESS_KEY: d0ph...`) still labels it. Decoded spans are decoded again, to
 //! [`MAX_DEPTH`] layers, and every decoded byte is charged to a budget proportional to the
 //! blob, so cost stays linear.
 

@@ -8,9 +8,9 @@
 //! the text around them), a span is decoded only where a cheap sign says it may matter (an
 //! encoded keyword, a keyword on its line, an escape, a word announcing an encoding:
 //! `pwsh -enc`, `quoted-printable`), and it is decoded in place: the label beside a base64
-//! value (`AWS_SECRET_ACCESS_KEY: d0ph...`) still labels it. Decoded spans are decoded again, to
-//! [`MAX_DEPTH`] layers, and every decoded byte is charged to a budget proportional to the
-//! blob, so cost stays linear.
+//! value (`AWS_SECRET_ACCESS_KEY: d0ph...`) still labels it. Decoded spans are decoded
+//! again, to [`MAX_DEPTH`] layers, and every decoded byte is charged to a budget
+//! proportional to the blob, so cost stays linear.
 
 pub mod base64;
 pub mod escapes;
@@ -588,15 +588,16 @@ pub fn scan_encoded_with(
         let i = raw.partition_point(|r| r.start <= span.src.start);
         match i.checked_sub(1).filter(|&i| raw[i].end >= span.src.end) {
             Some(i) if rules[raw[i].rule].kind != rules[m.rule].kind => continue,
-            Some(i) => replaced.push(i),
+            // Matches come in order, so `replaced` is sorted; a repeat is left out.
+            Some(i) if replaced.last() != Some(&i) => replaced.push(i),
+            Some(_) => {}
             None => {}
         }
         found.push((span.src.start, span, m));
     }
     if !replaced.is_empty() {
-        // Many decoded matches may replace one raw match, and a file may hold thousands.
-        replaced.sort_unstable();
-        replaced.dedup();
+        // A file may hold thousands: searched, not scanned for each.
+        debug_assert!(replaced.is_sorted());
         let mut i = 0;
         raw.retain(|_| {
             i += 1;

@@ -181,11 +181,12 @@ impl Mirror {
         let commits = self.rev_list(&["--all".to_string()])?;
         let listed = self.git.output(&["for-each-ref", "--format=%(objectname) %(objecttype)"])?;
         let mut tags: Vec<String> = Vec::new();
-        // Several refs may name one tag; a repository may hold tens of thousands.
-        let mut seen = HashSet::new();
+        // Several refs may name one tag; a repository may hold tens of thousands. (Kept as
+        // bytes: a set of them is already in the binary, one of strings would cost 800 B.)
+        let mut seen: HashSet<Vec<u8>> = HashSet::new();
         for line in String::from_utf8_lossy(&listed).lines() {
-            if let Some(id) = line.strip_suffix(" tag").filter(|id| !seen.contains(*id)) {
-                tags.extend(self.tags(id)?.into_iter().filter(|tag| seen.insert(tag.clone())));
+            if let Some(id) = line.strip_suffix(" tag").filter(|id| !seen.contains(id.as_bytes())) {
+                tags.extend(self.tags(id)?.into_iter().filter(|tag| seen.insert(tag.as_bytes().to_vec())));
             }
         }
         Ok(GitRange { commits, tip: head_with(|| self.git.command()).ok().flatten(), tags })
